@@ -1,0 +1,291 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"sort"
+)
+
+// Errors a Disk returns. Callers branch on them with errors.Is.
+var (
+	// ErrSyncFailed is returned by Sync when the simulation injects an fsync
+	// failure. As on Linux after a failed fsync, the writes it covered are
+	// not durable and never will be, though reads still see them until the
+	// node crashes: a correct node treats this as fatal.
+	ErrSyncFailed = errors.New("sim: fsync failed")
+	// ErrNotExist is returned when reading a file that does not exist.
+	ErrNotExist = errors.New("sim: file does not exist")
+	// ErrInvalidIO is returned for a negative offset or a file grown past
+	// FileSizeMax.
+	ErrInvalidIO = errors.New("sim: invalid disk operation")
+)
+
+// FileSizeMax bounds one simulated file. Past it a write fails: a node that
+// grows a file without bound has a bug the simulation should surface.
+const FileSizeMax = 1 << 30
+
+// SectorSize is the unit in which a torn write persists and by which a
+// misdirected write misses its target.
+const SectorSize = 512
+
+// Disk is a node's simulated storage: named files of bytes. Writes are
+// volatile until Sync; a crash drops every write since the last successful
+// Sync. Fault hooks (torn writes, bit flips, misdirected writes, fsync
+// failures) are armed by the harness and drawn from the disk's own random
+// stream. All operations are instantaneous in simulated time.
+type Disk struct {
+	sim   *Sim
+	owner NodeID
+	rng   *rand.Rand
+	files map[string]*diskFile
+	// pending are the writes since the last Sync, in order: what a crash
+	// loses, and what a torn write persists a prefix of.
+	pending []diskOp
+
+	syncFailures    int  // the next n Syncs fail
+	misdirectNext   int  // the next n writes land at a wrong offset
+	tornOnNextCrash bool // the next crash persists a torn prefix of pending
+
+	stats DiskStats
+}
+
+// DiskStats counts a disk's activity.
+type DiskStats struct {
+	Writes       int64
+	BytesWritten int64
+	Syncs        int64
+	SyncFailures int64
+}
+
+// diskFile holds a file twice: as the platter has it (durable) and as reads
+// see it (cached, durable plus every pending write).
+type diskFile struct {
+	durable []byte
+	cached  []byte
+}
+
+// diskOp is one volatile change: a write, a truncate or a removal.
+type diskOp struct {
+	kind diskOpKind
+	name string
+	off  int64
+	data []byte
+}
+
+type diskOpKind uint8
+
+const (
+	opWrite diskOpKind = iota + 1
+	opTruncate
+	opRemove
+)
+
+func newDisk(s *Sim, owner NodeID, rng *rand.Rand) *Disk {
+	return &Disk{sim: s, owner: owner, rng: rng, files: make(map[string]*diskFile)}
+}
+
+// Stats returns the disk's counters.
+func (d *Disk) Stats() DiskStats { return d.stats }
+
+// Write writes p at offset off of file name, creating the file and zero
+// filling any gap. The write is volatile until Sync. An armed misdirected
+// write lands at another offset instead, silently, as real firmware does.
+func (d *Disk) Write(name string, off int64, p []byte) error {
+	if off < 0 || off+int64(len(p)) > FileSizeMax {
+		return fmt.Errorf("write %s at %d (%d bytes): %w", name, off, len(p), ErrInvalidIO)
+	}
+	if d.misdirectNext > 0 {
+		d.misdirectNext--
+		off = d.misdirect(name, off)
+	}
+	data := append([]byte(nil), p...)
+	op := diskOp{kind: opWrite, name: name, off: off, data: data}
+	d.apply(op, false)
+	d.pending = append(d.pending, op)
+	d.stats.Writes++
+	d.stats.BytesWritten += int64(len(p))
+	return nil
+}
+
+// misdirect picks the wrong offset a misdirected write lands at: a few
+// sectors away from where it was aimed, never before the start of the file.
+func (d *Disk) misdirect(name string, off int64) int64 {
+	shift := int64(1+d.rng.IntN(8)) * SectorSize
+	if off >= shift && d.rng.IntN(2) == 0 {
+		off -= shift
+	} else {
+		off += shift
+	}
+	d.sim.trace.disk(d.sim.now, d.owner, "misdirected-write", name, off)
+	return off
+}
+
+// Read reads into p from offset off of file name, as the node's page cache
+// sees it. It returns io.EOF when off is at or past the end of the file, and
+// a short count when the file ends inside p.
+func (d *Disk) Read(name string, off int64, p []byte) (int, error) {
+	f, ok := d.files[name]
+	if !ok || f.cached == nil {
+		return 0, fmt.Errorf("read %s: %w", name, ErrNotExist)
+	}
+	if off < 0 {
+		return 0, fmt.Errorf("read %s at %d: %w", name, off, ErrInvalidIO)
+	}
+	if off >= int64(len(f.cached)) {
+		return 0, io.EOF
+	}
+	n := copy(p, f.cached[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// ReadAll returns a copy of the whole file name.
+func (d *Disk) ReadAll(name string) ([]byte, error) {
+	f, ok := d.files[name]
+	if !ok || f.cached == nil {
+		return nil, fmt.Errorf("read %s: %w", name, ErrNotExist)
+	}
+	return append([]byte(nil), f.cached...), nil
+}
+
+// Size returns the length of file name, or -1 if it does not exist.
+func (d *Disk) Size(name string) int64 {
+	f, ok := d.files[name]
+	if !ok || f.cached == nil {
+		return -1
+	}
+	return int64(len(f.cached))
+}
+
+// Truncate sets the length of file name, creating it if needed. It is
+// volatile until Sync.
+func (d *Disk) Truncate(name string, size int64) error {
+	if size < 0 || size > FileSizeMax {
+		return fmt.Errorf("truncate %s to %d: %w", name, size, ErrInvalidIO)
+	}
+	op := diskOp{kind: opTruncate, name: name, off: size}
+	d.apply(op, false)
+	d.pending = append(d.pending, op)
+	return nil
+}
+
+// Remove deletes file name. It is volatile until Sync: a crash before the
+// next Sync brings the file back.
+func (d *Disk) Remove(name string) {
+	op := diskOp{kind: opRemove, name: name}
+	d.apply(op, false)
+	d.pending = append(d.pending, op)
+}
+
+// Files returns the names of the files that exist, sorted.
+func (d *Disk) Files() []string {
+	names := make([]string, 0, len(d.files))
+	for name, f := range d.files {
+		if f.cached != nil {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Sync makes every write since the last Sync durable, unless the harness
+// armed an fsync failure: then it returns ErrSyncFailed and those writes are
+// lost at the next crash, whatever later Syncs do.
+func (d *Disk) Sync() error {
+	d.stats.Syncs++
+	if d.syncFailures > 0 {
+		d.syncFailures--
+		d.stats.SyncFailures++
+		d.pending = d.pending[:0]
+		d.sim.trace.disk(d.sim.now, d.owner, "fsync-failed", "", 0)
+		return ErrSyncFailed
+	}
+	for _, op := range d.pending {
+		d.apply(op, true)
+	}
+	clear(d.pending)
+	d.pending = d.pending[:0]
+	return nil
+}
+
+// apply performs op on the cached copy, or on the durable copy.
+func (d *Disk) apply(op diskOp, durable bool) {
+	f := d.files[op.name]
+	if f == nil {
+		f = &diskFile{}
+		d.files[op.name] = f
+	}
+	content := &f.cached
+	if durable {
+		content = &f.durable
+	}
+	switch op.kind {
+	case opWrite:
+		*content = writeAt(*content, op.off, op.data)
+	case opTruncate:
+		*content = resize(*content, op.off)
+	case opRemove:
+		*content = nil
+	}
+}
+
+// writeAt writes data into b at off, growing b with zeros as needed.
+func writeAt(b []byte, off int64, data []byte) []byte {
+	end := off + int64(len(data))
+	b = resize(b, max(int64(len(b)), end))
+	copy(b[off:end], data)
+	return b
+}
+
+// resize returns b with length size: cut, or grown with zeros. A nil result
+// never stands for an existing empty file, so it returns an empty non-nil
+// slice for size 0.
+func resize(b []byte, size int64) []byte {
+	if b == nil {
+		b = []byte{}
+	}
+	if int64(len(b)) >= size {
+		return b[:size]
+	}
+	return append(b, make([]byte, size-int64(len(b)))...)
+}
+
+// crash drops what was not synced. With a torn write armed, a random prefix
+// of the pending writes persists, the last of them only partly, by sectors.
+func (d *Disk) crash() {
+	if d.tornOnNextCrash && len(d.pending) > 0 {
+		d.tornOnNextCrash = false
+		d.persistTornPrefix()
+	}
+	clear(d.pending)
+	d.pending = d.pending[:0]
+	for _, f := range d.files {
+		// Each file is reset from its own durable copy; the order of the
+		// map walk cannot matter because files are independent.
+		if f.durable == nil {
+			f.cached = nil
+			continue
+		}
+		f.cached = append(f.cached[:0:0], f.durable...)
+	}
+}
+
+func (d *Disk) persistTornPrefix() {
+	whole := d.rng.IntN(len(d.pending))
+	for _, op := range d.pending[:whole] {
+		d.apply(op, true)
+	}
+	torn := d.pending[whole]
+	if torn.kind == opWrite && len(torn.data) > 0 {
+		sectors := (len(torn.data) + SectorSize - 1) / SectorSize
+		keep := min(d.rng.IntN(sectors)*SectorSize+d.rng.IntN(SectorSize), len(torn.data))
+		torn.data = torn.data[:keep]
+		d.apply(torn, true)
+	}
+	d.sim.trace.disk(d.sim.now, d.owner, "torn-write", torn.name, torn.off)
+}

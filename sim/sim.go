@@ -1,0 +1,188 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+)
+
+// Sim is one simulation: a queue of events in true time and the nodes,
+// network and disks they act on. It is not safe for concurrent use; run many
+// simulations in parallel, one per goroutine, instead.
+type Sim struct {
+	cfg     Config
+	now     Time
+	seq     uint64
+	queue   eventQueue
+	nodes   []*nodeState
+	names   []string
+	network *Network
+	trace   tracer
+	free    []*buffer // message buffers ready for reuse
+	events  int64     // events fired, stale ones not counted
+}
+
+// buffer holds one message in flight. Buffers are recycled after delivery so
+// that steady-state messaging allocates nothing.
+type buffer struct{ data []byte }
+
+// New builds a simulation from cfg and schedules every node's first start at
+// time zero, in node order.
+func New(cfg Config) (*Sim, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Sim{cfg: cfg}
+	n := len(cfg.Nodes)
+	s.names = make([]string, n)
+	for i, spec := range cfg.Nodes {
+		s.names[i] = spec.Name
+	}
+	s.trace = newTracer(s.names, cfg.Trace, cfg.Summarize)
+	s.network = &Network{sim: s, n: n, links: make([]link, n*n), cut: make([]bool, n*n),
+		rng: NewStream(cfg.Seed, "network")}
+	compiled := compileLink(cfg.Link)
+	for i := range s.network.links {
+		s.network.links[i] = compiled
+	}
+	for i, spec := range cfg.Nodes {
+		id := NodeID(i)
+		st := &nodeState{
+			id:    id,
+			spec:  spec,
+			clock: nodeClock{driftPPM: spec.ClockDriftPPM, wallOffset: spec.ClockOffset},
+			rng:   NewStream(cfg.Seed, "node/"+spec.Name),
+		}
+		st.disk = newDisk(s, id, NewStream(cfg.Seed, "disk/"+spec.Name))
+		s.nodes = append(s.nodes, st)
+		st.status = nodeStarting
+		s.push(event{at: 0, kind: eventStart, node: id})
+	}
+	return s, nil
+}
+
+// Now returns the current true time. Only harness code may read it; nodes
+// see their own clocks through Env.
+func (s *Sim) Now() Time { return s.now }
+
+// Seed returns the root seed.
+func (s *Sim) Seed() uint64 { return s.cfg.Seed }
+
+// Network returns the simulated network.
+func (s *Sim) Network() *Network { return s.network }
+
+// NodeCount returns the number of nodes.
+func (s *Sim) NodeCount() int { return len(s.nodes) }
+
+// NodeName returns the name of node id, or "" if there is no such node.
+func (s *Sim) NodeName(id NodeID) string {
+	if id < 0 || int(id) >= len(s.names) {
+		return ""
+	}
+	return s.names[id]
+}
+
+// NodeByName returns the ID of the node called name.
+func (s *Sim) NodeByName(name string) (NodeID, bool) {
+	for i, n := range s.names {
+		if n == name {
+			return NodeID(i), true
+		}
+	}
+	return -1, false
+}
+
+// Node returns the live in-memory state of node id, or nil while it is down.
+// Harness code uses it to inspect nodes; it must not change them.
+func (s *Sim) Node(id NodeID) Node {
+	if st := s.state(id); st != nil {
+		return st.node
+	}
+	return nil
+}
+
+// Disk returns node id's disk, or nil if there is no such node.
+func (s *Sim) Disk(id NodeID) *Disk {
+	if st := s.state(id); st != nil {
+		return st.disk
+	}
+	return nil
+}
+
+// TraceHash returns the running hash of everything that has happened so far.
+func (s *Sim) TraceHash() uint64 { return s.trace.hash }
+
+// TraceHashHex returns the trace hash as 16 hex digits, the form printed by
+// the command line and kept in failure bundles.
+func (s *Sim) TraceHashHex() string { return fmt.Sprintf("%016x", s.trace.hash) }
+
+// Events returns how many events have fired.
+func (s *Sim) Events() int64 { return s.events }
+
+// Close flushes the JSON trace, if any, and reports the first write error.
+func (s *Sim) Close() error { return s.trace.flush() }
+
+func (s *Sim) state(id NodeID) *nodeState {
+	if id < 0 || int(id) >= len(s.nodes) {
+		return nil
+	}
+	return s.nodes[id]
+}
+
+func (s *Sim) push(e event) {
+	s.seq++
+	e.seq = s.seq
+	s.queue.push(e)
+}
+
+// At schedules fn to run at true time t: the harness's way to inject faults
+// and drive workloads. A time in the past runs at the current time, after
+// the events already due then.
+func (s *Sim) At(t Time, fn func()) {
+	s.push(event{at: max(t, s.now), kind: eventCallback, fn: fn})
+}
+
+// After schedules fn to run d after the current time.
+func (s *Sim) After(d time.Duration, fn func()) { s.At(s.now.Add(d), fn) }
+
+func (s *Sim) scheduleTimer(n *nodeState, slot uint32) {
+	ts := &n.timers.slots[slot]
+	at := n.clock.trueTimeAt(s.now, ts.deadline)
+	s.push(event{at: at, kind: eventTimer, node: n.id, timerSlot: slot,
+		timerVersion: ts.schedule, incarnation: n.incarnation})
+}
+
+func (s *Sim) getBuffer(msg []byte) *buffer {
+	var b *buffer
+	if n := len(s.free); n > 0 {
+		b = s.free[n-1]
+		s.free = s.free[:n-1]
+	} else {
+		b = &buffer{}
+	}
+	b.data = append(b.data[:0], msg...)
+	return b
+}
+
+func (s *Sim) putBuffer(b *buffer) { s.free = append(s.free, b) }
+
+// send routes one message through the network.
+func (s *Sim) send(from, to NodeID, msg []byte) {
+	nw := s.network
+	if !nw.valid(to) {
+		s.trace.message(traceDrop, s.now, from, to, msg, "unknown-destination")
+		return
+	}
+	nw.stats.Sent++
+	s.trace.message(traceSend, s.now, from, to, msg, "")
+	var delays [2]time.Duration
+	copies, reason := nw.route(from, to, &delays)
+	if copies == 0 {
+		s.trace.message(traceDrop, s.now, from, to, msg, reason)
+		return
+	}
+	slow := s.nodes[to].slowDelay + s.nodes[from].slowDelay
+	for i := range copies {
+		s.push(event{at: s.now.Add(delays[i] + slow), kind: eventDeliver, node: to, from: from,
+			msg: s.getBuffer(msg)})
+	}
+}
