@@ -1,0 +1,257 @@
+package replica
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+)
+
+// ErrBadMessage is wrapped by every decoding error: garbage on the wire is
+// rejected, never trusted and never a panic.
+var ErrBadMessage = errors.New("replica: bad message")
+
+// Wire-format bounds. A decoder checks every count against them before it
+// allocates, so a corrupted length cannot exhaust memory.
+const (
+	wireVersion      = 1
+	EntriesPerMsgMax = 4096    // entries in one Append
+	EntryDataMax     = 4 << 20 // bytes of one entry's data or one command
+	SnapshotDataMax  = 1 << 30 // bytes of one snapshot
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// EncodeMessage returns m in the wire format: a version byte, the kind, the
+// kind's fields, and a CRC-32C of all of it.
+func EncodeMessage(m *Message) []byte {
+	e := encoder{buf: make([]byte, 0, 64+messageDataSize(m))}
+	e.u8(wireVersion)
+	e.u8(uint8(m.Kind))
+	e.u64(m.Term)
+	switch m.Kind {
+	case MsgPreVote, MsgVote:
+		e.u64(m.LastIndex)
+		e.u64(m.LastTerm)
+		e.bool(m.Transfer)
+	case MsgPreVoteResp, MsgVoteResp:
+		e.bool(m.Granted)
+	case MsgAppend:
+		e.u64(m.PrevIndex)
+		e.u64(m.PrevTerm)
+		e.u64(m.Commit)
+		e.u32(uint32(len(m.Entries)))
+		for i := range m.Entries {
+			e.entry(&m.Entries[i])
+		}
+	case MsgAppendResp:
+		e.bool(m.Success)
+		e.u64(m.PrevIndex)
+		e.u64(m.Match)
+		e.u64(m.RejectHint)
+		e.u64(m.LastIndex)
+	case MsgSnapshot:
+		e.u64(m.Snapshot.Index)
+		e.u64(m.Snapshot.Term)
+		e.u64(uint64(m.Snapshot.Timestamp))
+		e.bytes(m.SnapshotData)
+	case MsgTimeoutNow:
+	case MsgClientRequest:
+		e.u64(m.Request.ClientID)
+		e.u64(m.Request.Seq)
+		e.bytes(m.Request.Command)
+	case MsgClientReply:
+		e.u64(m.Reply.ClientID)
+		e.u64(m.Reply.Seq)
+		e.u8(uint8(m.Reply.Status))
+		e.u32(uint32(m.Reply.Leader))
+		e.u64(m.Reply.Index)
+		e.bytes(m.Reply.Result)
+	}
+	e.u32(crc32.Checksum(e.buf, castagnoli))
+	return e.buf
+}
+
+func messageDataSize(m *Message) int {
+	n := len(m.SnapshotData) + len(m.Request.Command) + len(m.Reply.Result)
+	for i := range m.Entries {
+		n += 40 + len(m.Entries[i].Data)
+	}
+	return n
+}
+
+// DecodeMessage parses the wire format. The returned message's byte slices
+// are copies, so b may be reused.
+func DecodeMessage(b []byte) (Message, error) {
+	var m Message
+	if len(b) < 6 {
+		return m, fmt.Errorf("%w: %d bytes is too short", ErrBadMessage, len(b))
+	}
+	body, sum := b[:len(b)-4], binary.LittleEndian.Uint32(b[len(b)-4:])
+	if crc32.Checksum(body, castagnoli) != sum {
+		return m, fmt.Errorf("%w: checksum mismatch", ErrBadMessage)
+	}
+	d := decoder{buf: body}
+	if v := d.u8(); v != wireVersion {
+		return m, fmt.Errorf("%w: version %d, want %d", ErrBadMessage, v, wireVersion)
+	}
+	m.Kind = MessageKind(d.u8())
+	m.Term = d.u64()
+	if err := decodeFields(&d, &m); err != nil {
+		return Message{}, err
+	}
+	if d.err != nil {
+		return Message{}, d.err
+	}
+	if len(d.buf) != 0 {
+		return Message{}, fmt.Errorf("%w: %d trailing bytes", ErrBadMessage, len(d.buf))
+	}
+	return m, nil
+}
+
+func decodeFields(d *decoder, m *Message) error {
+	switch m.Kind {
+	case MsgPreVote, MsgVote:
+		m.LastIndex, m.LastTerm, m.Transfer = d.u64(), d.u64(), d.bool()
+	case MsgPreVoteResp, MsgVoteResp:
+		m.Granted = d.bool()
+	case MsgAppend:
+		m.PrevIndex, m.PrevTerm, m.Commit = d.u64(), d.u64(), d.u64()
+		n := d.u32()
+		if n > EntriesPerMsgMax {
+			return fmt.Errorf("%w: %d entries, more than %d", ErrBadMessage, n, EntriesPerMsgMax)
+		}
+		if n > 0 {
+			m.Entries = make([]Entry, 0, min(int(n), len(d.buf)/entryHeaderSize))
+		}
+		for range n {
+			m.Entries = append(m.Entries, d.entry())
+			if d.err != nil {
+				return d.err
+			}
+		}
+	case MsgAppendResp:
+		m.Success, m.PrevIndex, m.Match, m.RejectHint, m.LastIndex = d.bool(), d.u64(), d.u64(), d.u64(), d.u64()
+	case MsgSnapshot:
+		m.Snapshot = SnapshotMeta{Index: d.u64(), Term: d.u64(), Timestamp: int64(d.u64())}
+		m.SnapshotData = d.bytes(SnapshotDataMax)
+	case MsgTimeoutNow:
+	case MsgClientRequest:
+		m.Request = Request{ClientID: d.u64(), Seq: d.u64(), Command: d.bytes(EntryDataMax)}
+	case MsgClientReply:
+		m.Reply = Reply{ClientID: d.u64(), Seq: d.u64(), Status: ReplyStatus(d.u8()),
+			Leader: NodeID(int32(d.u32())), Index: d.u64(), Result: d.bytes(EntryDataMax)}
+		if m.Reply.Status == 0 || int(m.Reply.Status) >= len(replyStatusNames) {
+			return fmt.Errorf("%w: unknown reply status %d", ErrBadMessage, m.Reply.Status)
+		}
+	default:
+		return fmt.Errorf("%w: unknown kind %d", ErrBadMessage, m.Kind)
+	}
+	return nil
+}
+
+// entryHeaderSize is an encoded entry without its data.
+const entryHeaderSize = 8 + 8 + 1 + 8 + 4
+
+type encoder struct{ buf []byte }
+
+func (e *encoder) u8(v uint8)   { e.buf = append(e.buf, v) }
+func (e *encoder) u32(v uint32) { e.buf = binary.LittleEndian.AppendUint32(e.buf, v) }
+func (e *encoder) u64(v uint64) { e.buf = binary.LittleEndian.AppendUint64(e.buf, v) }
+func (e *encoder) bool(v bool) {
+	if v {
+		e.u8(1)
+	} else {
+		e.u8(0)
+	}
+}
+func (e *encoder) bytes(b []byte) {
+	e.u32(uint32(len(b)))
+	e.buf = append(e.buf, b...)
+}
+func (e *encoder) entry(en *Entry) {
+	e.u64(en.Term)
+	e.u64(en.Index)
+	e.u8(uint8(en.Kind))
+	e.u64(uint64(en.Timestamp))
+	e.bytes(en.Data)
+}
+
+// decoder reads fields until the first error, after which every read
+// returns zero; callers check err once at the end.
+type decoder struct {
+	buf []byte
+	err error
+}
+
+func (d *decoder) take(n int) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if len(d.buf) < n {
+		d.err = fmt.Errorf("%w: truncated", ErrBadMessage)
+		return nil
+	}
+	out := d.buf[:n]
+	d.buf = d.buf[n:]
+	return out
+}
+
+func (d *decoder) u8() uint8 {
+	if b := d.take(1); b != nil {
+		return b[0]
+	}
+	return 0
+}
+
+func (d *decoder) u32() uint32 {
+	if b := d.take(4); b != nil {
+		return binary.LittleEndian.Uint32(b)
+	}
+	return 0
+}
+
+func (d *decoder) u64() uint64 {
+	if b := d.take(8); b != nil {
+		return binary.LittleEndian.Uint64(b)
+	}
+	return 0
+}
+
+func (d *decoder) bool() bool {
+	switch v := d.u8(); v {
+	case 0:
+		return false
+	case 1:
+		return true
+	default:
+		if d.err == nil {
+			d.err = fmt.Errorf("%w: boolean byte %d", ErrBadMessage, v)
+		}
+		return false
+	}
+}
+
+func (d *decoder) bytes(limit int) []byte {
+	n := d.u32()
+	if int64(n) > int64(limit) {
+		if d.err == nil {
+			d.err = fmt.Errorf("%w: %d bytes, more than %d", ErrBadMessage, n, limit)
+		}
+		return nil
+	}
+	b := d.take(int(n))
+	if b == nil || n == 0 {
+		return nil
+	}
+	return append([]byte(nil), b...)
+}
+
+func (d *decoder) entry() Entry {
+	en := Entry{Term: d.u64(), Index: d.u64(), Kind: EntryKind(d.u8()), Timestamp: int64(d.u64())}
+	en.Data = d.bytes(EntryDataMax)
+	if d.err == nil && en.Kind != EntryNoop && en.Kind != EntryCommand {
+		d.err = fmt.Errorf("%w: unknown entry kind %d", ErrBadMessage, en.Kind)
+	}
+	return en
+}

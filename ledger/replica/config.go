@@ -1,0 +1,122 @@
+package replica
+
+import (
+	"fmt"
+	"time"
+)
+
+// StateMachine is the deterministic state the cluster replicates, such as
+// the ledger. Every replica applies the same commands with the same
+// timestamps in the same order, so every replica reaches the same state.
+type StateMachine interface {
+	// Apply executes one command at the cluster time timestamp (Unix
+	// nanoseconds, never decreasing along the log) and returns the result
+	// the client receives. It must be deterministic and must not fail:
+	// a command it cannot execute gets an error result, not a panic.
+	Apply(command []byte, timestamp int64) (result []byte)
+	// Snapshot serializes the whole state.
+	Snapshot() []byte
+	// Restore replaces the whole state with a snapshot's.
+	Restore(snapshot []byte) error
+}
+
+// Config is a replica's static configuration. Every replica of a cluster
+// must have the same Peers and the same state machine.
+type Config struct {
+	// ID is this replica's address; it must be one of Peers.
+	ID NodeID
+	// Peers are the addresses of every replica of the cluster, this one
+	// included, in the same order on every replica.
+	Peers []NodeID
+	// NewStateMachine builds an empty state machine.
+	NewStateMachine func() StateMachine
+
+	// TickInterval is the period of the replica's one timer, on its
+	// monotonic clock; every timeout below counts ticks of it.
+	TickInterval time.Duration
+	// ElectionTicks is the minimum election timeout; each replica draws
+	// its timeout from [ElectionTicks, 2*ElectionTicks) after every reset.
+	ElectionTicks int
+	// HeartbeatTicks is how often a leader sends heartbeats.
+	HeartbeatTicks int
+	// EntriesPerAppendMax caps the entries of one Append message.
+	EntriesPerAppendMax int
+	// InflightMax caps the Append messages in flight to one follower.
+	InflightMax int
+	// SnapshotEntries is how many applied entries trigger a snapshot and
+	// log compaction.
+	SnapshotEntries uint64
+	// SessionsMax caps the client sessions kept; the least recently used
+	// session is evicted beyond it.
+	SessionsMax int
+	// PendingMax caps the requests a leader holds awaiting commit.
+	PendingMax int
+	// WAL sizes the log segments.
+	WAL WALOptions
+
+	// OnApply, if set, is called after each entry is applied, with the
+	// entry and the running digest of the applied log. Harnesses use it to
+	// check convergence; it must not change the replica.
+	OnApply func(e *Entry, digest [32]byte)
+	// OnLeader, if set, is called when this replica becomes leader of a
+	// term. Harnesses use it to check election safety.
+	OnLeader func(term uint64)
+}
+
+// DefaultConfig returns sane timing and bounds for a replica; the caller
+// sets ID, Peers and NewStateMachine.
+func DefaultConfig() Config {
+	return Config{
+		TickInterval:        10 * time.Millisecond,
+		ElectionTicks:       15,
+		HeartbeatTicks:      3,
+		EntriesPerAppendMax: 256,
+		InflightMax:         32,
+		SnapshotEntries:     2048,
+		SessionsMax:         4096,
+		PendingMax:          8192,
+	}
+}
+
+// Validate names the first bad field.
+func (c *Config) Validate() error {
+	if len(c.Peers) == 0 || len(c.Peers) > 15 {
+		return fmt.Errorf("replica config: peers: need 1 to 15 replicas, got %d", len(c.Peers))
+	}
+	self := 0
+	for i, p := range c.Peers {
+		for _, q := range c.Peers[:i] {
+			if p == q {
+				return fmt.Errorf("replica config: peers: %d listed twice", p)
+			}
+		}
+		if p == c.ID {
+			self++
+		}
+	}
+	if self != 1 {
+		return fmt.Errorf("replica config: id %d is not one of the peers %v", c.ID, c.Peers)
+	}
+	switch {
+	case c.NewStateMachine == nil:
+		return fmt.Errorf("replica config: new_state_machine is nil")
+	case c.TickInterval <= 0:
+		return fmt.Errorf("replica config: tick_interval must be positive, got %v", c.TickInterval)
+	case c.HeartbeatTicks <= 0 || c.ElectionTicks <= c.HeartbeatTicks:
+		return fmt.Errorf("replica config: need 0 < heartbeat_ticks (%d) < election_ticks (%d)", c.HeartbeatTicks, c.ElectionTicks)
+	case c.EntriesPerAppendMax <= 0 || c.EntriesPerAppendMax > EntriesPerMsgMax:
+		return fmt.Errorf("replica config: entries_per_append_max must be in [1, %d], got %d", EntriesPerMsgMax, c.EntriesPerAppendMax)
+	case c.InflightMax <= 0:
+		return fmt.Errorf("replica config: inflight_max must be positive, got %d", c.InflightMax)
+	case c.SnapshotEntries == 0:
+		return fmt.Errorf("replica config: snapshot_entries must be positive")
+	case c.SessionsMax <= 0:
+		return fmt.Errorf("replica config: sessions_max must be positive, got %d", c.SessionsMax)
+	case c.PendingMax <= 0:
+		return fmt.Errorf("replica config: pending_max must be positive, got %d", c.PendingMax)
+	}
+	return nil
+}
+
+// quorum is the number of replicas that make a majority.
+func (c *Config) quorum() int { return len(c.Peers)/2 + 1 }

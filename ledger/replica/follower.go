@@ -1,0 +1,170 @@
+package replica
+
+import "fmt"
+
+// handleAppend is a follower taking entries (or a heartbeat) from the
+// leader of its term.
+func (r *Replica) handleAppend(from NodeID, m *Message) {
+	r.becomeFollowerOf(from)
+	reply := Message{Kind: MsgAppendResp, PrevIndex: m.PrevIndex}
+	if m.PrevIndex < r.commit {
+		// Entries through commit are settled and, by log matching, agree
+		// with the leader's: check from commit on instead, which stays
+		// known even when older entries are compacted away.
+		m.Entries = trimEntries(m.Entries, r.commit)
+		m.PrevIndex = r.commit
+		m.PrevTerm, _ = r.log.term(r.commit)
+	}
+	if t, ok := r.log.term(m.PrevIndex); !ok || t != m.PrevTerm {
+		reply.RejectHint = r.rejectHint(m.PrevIndex)
+		reply.LastIndex = r.log.lastIndex()
+		r.send(from, reply)
+		return
+	}
+	if !r.appendFromLeader(m.Entries) {
+		return
+	}
+	last := m.PrevIndex + uint64(len(m.Entries))
+	r.commit = max(r.commit, min(m.Commit, last))
+	r.maybeRepaired(m)
+	reply.Success = true
+	reply.Match = last
+	reply.LastIndex = r.log.lastIndex()
+	r.send(from, reply)
+}
+
+// trimEntries drops the entries at or below index.
+func trimEntries(es []Entry, index uint64) []Entry {
+	for len(es) > 0 && es[0].Index <= index {
+		es = es[1:]
+	}
+	return es
+}
+
+func (r *Replica) becomeFollowerOf(leader NodeID) {
+	if r.role != roleFollower || r.leader != leader {
+		r.becomeFollower(r.term, leader)
+	}
+	r.electionElapsed = 0
+}
+
+// rejectHint tells the leader where to probe next: past our end if our log
+// is short, else the first index of the conflicting term, so a whole term
+// of divergent entries is skipped in one round trip.
+func (r *Replica) rejectHint(prevIndex uint64) uint64 {
+	if prevIndex > r.log.lastIndex() {
+		return r.log.lastIndex() + 1
+	}
+	t, ok := r.log.term(prevIndex)
+	if !ok {
+		return r.commit + 1
+	}
+	i := prevIndex
+	for i > r.commit+1 {
+		if prev, _ := r.log.term(i - 1); prev != t {
+			break
+		}
+		i--
+	}
+	return i
+}
+
+// appendFromLeader stores entries that follow a matching prefix: entries
+// the log already holds are skipped, and the first conflicting one cuts the
+// log there. It reports false if storage failed.
+func (r *Replica) appendFromLeader(es []Entry) bool {
+	for len(es) > 0 {
+		t, ok := r.log.term(es[0].Index)
+		if !ok || t != es[0].Term {
+			break
+		}
+		es = es[1:]
+	}
+	if len(es) == 0 {
+		return true
+	}
+	first := es[0].Index
+	if first <= r.log.lastIndex() {
+		if first <= r.commit {
+			panicf("leader overwrites committed entry %d (commit %d)", first, r.commit)
+		}
+		r.log.truncateFrom(first)
+		if err := r.wal.TruncateFrom(first); err != nil {
+			r.stop(err)
+			return false
+		}
+		r.persisted = min(r.persisted, first-1)
+	}
+	owned := make([]Entry, len(es))
+	copy(owned, es)
+	r.log.append(owned...)
+	if err := r.wal.Append(owned); err != nil {
+		r.stop(err)
+		return false
+	}
+	r.walDirty = true
+	return true
+}
+
+// maybeRepaired ends the abstention that followed storage damage. The
+// replica may have acknowledged entries it has since lost, so it must not
+// vote until its log holds everything committed. A leader of a later term
+// was elected without its vote, and so holds every committed entry; once
+// this log matches that leader's through the leader's commit index, it is
+// whole again.
+func (r *Replica) maybeRepaired(m *Message) {
+	if r.recovering == nil || m.Term <= r.recovering.term || r.commit < m.Commit {
+		return
+	}
+	r.env.Record(fmt.Sprintf("storage repaired by leader of term %d through index %d", m.Term, r.commit))
+	r.recovering = nil
+}
+
+// handleSnapshot installs a leader's snapshot on a follower that lags
+// behind the leader's compacted log.
+func (r *Replica) handleSnapshot(from NodeID, m *Message) {
+	r.becomeFollowerOf(from)
+	reply := Message{Kind: MsgAppendResp, PrevIndex: m.Snapshot.Index, Success: true}
+	meta := m.Snapshot
+	if meta.Index <= r.commit {
+		reply.Match = r.commit
+		r.send(from, reply)
+		return
+	}
+	if err := r.installSnapshot(meta, m.SnapshotData); err != nil {
+		r.env.Record("rejected snapshot: " + err.Error())
+		return
+	}
+	r.maybeRepaired(&Message{Term: m.Term, Commit: meta.Index})
+	reply.Match = meta.Index
+	reply.LastIndex = r.log.lastIndex()
+	r.send(from, reply)
+}
+
+func (r *Replica) installSnapshot(meta SnapshotMeta, data []byte) error {
+	if err := r.restoreSnapshot(meta, data); err != nil {
+		return err
+	}
+	if t, ok := r.log.term(meta.Index); ok && t == meta.Term {
+		r.log.compact(meta) // the entries after the snapshot still agree
+	} else {
+		// The log lacks the snapshot's last entry: all of it is superseded.
+		if r.log.lastIndex() >= r.log.firstIndex() {
+			if err := r.wal.TruncateFrom(r.log.firstIndex()); err != nil {
+				r.stop(err)
+				return err
+			}
+		}
+		r.log = raftLog{snap: meta}
+	}
+	r.commit, r.applied = meta.Index, meta.Index
+	r.snapData = data
+	r.stats.SnapshotsInstalled++
+	if err := r.wal.SaveSnapshot(meta, data); err != nil {
+		r.stop(err)
+		return err
+	}
+	r.persisted = r.log.lastIndex()
+	r.env.Record(fmt.Sprintf("installed snapshot through index %d", meta.Index))
+	return nil
+}

@@ -1,0 +1,324 @@
+package replica
+
+import (
+	"errors"
+	"fmt"
+)
+
+// role is what a replica currently is in the Raft protocol.
+type role uint8
+
+const (
+	roleFollower role = iota + 1
+	rolePreCandidate
+	roleCandidate
+	roleLeader
+)
+
+var roleNames = [...]string{roleFollower: "follower", rolePreCandidate: "pre-candidate",
+	roleCandidate: "candidate", roleLeader: "leader"}
+
+func (r role) String() string { return roleNames[r] }
+
+// tickTag is the tag of the replica's one periodic timer.
+const tickTag = 1
+
+// Replica is one member of a replicated cluster. Call Start once with its
+// Env, then Receive for every message and Timer for every timer; the
+// replica does everything else through the Env.
+type Replica struct {
+	cfg    Config
+	env    Env
+	wal    *WAL
+	sm     StateMachine
+	peers  []NodeID
+	quorum int
+
+	// Persistent state, mirrored to the WAL's hard state.
+	term      uint64
+	vote      NodeID
+	hardDirty bool
+
+	role   role
+	leader NodeID
+	log    raftLog
+	// persisted is the last index known durable on this replica's disk:
+	// a leader counts itself toward a quorum only up to here.
+	persisted uint64
+	walDirty  bool
+	commit    uint64
+	applied   uint64
+
+	sessions sessionTable
+	digest   [32]byte // running digest of the applied log
+	snapData []byte   // the latest snapshot, served to lagging followers
+
+	electionElapsed  int
+	heartbeatElapsed int
+	electionTimeout  int // randomized, in ticks
+	votes            []int8
+	progress         []progress
+	transferee       NodeID
+	transferElapsed  int
+
+	waiters []waiter // requests awaiting commit, by increasing log index
+	outbox  []outgoing
+
+	// recovering is set while the replica repairs damaged storage: it
+	// neither votes nor campaigns until a leader has refilled its log.
+	recovering *recovery
+	// stopped is set when the replica cannot go on safely (its storage
+	// failed or is unrecoverable); it then answers nothing but StatusStopped.
+	stopped error
+	stats   Stats
+}
+
+// Stats counts what a replica did, for harnesses and benchmarks.
+type Stats struct {
+	Elections, LeaderTerms, Applied, Snapshots, SnapshotsInstalled uint64
+	BadMessages                                                    uint64
+}
+
+// outgoing is a message encoded when it was queued, so that later changes
+// to the log cannot alter what it says.
+type outgoing struct {
+	to   NodeID
+	wire []byte
+}
+
+type recovery struct {
+	term uint64 // the term the replica had reached when it found the damage
+	what string
+}
+
+// ErrStopped is wrapped by the error a stopped replica reports.
+var ErrStopped = errors.New("replica: stopped")
+
+// New builds a replica; it does nothing until Start.
+func New(cfg Config) (*Replica, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Replica{cfg: cfg, peers: cfg.Peers, quorum: cfg.quorum(), vote: None, leader: None,
+		transferee: None, role: roleFollower}, nil
+}
+
+// Start boots the replica from its disk alone: hard state, snapshot and log.
+func (r *Replica) Start(env Env) {
+	r.env = env
+	r.sm = r.cfg.NewStateMachine()
+	r.sessions = newSessionTable(r.cfg.SessionsMax)
+	r.votes = make([]int8, len(r.peers))
+	r.progress = make([]progress, len(r.peers))
+	if err := r.recover(); err != nil {
+		r.stop(err)
+		return
+	}
+	r.becomeFollower(r.term, None)
+	r.armTick()
+}
+
+func (r *Replica) recover() error {
+	wal, rec, err := OpenWAL(r.env.Disk(), r.cfg.WAL)
+	if err != nil {
+		return fmt.Errorf("open storage: %w", err)
+	}
+	r.wal = wal
+	r.term, r.vote = rec.HardState.Term, rec.HardState.Vote
+	if rec.HardState.Term == 0 {
+		r.vote = None
+	}
+	if rec.Snapshot.Index > 0 {
+		if err := r.restoreSnapshot(rec.Snapshot, rec.SnapshotData); err != nil {
+			return err
+		}
+	}
+	r.log = raftLog{snap: rec.Snapshot}
+	r.log.append(rec.Entries...)
+	r.persisted = r.log.lastIndex()
+	if rec.TornTail {
+		r.env.Record(fmt.Sprintf("recovered: cut a torn tail, log ends at %d", r.log.lastIndex()))
+	}
+	if c := rec.Corruption; c != nil {
+		r.recovering = &recovery{term: r.term, what: c.What}
+		r.env.Record(fmt.Sprintf("storage damaged (%s at index %d): abstaining from votes until repaired", c.What, c.FirstBadIndex))
+	}
+	return nil
+}
+
+// stop makes the replica stop serving: it answers clients StatusStopped and
+// ignores its peers. A supervisor may restart the process, which then
+// recovers from disk.
+func (r *Replica) stop(err error) {
+	if r.stopped != nil {
+		return
+	}
+	r.stopped = fmt.Errorf("%w: %w", ErrStopped, err)
+	r.env.Record("stopped: " + err.Error())
+	// Nothing queued may leave: it could report state that never became
+	// durable. The clients still waiting are told, since that reply
+	// depends on nothing stored.
+	r.outbox = r.outbox[:0]
+	r.failWaiters(StatusStopped)
+	for _, o := range r.outbox {
+		r.env.Send(o.to, o.wire)
+	}
+	r.outbox = r.outbox[:0]
+}
+
+// Stopped returns why the replica stopped serving, or nil.
+func (r *Replica) Stopped() error { return r.stopped }
+
+// Receive handles one message from node from.
+func (r *Replica) Receive(from NodeID, b []byte) {
+	m, err := DecodeMessage(b)
+	if err != nil {
+		r.stats.BadMessages++
+		r.env.Record("dropped a bad message: " + err.Error())
+		return
+	}
+	if r.stopped != nil {
+		if m.Kind == MsgClientRequest {
+			r.sendNow(from, &Message{Kind: MsgClientReply, Reply: Reply{ClientID: m.Request.ClientID,
+				Seq: m.Request.Seq, Status: StatusStopped, Leader: None}})
+		}
+		return
+	}
+	r.step(from, &m)
+	r.flush()
+}
+
+// Timer handles the replica's periodic tick.
+func (r *Replica) Timer(tag uint64) {
+	if tag != tickTag || r.stopped != nil {
+		return
+	}
+	r.tick()
+	r.armTick()
+	r.flush()
+}
+
+func (r *Replica) armTick() { r.env.SetTimer(r.cfg.TickInterval, tickTag) }
+
+// send queues a message; flush sends it once everything it depends on is
+// durable.
+func (r *Replica) send(to NodeID, m Message) {
+	if m.Term == 0 {
+		m.Term = r.term
+	}
+	r.outbox = append(r.outbox, outgoing{to: to, wire: EncodeMessage(&m)})
+}
+
+func (r *Replica) sendNow(to NodeID, m *Message) { r.env.Send(to, EncodeMessage(m)) }
+
+// flush is the end of every handler: persist, then act on what is now
+// durable, then send. A message never leaves before the state it reports.
+func (r *Replica) flush() {
+	if r.stopped != nil {
+		return
+	}
+	r.broadcastPending()
+	if err := r.persist(); err != nil {
+		r.stop(err)
+		return
+	}
+	if r.role == roleLeader {
+		r.maybeCommit()
+	}
+	r.applyCommitted()
+	if r.stopped != nil {
+		return
+	}
+	if err := r.persist(); err != nil { // a snapshot taken while applying
+		r.stop(err)
+		return
+	}
+	for i := range r.outbox {
+		r.env.Send(r.outbox[i].to, r.outbox[i].wire)
+		r.outbox[i].wire = nil
+	}
+	r.outbox = r.outbox[:0]
+}
+
+func (r *Replica) persist() error {
+	if r.hardDirty {
+		if err := r.wal.SaveHardState(HardState{Term: r.term, Vote: r.vote}); err != nil {
+			return fmt.Errorf("save hard state: %w", err)
+		}
+		r.hardDirty = false
+	}
+	if r.walDirty {
+		if err := r.wal.Sync(); err != nil {
+			return fmt.Errorf("sync log: %w", err)
+		}
+		r.walDirty = false
+	}
+	r.persisted = r.log.lastIndex()
+	return nil
+}
+
+// step dispatches one message.
+func (r *Replica) step(from NodeID, m *Message) {
+	if m.Kind == MsgClientRequest {
+		r.handleClientRequest(from, m.Request)
+		return
+	}
+	if m.Kind == MsgClientReply || r.peerIndex(from) < 0 {
+		return // replicas take client replies and peer messages from peers only
+	}
+	if !r.checkTerm(from, m) {
+		return
+	}
+	switch m.Kind {
+	case MsgPreVote:
+		r.handlePreVote(from, m)
+	case MsgVote:
+		r.handleVote(from, m)
+	case MsgPreVoteResp, MsgVoteResp:
+		r.handleVoteResp(from, m)
+	case MsgAppend:
+		r.handleAppend(from, m)
+	case MsgAppendResp:
+		r.handleAppendResp(from, m)
+	case MsgSnapshot:
+		r.handleSnapshot(from, m)
+	case MsgTimeoutNow:
+		r.handleTimeoutNow(from, m)
+	}
+}
+
+func (r *Replica) peerIndex(id NodeID) int {
+	for i, p := range r.peers {
+		if p == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// Status is a snapshot of a replica's view, for harnesses and tests.
+type Status struct {
+	ID                  NodeID
+	Role                string
+	Term                uint64
+	Leader              NodeID
+	LastIndex, LastTerm uint64
+	Commit, Applied     uint64
+	SnapshotIndex       uint64
+	Recovering, Stopped bool
+	Digest              [32]byte
+	LastTimestamp       int64
+	Stats               Stats
+}
+
+// Status returns the replica's current view.
+func (r *Replica) Status() Status {
+	return Status{ID: r.cfg.ID, Role: r.role.String(), Term: r.term, Leader: r.leader,
+		LastIndex: r.log.lastIndex(), LastTerm: r.log.lastTerm(), Commit: r.commit, Applied: r.applied,
+		SnapshotIndex: r.log.snap.Index, Recovering: r.recovering != nil, Stopped: r.stopped != nil,
+		Digest: r.digest, LastTimestamp: r.log.lastTimestamp(), Stats: r.stats}
+}
+
+// StateMachine returns the replica's state machine, for harnesses that
+// inspect the final state. Callers must not change it.
+func (r *Replica) StateMachine() StateMachine { return r.sm }

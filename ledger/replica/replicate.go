@@ -1,0 +1,209 @@
+package replica
+
+import "slices"
+
+// progressState is how a leader replicates to one follower.
+type progressState uint8
+
+const (
+	// probeState: the leader does not know where the follower's log
+	// matches; it sends one Append at a time and waits for the answer.
+	probeState progressState = iota + 1
+	// replicateState: the logs match up to match; the leader pipelines
+	// Appends, up to InflightMax unanswered.
+	replicateState
+	// snapshotState: a snapshot is on its way; nothing else is sent.
+	snapshotState
+)
+
+// progress is a leader's view of one follower.
+type progress struct {
+	match, next  uint64
+	state        progressState
+	probeSent    bool
+	inflight     []uint64 // last index of each unanswered Append, in order
+	snapshotAt   uint64   // index of the snapshot in flight
+	recentActive bool     // heard from since the last quorum check
+	stalled      int      // heartbeats in a row without progress
+}
+
+func (pr *progress) paused(inflightMax int) bool {
+	switch pr.state {
+	case probeState:
+		return pr.probeSent
+	case replicateState:
+		return len(pr.inflight) >= inflightMax
+	}
+	return true
+}
+
+func (pr *progress) becomeProbe() {
+	pr.state = probeState
+	pr.probeSent = false
+	pr.inflight = pr.inflight[:0]
+	pr.next = pr.match + 1
+}
+
+// appendEntry adds an entry to the leader's log and its WAL, stamped with
+// cluster time: the leader's wall clock, but never before the previous
+// entry, whatever the clocks of this or earlier leaders did.
+func (r *Replica) appendEntry(kind EntryKind, data []byte) uint64 {
+	ts := max(r.env.WallTime(), r.log.lastTimestamp()+1)
+	e := Entry{Term: r.term, Index: r.log.lastIndex() + 1, Kind: kind, Timestamp: ts, Data: data}
+	r.log.append(e)
+	if err := r.wal.Append([]Entry{e}); err != nil {
+		r.stop(err)
+		return e.Index
+	}
+	r.walDirty = true
+	return e.Index
+}
+
+// broadcastPending sends every follower the entries it is due.
+func (r *Replica) broadcastPending() {
+	if r.role != roleLeader {
+		return
+	}
+	for i := range r.peers {
+		for r.maybeSendAppend(i, false) {
+		}
+	}
+}
+
+// maybeSendAppend sends follower i the next batch of entries, or a snapshot
+// when the entries it needs are compacted away. With sendIfEmpty it sends an
+// empty Append (a probe) when there is nothing new. It reports whether it
+// sent anything.
+func (r *Replica) maybeSendAppend(i int, sendIfEmpty bool) bool {
+	pr := &r.progress[i]
+	if r.peers[i] == r.cfg.ID || pr.paused(r.cfg.InflightMax) {
+		return false
+	}
+	prevIndex := pr.next - 1
+	prevTerm, ok := r.log.term(prevIndex)
+	if !ok {
+		r.sendSnapshot(i)
+		return true
+	}
+	last := min(r.log.lastIndex(), prevIndex+uint64(r.cfg.EntriesPerAppendMax))
+	entries := r.log.slice(pr.next, last)
+	if len(entries) == 0 && !sendIfEmpty {
+		return false
+	}
+	r.send(r.peers[i], Message{Kind: MsgAppend, PrevIndex: prevIndex, PrevTerm: prevTerm,
+		Entries: entries, Commit: r.commit})
+	switch pr.state {
+	case probeState:
+		pr.probeSent = true
+	case replicateState:
+		if len(entries) > 0 {
+			pr.next = last + 1
+			pr.inflight = append(pr.inflight, last)
+		}
+	}
+	return len(entries) > 0 || pr.state == probeState
+}
+
+func (r *Replica) sendSnapshot(i int) {
+	pr := &r.progress[i]
+	if r.snapData == nil {
+		panicf("follower %d needs index %d, compacted, but there is no snapshot", r.peers[i], pr.next)
+	}
+	r.send(r.peers[i], Message{Kind: MsgSnapshot, Snapshot: r.log.snap, SnapshotData: r.snapData})
+	pr.state = snapshotState
+	pr.snapshotAt = r.log.snap.Index
+	pr.inflight = pr.inflight[:0]
+}
+
+// broadcastHeartbeat asserts leadership and carries the commit index. A
+// heartbeat names the follower's known match, which it surely holds, so it
+// cannot be rejected for racing the pipeline. It also retries probes and
+// snapshots whose answers were lost, and unjams stalled pipelines.
+func (r *Replica) broadcastHeartbeat() {
+	for i, p := range r.peers {
+		if p == r.cfg.ID {
+			continue
+		}
+		pr := &r.progress[i]
+		if len(pr.inflight) > 0 || pr.state == snapshotState {
+			pr.stalled++
+		} else {
+			pr.stalled = 0
+		}
+		if pr.stalled >= 3 && pr.state != probeState {
+			pr.becomeProbe() // answers were lost: start over from match
+		}
+		pr.probeSent = false
+		matchTerm, ok := r.log.term(pr.match)
+		if !ok || pr.state == probeState {
+			r.maybeSendAppend(i, true)
+			continue
+		}
+		r.send(p, Message{Kind: MsgAppend, PrevIndex: pr.match, PrevTerm: matchTerm,
+			Commit: min(r.commit, pr.match)})
+	}
+}
+
+func (r *Replica) handleAppendResp(from NodeID, m *Message) {
+	if r.role != roleLeader {
+		return
+	}
+	i := r.peerIndex(from)
+	pr := &r.progress[i]
+	pr.recentActive = true
+	if !m.Success {
+		if m.PrevIndex <= pr.match {
+			return // a stale rejection: the logs already match further
+		}
+		pr.becomeProbe()
+		pr.next = max(pr.match+1, min(m.RejectHint, m.PrevIndex))
+		r.maybeSendAppend(i, true)
+		return
+	}
+	if m.Match > pr.match {
+		pr.match = m.Match
+		pr.stalled = 0
+		pr.next = max(pr.next, pr.match+1)
+		for len(pr.inflight) > 0 && pr.inflight[0] <= pr.match {
+			pr.inflight = pr.inflight[1:]
+		}
+		if pr.state == snapshotState && pr.match >= pr.snapshotAt {
+			pr.becomeProbe()
+		}
+		if pr.state == probeState {
+			pr.state = replicateState
+			pr.inflight = pr.inflight[:0]
+		}
+		r.maybeCommit()
+	} else if pr.state == probeState {
+		pr.probeSent = false
+	}
+	if r.transferee == from && pr.match == r.log.lastIndex() {
+		r.send(from, Message{Kind: MsgTimeoutNow})
+	}
+}
+
+// maybeCommit advances the commit index to the highest index a quorum holds,
+// but only through an entry of the current term: Figure 8 of the Raft paper
+// shows that counting replicas of an older term's entry can commit an entry
+// that a later leader overwrites.
+func (r *Replica) maybeCommit() {
+	var stack [15]uint64 // Peers is capped at 15, so this never allocates
+	matches := stack[:0]
+	for i, p := range r.peers {
+		if p == r.cfg.ID {
+			matches = append(matches, r.persisted)
+		} else {
+			matches = append(matches, r.progress[i].match)
+		}
+	}
+	slices.Sort(matches)
+	candidate := matches[len(matches)-r.quorum]
+	if candidate <= r.commit {
+		return
+	}
+	if t, ok := r.log.term(candidate); !ok || t != r.term {
+		return
+	}
+	r.commit = candidate
+}

@@ -1,0 +1,125 @@
+package replica
+
+import "testing"
+
+// Figure 8 of the Raft paper: a leader must not commit an entry of an
+// earlier term by counting replicas, because a later leader that never saw
+// it could still be elected and overwrite it. It commits such an entry only
+// by committing an entry of its own term after it.
+func TestLeaderCommitsOnlyThroughItsOwnTerm(t *testing.T) {
+	r, _ := newTestReplica(t, 0, 5)
+	// Log: index 1 from term 1, index 2 from term 2 (written when this
+	// replica led term 2, replicated to one follower), then it wins term 4.
+	r.log.append(Entry{Term: 1, Index: 1, Kind: EntryNoop}, Entry{Term: 2, Index: 2, Kind: EntryNoop})
+	if err := r.wal.Append(r.log.entries); err != nil {
+		t.Fatal(err)
+	}
+	r.term = 3
+	r.becomeCandidate() // term 4
+	r.becomeLeader()    // appends its no-op at index 3, term 4
+	r.flush()
+	if r.log.lastIndex() != 3 || r.log.lastTerm() != 4 {
+		t.Fatalf("log ends at %d/%d, want the new leader's no-op at 3/4", r.log.lastIndex(), r.log.lastTerm())
+	}
+	// Two followers now hold index 2 (term 2): a majority with the leader.
+	for _, p := range []NodeID{1, 2} {
+		deliver(r, p, Message{Kind: MsgAppendResp, Term: 4, Success: true, PrevIndex: 1, Match: 2})
+	}
+	if r.commit != 0 {
+		t.Fatalf("commit is %d: the term-2 entry was committed by counting replicas", r.commit)
+	}
+	// One follower acknowledges the term-4 no-op: still no majority at 3.
+	deliver(r, 1, Message{Kind: MsgAppendResp, Term: 4, Success: true, PrevIndex: 2, Match: 3})
+	if r.commit != 0 {
+		t.Fatalf("commit is %d with only two of five replicas at index 3", r.commit)
+	}
+	// A second one does: index 3 commits, and index 2 with it.
+	deliver(r, 2, Message{Kind: MsgAppendResp, Term: 4, Success: true, PrevIndex: 2, Match: 3})
+	if r.commit != 3 {
+		t.Fatalf("commit is %d, want 3 once a majority holds the term-4 entry", r.commit)
+	}
+}
+
+func TestVoteRequiresAnUpToDateLog(t *testing.T) {
+	cases := []struct {
+		name              string
+		lastTerm, lastIdx uint64
+		want              bool
+	}{
+		{"longer log, same term", 2, 5, true},
+		{"same log", 2, 2, true},
+		{"shorter log, same term", 2, 1, false},
+		{"higher last term, shorter log", 3, 1, true},
+		{"lower last term, longer log", 1, 9, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r, env := newTestReplica(t, 0, 3)
+			r.log.append(Entry{Term: 1, Index: 1, Kind: EntryNoop}, Entry{Term: 2, Index: 2, Kind: EntryNoop})
+			r.term = 2
+			deliver(r, 1, Message{Kind: MsgVote, Term: 3, LastTerm: tc.lastTerm, LastIndex: tc.lastIdx})
+			sent := env.take()
+			if len(sent) != 1 || sent[0].msg.Kind != MsgVoteResp || sent[0].msg.Granted != tc.want {
+				t.Fatalf("sent %+v, want one vote response granted=%v", sent, tc.want)
+			}
+			if tc.want && r.vote != 1 {
+				t.Fatalf("granted but recorded vote %d", r.vote)
+			}
+		})
+	}
+}
+
+func TestOneVotePerTerm(t *testing.T) {
+	r, env := newTestReplica(t, 0, 3)
+	deliver(r, 1, Message{Kind: MsgVote, Term: 1})
+	deliver(r, 2, Message{Kind: MsgVote, Term: 1})
+	sent := env.take()
+	if len(sent) != 2 || !sent[0].msg.Granted || sent[1].msg.Granted {
+		t.Fatalf("votes %+v: want the first granted and the second refused", sent)
+	}
+}
+
+// A replica that hears from a live leader ignores a candidate that did not
+// come through leader transfer (CheckQuorum), and refuses pre-votes.
+func TestLeaseProtectsALiveLeader(t *testing.T) {
+	r, env := newTestReplica(t, 0, 3)
+	deliver(r, 1, Message{Kind: MsgAppend, Term: 1}) // n1 leads term 1
+	env.take()
+	deliver(r, 2, Message{Kind: MsgPreVote, Term: 2})
+	deliver(r, 2, Message{Kind: MsgVote, Term: 2})
+	sent := env.take()
+	if r.term != 1 || r.leader != 1 {
+		t.Fatalf("a disruptive candidate moved the replica to term %d, leader %d", r.term, r.leader)
+	}
+	if len(sent) != 1 || sent[0].msg.Kind != MsgPreVoteResp || sent[0].msg.Granted {
+		t.Fatalf("sent %+v: want one refused pre-vote and the vote ignored", sent)
+	}
+	deliver(r, 2, Message{Kind: MsgVote, Term: 2, Transfer: true})
+	if r.term != 2 || r.vote != 2 {
+		t.Fatalf("a transfer vote was refused: term %d vote %d", r.term, r.vote)
+	}
+}
+
+func TestFollowerRejectsAGapAndHintsWhereToResume(t *testing.T) {
+	r, env := newTestReplica(t, 1, 3)
+	deliver(r, 0, Message{Kind: MsgAppend, Term: 1, PrevIndex: 0, Entries: []Entry{
+		{Term: 1, Index: 1, Kind: EntryNoop}, {Term: 1, Index: 2, Kind: EntryNoop}}})
+	env.take()
+	deliver(r, 0, Message{Kind: MsgAppend, Term: 1, PrevIndex: 7, PrevTerm: 1})
+	sent := env.take()
+	if len(sent) != 1 || sent[0].msg.Success || sent[0].msg.RejectHint != 3 {
+		t.Fatalf("sent %+v, want a rejection hinting index 3", sent)
+	}
+}
+
+func TestConflictingSuffixIsReplaced(t *testing.T) {
+	r, env := newTestReplica(t, 1, 3)
+	deliver(r, 0, Message{Kind: MsgAppend, Term: 1, Entries: []Entry{
+		{Term: 1, Index: 1, Kind: EntryNoop}, {Term: 1, Index: 2, Kind: EntryNoop}, {Term: 1, Index: 3, Kind: EntryNoop}}})
+	deliver(r, 2, Message{Kind: MsgAppend, Term: 2, PrevIndex: 1, PrevTerm: 1, Entries: []Entry{
+		{Term: 2, Index: 2, Kind: EntryNoop}}})
+	env.take()
+	if r.log.lastIndex() != 2 || r.log.lastTerm() != 2 {
+		t.Fatalf("log ends at %d/%d, want 2/2 after the conflict", r.log.lastIndex(), r.log.lastTerm())
+	}
+}

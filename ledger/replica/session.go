@@ -1,0 +1,139 @@
+package replica
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+)
+
+// session is one client's exactly-once record, part of the replicated
+// state: the latest request applied and its result, so that a retry gets
+// the original answer instead of a second execution.
+type session struct {
+	lastSeq   uint64
+	result    []byte
+	lastIndex uint64 // log index of the latest use, for eviction
+}
+
+// sessionTable holds the sessions. It is replicated state: every change
+// happens while applying a log entry, identically on every replica.
+type sessionTable struct {
+	byClient map[uint64]*session
+	max      int
+}
+
+func newSessionTable(max int) sessionTable {
+	return sessionTable{byClient: make(map[uint64]*session), max: max}
+}
+
+// apply runs one request against the sessions and, if it is new, the state
+// machine. Seq 0 registers a session; a later Seq runs the command once.
+func (t *sessionTable) apply(req *Request, index uint64, timestamp int64, sm StateMachine) (ReplyStatus, []byte) {
+	if req.ClientID == 0 {
+		return StatusOK, sm.Apply(req.Command, timestamp)
+	}
+	s := t.byClient[req.ClientID]
+	if req.Seq == 0 {
+		if s == nil {
+			t.evictIfFull()
+			s = &session{}
+			t.byClient[req.ClientID] = s
+		}
+		s.lastIndex = index
+		return StatusOK, nil
+	}
+	switch {
+	case s == nil:
+		return StatusSessionExpired, nil
+	case req.Seq == s.lastSeq:
+		return StatusOK, s.result
+	case req.Seq < s.lastSeq:
+		return StatusStaleRequest, nil
+	}
+	s.result = sm.Apply(req.Command, timestamp)
+	s.lastSeq = req.Seq
+	s.lastIndex = index
+	return StatusOK, s.result
+}
+
+// lookup answers a request from the sessions alone when it can: a retry of
+// the latest applied request, or a stale one. It reports false when the
+// request must go through the log.
+func (t *sessionTable) lookup(req *Request) (ReplyStatus, []byte, bool) {
+	s := t.byClient[req.ClientID]
+	if req.ClientID == 0 || s == nil || req.Seq == 0 || req.Seq > s.lastSeq {
+		return 0, nil, false
+	}
+	if req.Seq == s.lastSeq {
+		return StatusOK, s.result, true
+	}
+	return StatusStaleRequest, nil, true
+}
+
+// evictIfFull drops the least recently used session when the table is full.
+// The choice is a minimum over (lastIndex, clientID), a total order, so map
+// iteration order cannot make replicas disagree.
+func (t *sessionTable) evictIfFull() {
+	if len(t.byClient) < t.max {
+		return
+	}
+	var victim uint64
+	var oldest *session
+	for id, s := range t.byClient {
+		if oldest == nil || s.lastIndex < oldest.lastIndex || (s.lastIndex == oldest.lastIndex && id < victim) {
+			victim, oldest = id, s
+		}
+	}
+	delete(t.byClient, victim)
+}
+
+// encode serializes the sessions sorted by client ID.
+func (t *sessionTable) encode() []byte {
+	ids := make([]uint64, 0, len(t.byClient))
+	for id := range t.byClient {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	e := encoder{}
+	e.u32(uint32(len(ids)))
+	for _, id := range ids {
+		s := t.byClient[id]
+		e.u64(id)
+		e.u64(s.lastSeq)
+		e.u64(s.lastIndex)
+		e.bytes(s.result)
+	}
+	return e.buf
+}
+
+func decodeSessions(d *decoder, max int) (sessionTable, error) {
+	t := newSessionTable(max)
+	n := d.u32()
+	if int64(n) > int64(max) || int64(n)*28 > int64(len(d.buf)) {
+		return t, fmt.Errorf("%w: %d sessions", ErrBadSnapshot, n)
+	}
+	for range n {
+		id := d.u64()
+		s := &session{lastSeq: d.u64(), lastIndex: d.u64(), result: d.bytes(EntryDataMax)}
+		t.byClient[id] = s
+	}
+	if d.err != nil {
+		return t, fmt.Errorf("%w: sessions: %v", ErrBadSnapshot, d.err)
+	}
+	return t, nil
+}
+
+// encodeRequest is the data of a command entry.
+func encodeRequest(req *Request) []byte {
+	b := make([]byte, 16, 16+len(req.Command))
+	binary.LittleEndian.PutUint64(b, req.ClientID)
+	binary.LittleEndian.PutUint64(b[8:], req.Seq)
+	return append(b, req.Command...)
+}
+
+func decodeRequest(b []byte) (Request, error) {
+	if len(b) < 16 {
+		return Request{}, fmt.Errorf("replica: command entry of %d bytes", len(b))
+	}
+	return Request{ClientID: binary.LittleEndian.Uint64(b), Seq: binary.LittleEndian.Uint64(b[8:]), Command: b[16:]}, nil
+}

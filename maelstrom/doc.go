@@ -1,0 +1,10 @@
+// Package maelstrom runs the replicated ledger's consensus code under
+// Jepsen's Maelstrom workbench: real processes speaking JSON over stdin and
+// stdout. The same ledger/replica code that runs inside the simulator runs
+// here, with an environment backed by the real clock, Go timers and the
+// Maelstrom node's messages; consensus messages between nodes travel as
+// Maelstrom messages of type "raft".
+//
+// It serves Maelstrom's lin-kv workload (read, write, cas) on a replicated
+// key-value state machine.
+package maelstrom

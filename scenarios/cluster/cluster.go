@@ -1,0 +1,169 @@
+package cluster
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/faultline/faultline/ledger/replica"
+	"github.com/faultline/faultline/sim"
+)
+
+// Config describes a simulated cluster.
+type Config struct {
+	Seed uint64
+	// Replicas is the cluster size; replicas are nodes n1..nN with
+	// simulator IDs 0..N-1.
+	Replicas int
+	// Clients are extra simulated nodes (workload clients), IDs N and up.
+	Clients []sim.NodeSpec
+	// NewStateMachine builds the replicated state machine.
+	NewStateMachine func() replica.StateMachine
+	// Tune, if set, adjusts each replica's config after the defaults.
+	Tune func(*replica.Config)
+	// Link is the initial config of every link.
+	Link sim.LinkConfig
+	// ClockOffset and ClockDriftPPM set replica clocks, by replica index;
+	// shorter slices leave the rest accurate.
+	ClockOffset   []time.Duration
+	ClockDriftPPM []int64
+	// RestartDelay is how long the supervisor waits to restart a replica
+	// that stopped itself; zero means the default, negative disables it.
+	RestartDelay time.Duration
+	// RestartsMax caps supervisor restarts per replica; zero means 10.
+	RestartsMax int
+	MaxEvents   int64
+	Trace       io.Writer
+}
+
+// Cluster is a running simulated cluster.
+type Cluster struct {
+	*sim.Sim
+	cfg      Config
+	peers    []replica.NodeID
+	nodes    []*replicaNode // by replica index; a node's life is its replica
+	stops    []int
+	Observer *Observer
+}
+
+// New builds the cluster and schedules every node to boot at time zero.
+func New(cfg Config) (*Cluster, error) {
+	if cfg.Replicas < 1 || cfg.Replicas > 15 {
+		return nil, fmt.Errorf("cluster: replicas: need 1 to 15, got %d", cfg.Replicas)
+	}
+	if cfg.NewStateMachine == nil {
+		return nil, fmt.Errorf("cluster: new_state_machine is nil")
+	}
+	if cfg.RestartDelay == 0 {
+		cfg.RestartDelay = restartDelayDefault
+	}
+	if cfg.RestartsMax == 0 {
+		cfg.RestartsMax = 10
+	}
+	c := &Cluster{cfg: cfg, stops: make([]int, cfg.Replicas), nodes: make([]*replicaNode, cfg.Replicas)}
+	c.Observer = newObserver(cfg.Replicas)
+	simCfg := sim.Config{Seed: cfg.Seed, Link: cfg.Link, MaxEvents: cfg.MaxEvents, Trace: cfg.Trace,
+		Summarize: summarize}
+	for i := range cfg.Replicas {
+		c.peers = append(c.peers, replica.NodeID(i))
+		spec := sim.NodeSpec{Name: ReplicaName(i), New: c.nodeFactory(i)}
+		if i < len(cfg.ClockOffset) {
+			spec.ClockOffset = cfg.ClockOffset[i]
+		}
+		if i < len(cfg.ClockDriftPPM) {
+			spec.ClockDriftPPM = cfg.ClockDriftPPM[i]
+		}
+		simCfg.Nodes = append(simCfg.Nodes, spec)
+	}
+	simCfg.Nodes = append(simCfg.Nodes, cfg.Clients...)
+	s, err := sim.New(simCfg)
+	if err != nil {
+		return nil, err
+	}
+	c.Sim = s
+	return c, nil
+}
+
+// ReplicaName is the simulator name of replica i: n1, n2, ...
+func ReplicaName(i int) string { return "n" + strconv.Itoa(i+1) }
+
+func (c *Cluster) nodeFactory(i int) func() sim.Node {
+	return func() sim.Node {
+		n := &replicaNode{c: c, id: sim.NodeID(i)}
+		c.nodes[i] = n
+		return n
+	}
+}
+
+func (c *Cluster) newReplica(id sim.NodeID) *replica.Replica {
+	rc := replica.DefaultConfig()
+	rc.ID = replica.NodeID(id)
+	rc.Peers = c.peers
+	rc.NewStateMachine = c.cfg.NewStateMachine
+	if c.cfg.Tune != nil {
+		c.cfg.Tune(&rc)
+	}
+	rc.OnApply = func(e *replica.Entry, digest [32]byte) { c.Observer.applied(c.Sim, int(id), e, digest) }
+	rc.OnLeader = func(term uint64) { c.Observer.leader(c.Sim, int(id), term) }
+	r, err := replica.New(rc)
+	if err != nil {
+		panic(fmt.Sprintf("cluster: replica config: %v", err)) // the cluster built it: a harness bug
+	}
+	return r
+}
+
+// Replicas returns the cluster size.
+func (c *Cluster) Replicas() int { return c.cfg.Replicas }
+
+// Peers returns the replica addresses.
+func (c *Cluster) Peers() []replica.NodeID { return c.peers }
+
+// Replica returns replica i while its node is up, or nil.
+func (c *Cluster) Replica(i int) *replica.Replica {
+	if c.Sim.IsDown(sim.NodeID(i)) || c.nodes[i] == nil {
+		return nil
+	}
+	return c.nodes[i].r
+}
+
+// Leader returns the replica that leads the highest term among live,
+// serving replicas, if any.
+func (c *Cluster) Leader() (int, bool) {
+	best, bestTerm := -1, uint64(0)
+	for i := range c.cfg.Replicas {
+		r := c.Replica(i)
+		if r == nil || !c.Sim.IsUp(sim.NodeID(i)) {
+			continue
+		}
+		st := r.Status()
+		if st.Role == "leader" && !st.Stopped && st.Term >= bestTerm {
+			best, bestTerm = i, st.Term
+		}
+	}
+	return best, best >= 0
+}
+
+// summarize renders a replica message for the JSON trace.
+func summarize(b []byte) string {
+	m, err := replica.DecodeMessage(b)
+	if err != nil {
+		return "undecodable"
+	}
+	s := fmt.Sprintf("%s t%d", m.Kind, m.Term)
+	switch m.Kind {
+	case replica.MsgAppend:
+		s += fmt.Sprintf(" prev=%d/%d n=%d commit=%d", m.PrevIndex, m.PrevTerm, len(m.Entries), m.Commit)
+	case replica.MsgAppendResp:
+		s += fmt.Sprintf(" ok=%v match=%d hint=%d", m.Success, m.Match, m.RejectHint)
+	case replica.MsgVote, replica.MsgPreVote:
+		s += fmt.Sprintf(" last=%d/%d", m.LastIndex, m.LastTerm)
+	case replica.MsgVoteResp, replica.MsgPreVoteResp:
+		s += fmt.Sprintf(" granted=%v", m.Granted)
+	case replica.MsgClientRequest:
+		s += fmt.Sprintf(" client=%d seq=%d", m.Request.ClientID, m.Request.Seq)
+	case replica.MsgClientReply:
+		s += fmt.Sprintf(" client=%d seq=%d %s", m.Reply.ClientID, m.Reply.Seq, m.Reply.Status)
+	}
+	return s
+}

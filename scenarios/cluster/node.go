@@ -1,0 +1,58 @@
+package cluster
+
+import (
+	"time"
+
+	"github.com/faultline/faultline/ledger/replica"
+	"github.com/faultline/faultline/sim"
+)
+
+// replicaNode runs one replica as a simulated node. Like a process under
+// systemd, a replica that stops itself (on an fsync failure, say) is
+// crashed and restarted by its supervisor, and recovers from disk.
+type replicaNode struct {
+	c   *Cluster
+	id  sim.NodeID
+	r   *replica.Replica
+	env *sim.Env
+}
+
+func (n *replicaNode) Start(env *sim.Env) {
+	n.env = env
+	n.r = n.c.newReplica(n.id)
+	n.r.Start(replicaEnv{env})
+	n.superviseStop()
+}
+
+func (n *replicaNode) Receive(from sim.NodeID, msg []byte) {
+	n.r.Receive(replica.NodeID(from), msg)
+	n.superviseStop()
+}
+
+func (n *replicaNode) Timer(tag uint64) {
+	n.r.Timer(tag)
+	n.superviseStop()
+}
+
+// superviseStop restarts a stopped replica, once, after the cluster's
+// restart delay. A replica that stops again at once (unrecoverable storage)
+// stays down after RestartsMax attempts.
+func (n *replicaNode) superviseStop() {
+	if n.r.Stopped() == nil || n.c.cfg.RestartDelay < 0 {
+		return
+	}
+	n.c.stops[n.id]++
+	if n.c.stops[n.id] > n.c.cfg.RestartsMax {
+		return
+	}
+	s, id := n.c.Sim, n.id
+	s.After(0, func() {
+		if s.Crash(id) == nil {
+			_ = s.Restart(id, n.c.cfg.RestartDelay)
+		}
+	})
+}
+
+// restartDelayDefault is how long the supervisor waits before restarting a
+// stopped replica.
+const restartDelayDefault = 200 * time.Millisecond
