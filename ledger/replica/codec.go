@@ -40,6 +40,7 @@ func EncodeMessage(m *Message) []byte {
 		e.u64(m.PrevIndex)
 		e.u64(m.PrevTerm)
 		e.u64(m.Commit)
+		e.u64(m.LastIndex)
 		e.u32(uint32(len(m.Entries)))
 		for i := range m.Entries {
 			e.entry(&m.Entries[i])
@@ -116,7 +117,7 @@ func decodeFields(d *decoder, m *Message) error {
 	case MsgPreVoteResp, MsgVoteResp:
 		m.Granted = d.bool()
 	case MsgAppend:
-		m.PrevIndex, m.PrevTerm, m.Commit = d.u64(), d.u64(), d.u64()
+		m.PrevIndex, m.PrevTerm, m.Commit, m.LastIndex = d.u64(), d.u64(), d.u64(), d.u64()
 		n := d.u32()
 		if n > EntriesPerMsgMax {
 			return fmt.Errorf("%w: %d entries, more than %d", ErrBadMessage, n, EntriesPerMsgMax)

@@ -14,7 +14,7 @@ func sampleMessages() []Message {
 		{Kind: MsgVote, Term: 4, LastIndex: 9, LastTerm: 3, Transfer: true},
 		{Kind: MsgPreVoteResp, Term: 4, Granted: true},
 		{Kind: MsgVoteResp, Term: 4},
-		{Kind: MsgAppend, Term: 3, PrevIndex: 6, PrevTerm: 2, Commit: 5, Entries: entries},
+		{Kind: MsgAppend, Term: 3, PrevIndex: 6, PrevTerm: 2, Commit: 5, LastIndex: 8, Entries: entries},
 		{Kind: MsgAppend, Term: 3, PrevIndex: 6, PrevTerm: 2, Commit: 5},
 		{Kind: MsgAppendResp, Term: 3, Success: true, PrevIndex: 6, Match: 8, LastIndex: 8},
 		{Kind: MsgAppendResp, Term: 3, PrevIndex: 6, RejectHint: 4, LastIndex: 4},

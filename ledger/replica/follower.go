@@ -108,15 +108,17 @@ func (r *Replica) appendFromLeader(es []Entry) bool {
 
 // maybeRepaired ends the abstention that followed storage damage. The
 // replica may have acknowledged entries it has since lost, so it must not
-// vote until its log holds everything committed. A leader of a later term
-// was elected without its vote, and so holds every committed entry; once
-// this log matches that leader's through the leader's commit index, it is
-// whole again.
+// vote (its vote could elect a leader missing an entry that was committed
+// by counting its lost copy) until its log holds every committed entry.
+// Every entry it ever acknowledged was in a term no later than its current
+// one; the leader of its current term holds every committed entry of those
+// terms (Leader Completeness). So once this log matches that leader's log
+// through the leader's last index, it is whole again.
 func (r *Replica) maybeRepaired(m *Message) {
-	if r.recovering == nil || m.Term <= r.recovering.term || r.commit < m.Commit {
+	if r.recovering == nil || r.log.lastIndex() < m.LastIndex {
 		return
 	}
-	r.env.Record(fmt.Sprintf("storage repaired by leader of term %d through index %d", m.Term, r.commit))
+	r.env.Record(fmt.Sprintf("storage repaired by the leader of term %d through index %d", m.Term, r.log.lastIndex()))
 	r.recovering = nil
 }
 
@@ -135,7 +137,7 @@ func (r *Replica) handleSnapshot(from NodeID, m *Message) {
 		r.env.Record("rejected snapshot: " + err.Error())
 		return
 	}
-	r.maybeRepaired(&Message{Term: m.Term, Commit: meta.Index})
+	r.maybeRepaired(&Message{Term: m.Term, LastIndex: meta.Index})
 	reply.Match = meta.Index
 	reply.LastIndex = r.log.lastIndex()
 	r.send(from, reply)

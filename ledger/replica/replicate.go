@@ -1,6 +1,9 @@
 package replica
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+)
 
 // progressState is how a leader replicates to one follower.
 type progressState uint8
@@ -91,7 +94,7 @@ func (r *Replica) maybeSendAppend(i int, sendIfEmpty bool) bool {
 		return false
 	}
 	r.send(r.peers[i], Message{Kind: MsgAppend, PrevIndex: prevIndex, PrevTerm: prevTerm,
-		Entries: entries, Commit: r.commit})
+		Entries: entries, Commit: r.commit, LastIndex: r.log.lastIndex()})
 	switch pr.state {
 	case probeState:
 		pr.probeSent = true
@@ -140,7 +143,7 @@ func (r *Replica) broadcastHeartbeat() {
 			continue
 		}
 		r.send(p, Message{Kind: MsgAppend, PrevIndex: pr.match, PrevTerm: matchTerm,
-			Commit: min(r.commit, pr.match)})
+			Commit: min(r.commit, pr.match), LastIndex: r.log.lastIndex()})
 	}
 }
 
@@ -152,6 +155,17 @@ func (r *Replica) handleAppendResp(from NodeID, m *Message) {
 	pr := &r.progress[i]
 	pr.recentActive = true
 	if !m.Success {
+		if m.LastIndex < pr.match {
+			// The follower holds less than it acknowledged: only storage
+			// damage does that (acknowledged entries were synced). Stop
+			// counting it for entries it lost, and refill it.
+			r.env.Record(fmt.Sprintf("replica %d lost acknowledged entries %d..%d: re-replicating", from, m.LastIndex+1, pr.match))
+			pr.match = m.LastIndex
+			pr.becomeProbe()
+			pr.next = min(pr.next, m.RejectHint)
+			r.maybeSendAppend(i, true)
+			return
+		}
 		if m.PrevIndex <= pr.match {
 			return // a stale rejection: the logs already match further
 		}

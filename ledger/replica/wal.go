@@ -173,6 +173,7 @@ func (w *WAL) linkSegment(seg *segment, entries []Entry, rec *Recovered) bool {
 		}
 		if n := len(rec.Entries); n > 0 && e.Term < rec.Entries[n-1].Term {
 			rec.Corruption = &Corruption{What: "term goes backwards in " + seg.name, FirstBadIndex: e.Index}
+			seg.size = seg.offsets[e.Index-seg.first]
 			seg.offsets = seg.offsets[:e.Index-seg.first]
 			w.segments = append(w.segments, *seg)
 			return false

@@ -1,6 +1,9 @@
 package replica
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // LastIndex returns the index of the last entry on disk, or of the
 // snapshot if the log holds none after it.
@@ -85,10 +88,26 @@ func (w *WAL) Sync() error {
 }
 
 // dropFrom removes damaged entries from index on, durably, so that they are
-// never read again.
+// never read again: the damaged bytes after the last good record, and every
+// segment file the scan did not link into the log.
 func (w *WAL) dropFrom(index uint64, rec *Recovered) error {
 	if err := w.TruncateFrom(index); err != nil {
 		return err
+	}
+	tracked := make(map[string]bool, len(w.segments))
+	for _, s := range w.segments {
+		tracked[s.name] = true
+	}
+	if n := len(w.segments); n > 0 {
+		s := w.segments[n-1]
+		if err := w.disk.Truncate(s.name, s.size); err != nil {
+			return fmt.Errorf("%w: cut damage from %s: %w", ErrStorageFailed, s.name, err)
+		}
+	}
+	for _, name := range w.disk.Files() { // sorted
+		if strings.HasPrefix(name, segmentPrefix) && !tracked[name] {
+			w.disk.Remove(name)
+		}
 	}
 	for len(rec.Entries) > 0 && rec.Entries[len(rec.Entries)-1].Index >= index {
 		rec.Entries = rec.Entries[:len(rec.Entries)-1]

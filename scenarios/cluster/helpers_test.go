@@ -98,7 +98,7 @@ func checkIncrements(c *cluster.Cluster, drivers []*incrementer) error {
 		}
 		for i := range c.Replicas() {
 			r := c.Replica(i)
-			if r == nil {
+			if r == nil || r.Stopped() != nil {
 				continue
 			}
 			got := r.StateMachine().(*counters).values[d.key]

@@ -111,7 +111,7 @@ func assertConverged(t *testing.T, c *cluster.Cluster) {
 	var first *replica.Status
 	for i := range c.Replicas() {
 		r := c.Replica(i)
-		if r == nil {
+		if r == nil || r.Stopped() != nil {
 			continue
 		}
 		st := r.Status()

@@ -1,0 +1,124 @@
+package cluster_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/scenarios/cluster"
+	"github.com/faultline/faultline/sim"
+)
+
+// flipSyncedLogBit damages a record in the middle of replica id's oldest
+// log segment, as a decayed sector would.
+func flipSyncedLogBit(t *testing.T, d *sim.Disk) {
+	t.Helper()
+	for _, name := range d.Files() {
+		if strings.HasPrefix(name, "log-") && d.Size(name) > 200 {
+			if err := d.FlipBit(name, d.Size(name)/2, 3); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatal("no log segment to damage")
+}
+
+// A replica whose synced log is damaged detects it on restart, abstains from
+// voting while a leader repairs it, and rejoins whole; nothing acknowledged
+// is lost and no replica ever applies a damaged entry.
+func TestCorruptedFollowerIsRepairedByTheLeader(t *testing.T) {
+	stop := at(6 * time.Second)
+	drivers := []*incrementer{{key: "a", until: stop}, {key: "b", until: stop}}
+	c, err := newTestCluster(11, 3, drivers, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Run(at(2 * time.Second))
+	leader, _ := c.Leader()
+	follower := sim.NodeID((leader + 1) % 3)
+	if err := c.Crash(follower); err != nil {
+		t.Fatal(err)
+	}
+	flipSyncedLogBit(t, c.Disk(follower))
+	if err := c.Restart(follower, 10*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	c.Run(at(2*time.Second + 20*time.Millisecond))
+	if !c.Replica(int(follower)).Status().Recovering {
+		t.Fatal("the damaged replica did not notice the corruption")
+	}
+	c.Run(at(8 * time.Second))
+	if c.Replica(int(follower)).Status().Recovering {
+		t.Fatal("the damaged replica was never repaired")
+	}
+	assertConverged(t, c)
+	if err := checkIncrements(c, drivers); err != nil {
+		t.Fatal(err)
+	}
+	assertObserverClean(t, c)
+}
+
+// A leader whose fsync fails stops at once (it cannot know what reached
+// the disk), its supervisor restarts it from disk, and the cluster carries
+// on without losing an acknowledged write.
+func TestFsyncFailureStopsTheReplicaAndItRestarts(t *testing.T) {
+	stop := at(5 * time.Second)
+	drivers := []*incrementer{{key: "a", until: stop}, {key: "b", until: stop}}
+	c, err := newTestCluster(12, 3, drivers, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Run(at(time.Second))
+	leader, _ := c.Leader()
+	c.Disk(sim.NodeID(leader)).FailSyncs(1)
+	c.Run(at(time.Second + 50*time.Millisecond))
+	if !c.IsDown(sim.NodeID(leader)) {
+		t.Fatal("the replica whose fsync failed is still serving")
+	}
+	c.Run(at(7 * time.Second))
+	if c.IsDown(sim.NodeID(leader)) {
+		t.Fatal("the supervisor did not restart the replica")
+	}
+	assertConverged(t, c)
+	if err := checkIncrements(c, drivers); err != nil {
+		t.Fatal(err)
+	}
+	assertObserverClean(t, c)
+}
+
+// With both copies of its vote damaged a replica cannot rejoin safely: it
+// must stop with a clear error, and the other two carry on.
+func TestUnrecoverableHardStateStopsTheReplica(t *testing.T) {
+	stop := at(5 * time.Second)
+	drivers := []*incrementer{{key: "a", until: stop}}
+	c, err := newTestCluster(13, 3, drivers, func(cfg *cluster.Config) { cfg.RestartsMax = 2 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Run(at(time.Second))
+	leader, _ := c.Leader()
+	victim := sim.NodeID((leader + 1) % 3)
+	if err := c.Crash(victim); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"hardstate-a", "hardstate-b"} {
+		if err := c.Disk(victim).FlipBit(f, 14, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Restart(victim, 0); err != nil {
+		t.Fatal(err)
+	}
+	c.Run(at(7 * time.Second))
+	if r := c.Replica(int(victim)); r != nil && r.Stopped() == nil {
+		t.Fatal("a replica that lost its vote kept serving")
+	}
+	if err := checkIncrements(c, drivers); err != nil {
+		t.Fatal(err)
+	}
+	if len(drivers[0].ok) < 50 {
+		t.Fatalf("the two healthy replicas served only %d increments", len(drivers[0].ok))
+	}
+	assertObserverClean(t, c)
+}
