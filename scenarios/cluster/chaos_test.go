@@ -60,7 +60,7 @@ func chaosStep(c *cluster.Cluster, rng interface{ IntN(int) int }, down map[sim.
 	if leader, ok := c.Leader(); ok && rng.IntN(3) == 0 {
 		id = sim.NodeID(leader) // leaders are where the interesting bugs live
 	}
-	switch rng.IntN(6) {
+	switch rng.IntN(8) {
 	case 0:
 		if len(down) < 2 && !down[id] && c.Crash(id) == nil {
 			down[id] = true
@@ -90,6 +90,22 @@ func chaosStep(c *cluster.Cluster, rng interface{ IntN(int) int }, down map[sim.
 		_ = c.SetClockDrift(id, int64(rng.IntN(5)-2)*20_000)
 	case 5:
 		_ = c.JumpClock(id, time.Duration(rng.IntN(5)-2)*time.Second)
+	case 6:
+		// Storage damage, one replica at a time: the protocol tolerates a
+		// damaged minority, as it tolerates a crashed one.
+		if len(down) == 0 {
+			c.Disk(id).CorruptRandom()
+			if c.Crash(id) == nil {
+				down[id] = true
+				c.After(100*time.Millisecond, func() {
+					if c.Restart(id, 0) == nil {
+						delete(down, id)
+					}
+				})
+			}
+		}
+	case 7:
+		c.Disk(id).FailSyncs(1)
 	}
 }
 

@@ -57,17 +57,26 @@ func (c *counters) Restore(b []byte) error {
 // incrementer drives one client: it increments its own key, over and over,
 // and keeps what it learned for the exactly-once and durability checks.
 type incrementer struct {
-	key      string
-	until    sim.Time
-	ok       []uint64 // values returned by acknowledged increments, in order
-	unknown  int
-	failed   int
-	attempts int
+	key   string
+	until sim.Time
+	// thinkTime is the pause between increments; zero means a random
+	// 0-20ms, negative means none.
+	thinkTime time.Duration
+	ok        []uint64 // values returned by acknowledged increments, in order
+	unknown   int
+	failed    int
+	attempts  int
 }
 
 func (d *incrementer) Next(c *cluster.Client) ([]byte, time.Duration, bool) {
 	if d.until > 0 && c.Now() >= d.until {
 		return nil, 0, false
+	}
+	switch {
+	case d.thinkTime < 0:
+		return []byte(d.key), 0, true
+	case d.thinkTime > 0:
+		return []byte(d.key), d.thinkTime, true
 	}
 	return []byte(d.key), time.Duration(c.Env().Rand().Int64N(int64(20 * time.Millisecond))), true
 }
