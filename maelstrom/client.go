@@ -53,6 +53,11 @@ func (s *Server) propose(raw json.RawMessage, mayForward bool, reply func(any)) 
 		return
 	}
 	cmd, _ := json.Marshal(KVCommand{Op: req.Type, Key: req.Key, Value: req.Value, From: req.From, To: req.To})
+	if s.staleReads && req.Type == "read" {
+		kv := s.r.StateMachine().(*KV)
+		reply(replyBody(req.Type, replica.Reply{Status: replica.StatusOK, Result: kv.Apply(cmd, 0)}))
+		return
+	}
 	s.r.Propose(replica.Request{Command: cmd}, func(rep replica.Reply) {
 		if rep.Status == replica.StatusNotLeader && mayForward && rep.Leader != replica.None && int(rep.Leader) < len(s.ids) {
 			s.forward(s.ids[rep.Leader], raw, reply)
