@@ -62,7 +62,7 @@ func New(cfg Config) (*Cluster, error) {
 		cfg.RestartsMax = 10
 	}
 	c := &Cluster{cfg: cfg, stops: make([]int, cfg.Replicas), nodes: make([]*replicaNode, cfg.Replicas)}
-	c.Observer = newObserver(cfg.Replicas)
+	c.Observer = newObserver()
 	simCfg := sim.Config{Seed: cfg.Seed, Link: cfg.Link, MaxEvents: cfg.MaxEvents, Trace: cfg.Trace,
 		Summarize: summarize}
 	for i := range cfg.Replicas {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/checkers"
 	"github.com/faultline/faultline/scenarios/cluster"
 	"github.com/faultline/faultline/sim"
 )
@@ -38,14 +39,9 @@ func TestClusterElectsALeaderAndCommits(t *testing.T) {
 
 func assertObserverClean(t *testing.T, c *cluster.Cluster) {
 	t.Helper()
-	o := c.Observer
-	for _, d := range o.Divergences {
-		t.Errorf("divergence: %v", d)
-	}
-	for _, e := range o.ElectionSafety {
-		t.Errorf("election safety: %s", e)
-	}
-	for _, e := range o.TimeRegressions {
-		t.Errorf("cluster time: %s", e)
+	for _, v := range c.Observer.Verdicts() {
+		if v.Status != checkers.Pass {
+			t.Errorf("%s: %s %v", v.Invariant, v.Status, v.Evidence)
+		}
 	}
 }

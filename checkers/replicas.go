@@ -1,0 +1,111 @@
+package checkers
+
+import (
+	"fmt"
+	"time"
+)
+
+// Convergence checks that replicas agree on the applied log: every replica
+// that has applied index i holds the same digest of the log through i. It
+// is fed as replicas apply entries, so it keeps one digest per index rather
+// than every replica's history.
+type Convergence struct {
+	first      []digestAt // first digest reported per index, by index-1
+	violations []string
+}
+
+type digestAt struct {
+	known   bool
+	replica string
+	digest  [32]byte
+}
+
+// Applied records that replica applied index with the running digest.
+func (c *Convergence) Applied(replica string, index uint64, digest [32]byte, at time.Duration) {
+	for uint64(len(c.first)) < index {
+		c.first = append(c.first, digestAt{})
+	}
+	f := &c.first[index-1]
+	switch {
+	case !f.known:
+		*f = digestAt{known: true, replica: replica, digest: digest}
+	case f.digest != digest:
+		c.violations = append(c.violations, fmt.Sprintf("index %d: %s applied digest %x, %s applied %x (at %v)",
+			index, f.replica, f.digest[:6], replica, digest[:6], at))
+	}
+}
+
+// Verdict decides the invariant.
+func (c *Convergence) Verdict() Verdict { return verdict("convergence", c.violations) }
+
+// ElectionSafety checks that no term has two leaders.
+type ElectionSafety struct {
+	leaders    map[uint64]string
+	violations []string
+}
+
+// Leader records that replica became leader of term.
+func (e *ElectionSafety) Leader(replica string, term uint64, at time.Duration) {
+	if e.leaders == nil {
+		e.leaders = make(map[uint64]string)
+	}
+	if prev, ok := e.leaders[term]; ok && prev != replica {
+		e.violations = append(e.violations, fmt.Sprintf("term %d has two leaders: %s and %s (at %v)", term, prev, replica, at))
+	}
+	e.leaders[term] = replica
+}
+
+// Verdict decides the invariant.
+func (e *ElectionSafety) Verdict() Verdict { return verdict("election-safety", e.violations) }
+
+// ClusterTime checks that the cluster time stamped on applied entries never
+// goes backwards along the log, whatever the replicas' clocks did.
+type ClusterTime struct {
+	last       map[string]clusterTimeAt
+	violations []string
+}
+
+type clusterTimeAt struct {
+	index     uint64
+	timestamp int64
+}
+
+// Applied records that replica applied index stamped with timestamp. Only
+// consecutive indexes are compared: after a restart a replica re-applies
+// older entries, and after a snapshot it skips ahead; both start a new run.
+func (c *ClusterTime) Applied(replica string, index uint64, timestamp int64) {
+	if c.last == nil {
+		c.last = make(map[string]clusterTimeAt)
+	}
+	prev, seen := c.last[replica]
+	if seen && index == prev.index+1 && timestamp <= prev.timestamp {
+		c.violations = append(c.violations, fmt.Sprintf("%s: index %d stamped %d, not after index %d's %d",
+			replica, index, timestamp, prev.index, prev.timestamp))
+	}
+	c.last[replica] = clusterTimeAt{index: index, timestamp: timestamp}
+}
+
+// Verdict decides the invariant.
+func (c *ClusterTime) Verdict() Verdict { return verdict("monotonic-cluster-time", c.violations) }
+
+// Liveness decides whether the cluster committed again within bound after
+// the last fault healed. commitTimes are the times at which indexes were
+// first applied anywhere, in order. It also returns the recovery time it
+// measured (the RTO), or -1.
+func Liveness(commitTimes []time.Duration, lastHeal, bound, runEnd time.Duration) (Verdict, time.Duration) {
+	for _, at := range commitTimes {
+		if at > lastHeal {
+			rto := at - lastHeal
+			if rto > bound {
+				return verdict("liveness", []string{fmt.Sprintf("first commit %v after the last heal at %v, beyond the %v bound",
+					rto, lastHeal, bound)}), rto
+			}
+			return Verdict{Invariant: "liveness", Status: Pass}, rto
+		}
+	}
+	if runEnd < lastHeal+bound {
+		return Verdict{Invariant: "liveness", Status: Unknown,
+			Evidence: []string{fmt.Sprintf("the run ended %v after the last heal, before the %v bound", runEnd-lastHeal, bound)}}, -1
+	}
+	return verdict("liveness", []string{fmt.Sprintf("no commit in the %v after the last heal at %v", runEnd-lastHeal, lastHeal)}), -1
+}

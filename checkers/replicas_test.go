@@ -1,0 +1,74 @@
+package checkers
+
+import (
+	"testing"
+	"time"
+)
+
+func TestConvergenceRejectsDivergedReplicas(t *testing.T) {
+	var c Convergence
+	a, b := [32]byte{1}, [32]byte{2}
+	c.Applied("n1", 1, a, 0)
+	c.Applied("n2", 1, a, 0)
+	if v := c.Verdict(); v.Status != Pass {
+		t.Fatalf("agreeing replicas: %+v", v)
+	}
+	c.Applied("n3", 1, b, time.Second)
+	if v := c.Verdict(); v.Status != Fail || len(v.Evidence) != 1 {
+		t.Fatalf("diverged replicas: %+v", v)
+	}
+}
+
+func TestElectionSafetyRejectsTwoLeadersInATerm(t *testing.T) {
+	var e ElectionSafety
+	e.Leader("n1", 3, 0)
+	e.Leader("n1", 3, 0) // the same leader reported twice is fine
+	e.Leader("n2", 4, 0)
+	if v := e.Verdict(); v.Status != Pass {
+		t.Fatalf("%+v", v)
+	}
+	e.Leader("n3", 4, time.Second)
+	if v := e.Verdict(); v.Status != Fail {
+		t.Fatalf("two leaders in term 4 passed: %+v", v)
+	}
+}
+
+func TestClusterTimeRejectsRegression(t *testing.T) {
+	var c ClusterTime
+	c.Applied("n1", 1, 100)
+	c.Applied("n1", 2, 200)
+	c.Applied("n1", 1, 100) // re-applied after a restart
+	c.Applied("n1", 2, 200)
+	c.Applied("n1", 9, 50) // skipped ahead by a snapshot
+	if v := c.Verdict(); v.Status != Pass {
+		t.Fatalf("%+v", v)
+	}
+	c.Applied("n1", 10, 50)
+	if v := c.Verdict(); v.Status != Fail {
+		t.Fatalf("a repeated timestamp passed: %+v", v)
+	}
+}
+
+func TestLiveness(t *testing.T) {
+	commits := []time.Duration{1 * time.Second, 2 * time.Second, 5 * time.Second}
+	cases := []struct {
+		name        string
+		heal, bound time.Duration
+		end         time.Duration
+		want        Status
+		wantRTO     time.Duration
+	}{
+		{"recovers within bound", 4 * time.Second, 2 * time.Second, 10 * time.Second, Pass, time.Second},
+		{"recovers too late", 2500 * time.Millisecond, 2 * time.Second, 10 * time.Second, Fail, 2500 * time.Millisecond},
+		{"never recovers", 6 * time.Second, 2 * time.Second, 10 * time.Second, Fail, -1},
+		{"run too short to tell", 6 * time.Second, 5 * time.Second, 10 * time.Second, Unknown, -1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			v, rto := Liveness(commits, tc.heal, tc.bound, tc.end)
+			if v.Status != tc.want || rto != tc.wantRTO {
+				t.Fatalf("verdict %+v rto %v, want %s rto %v", v, rto, tc.want, tc.wantRTO)
+			}
+		})
+	}
+}
