@@ -1,0 +1,136 @@
+package reports
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+)
+
+// RunRecord is the outcome of one simulation: one line of a sweep's
+// results file. Scripts and CI read these fields; add fields, never rename.
+type RunRecord struct {
+	Scenario    string            `json:"scenario"`
+	Seed        uint64            `json:"seed"`
+	Verdict     string            `json:"verdict"` // "pass" or "fail"
+	TraceHash   string            `json:"trace_hash"`
+	Events      int64             `json:"events"`
+	SimSeconds  float64           `json:"sim_seconds"`
+	WallSeconds float64           `json:"wall_seconds"`
+	Invariants  map[string]string `json:"invariants"` // invariant -> pass, fail or unknown
+	// Evidence explains each failed invariant, briefly.
+	Evidence map[string][]string `json:"evidence,omitempty"`
+	Metrics  *Metrics            `json:"metrics,omitempty"`
+	// Bundle is the failure bundle's path, when one was written.
+	Bundle string `json:"bundle,omitempty"`
+	// Repro is the command that reproduces this run.
+	Repro string `json:"repro,omitempty"`
+	// Error is set when the run could not be performed at all.
+	Error string `json:"error,omitempty"`
+}
+
+// Metrics are what a run measured, for the resilience report.
+type Metrics struct {
+	OpsOK      int `json:"ops_ok"`
+	OpsFailed  int `json:"ops_failed"`
+	OpsUnknown int `json:"ops_unknown"`
+	// Availability is the share of simulated time, in windows, in which
+	// the cluster completed at least one client request.
+	Availability float64 `json:"availability"`
+	// LatencyMs are client-observed latencies of completed requests.
+	LatencyMs LatencySummary `json:"latency_ms"`
+	// LatencyUnderFaultMs covers requests invoked while a fault was active.
+	LatencyUnderFaultMs LatencySummary `json:"latency_under_fault_ms"`
+	// RecoverySeconds is the time from each fault's heal to the next
+	// commit (RTO, measured), one entry per heal.
+	RecoverySeconds []float64 `json:"recovery_seconds,omitempty"`
+	// AckedLost counts acknowledged transfers missing from a replica's
+	// final state (RPO: must be zero).
+	AckedLost int `json:"acked_lost"`
+	Faults    int `json:"faults"`
+	// Timeline is throughput and latency over simulated time, per window.
+	Timeline []TimelinePoint `json:"timeline,omitempty"`
+	// FaultSpans are the faults as intervals of simulated time.
+	FaultSpans []FaultSpan `json:"fault_spans,omitempty"`
+}
+
+// LatencySummary is a distribution's percentiles in milliseconds.
+type LatencySummary struct {
+	Count int     `json:"count"`
+	P50   float64 `json:"p50"`
+	P99   float64 `json:"p99"`
+	P999  float64 `json:"p999"`
+	Max   float64 `json:"max"`
+}
+
+// TimelinePoint is one window of a run.
+type TimelinePoint struct {
+	AtSeconds    float64 `json:"t"`
+	OpsPerSecond float64 `json:"ops_per_s"`
+	P99Ms        float64 `json:"p99_ms"`
+}
+
+// FaultSpan is one fault, from injection to heal.
+type FaultSpan struct {
+	Description  string  `json:"description"`
+	StartSeconds float64 `json:"start"`
+	EndSeconds   float64 `json:"end"`
+}
+
+// WriteRecord writes r as one JSON line.
+func WriteRecord(w io.Writer, r *RunRecord) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode run record: %w", err)
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// ReadRecords reads JSON lines of run records. A malformed line is an error
+// that names its line number; nothing is skipped silently.
+func ReadRecords(r io.Reader) ([]RunRecord, error) {
+	var out []RunRecord
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 64<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		if len(sc.Bytes()) == 0 {
+			continue
+		}
+		var rec RunRecord
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			return nil, fmt.Errorf("results line %d: %w", line, err)
+		}
+		if rec.Scenario == "" || (rec.Verdict != "pass" && rec.Verdict != "fail") {
+			return nil, fmt.Errorf("results line %d: not a run record (scenario %q, verdict %q)", line, rec.Scenario, rec.Verdict)
+		}
+		out = append(out, rec)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read results: %w", err)
+	}
+	return out, nil
+}
+
+// SortRecords orders records by scenario, then seed: the canonical order in
+// which merged shards compare equal to an unsharded sweep.
+func SortRecords(rs []RunRecord) {
+	slices.SortFunc(rs, func(a, b RunRecord) int {
+		if a.Scenario != b.Scenario {
+			if a.Scenario < b.Scenario {
+				return -1
+			}
+			return 1
+		}
+		switch {
+		case a.Seed < b.Seed:
+			return -1
+		case a.Seed > b.Seed:
+			return 1
+		}
+		return 0
+	})
+}
