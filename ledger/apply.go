@@ -1,0 +1,131 @@
+package ledger
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors Apply returns for malformed commands. Business failures are
+// results, not errors.
+var (
+	ErrUnknownOperation = errors.New("ledger: unknown operation")
+	ErrBatchTooLarge    = errors.New("ledger: batch too large")
+)
+
+// Apply applies one command at the cluster time timestamp, which the
+// replicated log supplies (never a clock read here). Event i of the batch
+// gets timestamp base+i, where base is the later of timestamp and one past
+// the last event's, so timestamps strictly increase whatever the clocks did.
+// Pending transfers whose timeout has passed by base expire first.
+func (s *State) Apply(cmd Command, timestamp uint64) (Reply, error) {
+	return s.apply(cmd, nil, timestamp)
+}
+
+// ApplyEncoded decodes and applies an encoded command, and returns the
+// encoded reply. The bytes are canonical (decoding rejects any other), so
+// the hash chain over them is the one Apply computes.
+func (s *State) ApplyEncoded(b []byte, timestamp uint64) ([]byte, error) {
+	cmd, err := DecodeCommand(b)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := s.apply(cmd, b, timestamp)
+	if err != nil {
+		return nil, err
+	}
+	return EncodeReply(rep), nil
+}
+
+func (s *State) apply(cmd Command, encoded []byte, timestamp uint64) (Reply, error) {
+	n := len(cmd.Accounts) + len(cmd.Transfers) + len(cmd.IDs)
+	if n > BatchEventsMax {
+		return Reply{}, fmt.Errorf("%w: %d events, at most %d", ErrBatchTooLarge, n, BatchEventsMax)
+	}
+	base := max(timestamp, s.lastTimestamp+1)
+	reply := Reply{Timestamp: base}
+	switch cmd.Op {
+	case OpCreateAccounts:
+		s.expire(base)
+		accounts := cmd.Accounts
+		reply.Results = s.applyBatch(len(accounts),
+			func(i int) bool { return accounts[i].Flags&AccountLinked != 0 },
+			func(i int) Result { return s.createAccount(&accounts[i], base+uint64(i)) })
+		s.lastTimestamp = base + uint64(max(len(accounts), 1)) - 1
+	case OpCreateTransfers:
+		s.expire(base)
+		transfers := cmd.Transfers
+		reply.Results = s.applyBatch(len(transfers),
+			func(i int) bool { return transfers[i].Flags&Linked != 0 },
+			func(i int) Result { return s.createTransfer(&transfers[i], base+uint64(i)) })
+		s.lastTimestamp = base + uint64(max(len(transfers), 1)) - 1
+	case OpLookupAccounts:
+		for _, id := range cmd.IDs {
+			if a, ok := s.LookupAccount(id); ok {
+				reply.Accounts = append(reply.Accounts, a)
+			}
+		}
+	case OpLookupTransfers:
+		for _, id := range cmd.IDs {
+			if t, ok := s.LookupTransfer(id); ok {
+				reply.Transfers = append(reply.Transfers, t)
+			}
+		}
+	default:
+		return Reply{}, fmt.Errorf("%w: %d", ErrUnknownOperation, cmd.Op)
+	}
+	if encoded == nil {
+		encoded = EncodeCommand(cmd)
+	}
+	s.chain = chainNext(s.chain, encoded, base)
+	return reply, nil
+}
+
+// applyBatch runs n events in order. A run of linked events, ended by the
+// first event not linked, is a chain that applies all or none: if an event
+// fails, every change of the chain is rolled back, the failing event keeps
+// its result and the others get LinkedEventFailed. Within a chain Exists
+// counts as a failure, as in TigerBeetle. A chain still open at the end of
+// the batch is not applied: its last event gets LinkedEventChainOpen.
+func (s *State) applyBatch(n int, linked func(i int) bool, apply func(i int) Result) []Result {
+	results := make([]Result, n)
+	for i := 0; i < n; {
+		if !linked(i) {
+			results[i] = apply(i)
+			i++
+			continue
+		}
+		end := i
+		for end < n && linked(end) {
+			end++
+		}
+		if end == n { // open chain
+			for j := i; j < n; j++ {
+				results[j] = LinkedEventFailed
+			}
+			results[n-1] = LinkedEventChainOpen
+			break
+		}
+		s.applyChain(i, end, results, apply)
+		i = end + 1
+	}
+	return results
+}
+
+// applyChain applies events first..last as one unit.
+func (s *State) applyChain(first, last int, results []Result, apply func(i int) Result) {
+	s.recording, s.undo = true, s.undo[:0]
+	defer func() { s.recording, s.undo = false, s.undo[:0] }()
+	for j := first; j <= last; j++ {
+		results[j] = apply(j)
+		if results[j] == Ok {
+			continue
+		}
+		s.rollback()
+		for k := first; k <= last; k++ {
+			if k != j {
+				results[k] = LinkedEventFailed
+			}
+		}
+		return
+	}
+}

@@ -1,0 +1,206 @@
+package ledger
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math/big"
+
+	"github.com/shopspring/decimal"
+)
+
+// ErrCorrupt is wrapped by every decoding error: bytes that are not a
+// canonical encoding are rejected, never trusted, never a panic.
+var ErrCorrupt = errors.New("ledger: corrupt encoding")
+
+// The canonical binary codec, used on the wire and on disk: little-endian
+// fixed-width fields, decimals as (sign, exponent, coefficient bytes) with
+// no trailing zeros in the coefficient, and a CRC-32C trailer. Canonical
+// means one value has exactly one encoding, so replicas that hash encoded
+// commands agree.
+const (
+	codecVersion       = 1
+	decimalCoeffMax    = 32 // bytes of a decimal's coefficient
+	decimalExponentMax = 64
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+type writer struct{ b []byte }
+
+func (w *writer) u8(v uint8)   { w.b = append(w.b, v) }
+func (w *writer) u16(v uint16) { w.b = binary.LittleEndian.AppendUint16(w.b, v) }
+func (w *writer) u32(v uint32) { w.b = binary.LittleEndian.AppendUint32(w.b, v) }
+func (w *writer) u64(v uint64) { w.b = binary.LittleEndian.AppendUint64(w.b, v) }
+func (w *writer) id(v ID)      { w.u64(v.Hi); w.u64(v.Lo) }
+func (w *writer) u128(v u128)  { w.u64(v.hi); w.u64(v.lo) }
+func (w *writer) seal()        { w.u32(crc32.Checksum(w.b, castagnoli)) }
+
+// decimal writes d canonically: trailing zeros of the coefficient move into
+// the exponent, and zero is (0, 0, empty).
+func (w *writer) decimal(d decimal.Decimal) {
+	if d.Sign() == 0 {
+		w.u8(0)
+		w.u32(0)
+		w.u8(0)
+		return
+	}
+	exp := d.Exponent()
+	var mag []byte
+	if d.NumDigits() <= 15 {
+		c := d.CoefficientInt64()
+		if c < 0 {
+			c = -c
+		}
+		for c%10 == 0 {
+			c /= 10
+			exp++
+		}
+		var buf [8]byte
+		binary.BigEndian.PutUint64(buf[:], uint64(c))
+		i := 0
+		for i < 7 && buf[i] == 0 {
+			i++
+		}
+		mag = buf[i:]
+	} else {
+		c := new(big.Int).Abs(d.Coefficient())
+		ten, r := big.NewInt(10), new(big.Int)
+		for {
+			q, m := new(big.Int).QuoRem(c, ten, r)
+			if m.Sign() != 0 {
+				break
+			}
+			c = q
+			exp++
+		}
+		mag = c.Bytes()
+	}
+	sign := uint8(1)
+	if d.Sign() < 0 {
+		sign = 2
+	}
+	w.u8(sign)
+	w.u32(uint32(exp))
+	w.u8(uint8(len(mag)))
+	w.b = append(w.b, mag...)
+}
+
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (r *reader) fail(format string, args ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%w: %s", ErrCorrupt, fmt.Sprintf(format, args...))
+	}
+}
+
+func (r *reader) take(n int) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if n < 0 || len(r.b) < n {
+		r.fail("truncated")
+		return nil
+	}
+	out := r.b[:n]
+	r.b = r.b[n:]
+	return out
+}
+
+func (r *reader) u8() uint8 {
+	if b := r.take(1); b != nil {
+		return b[0]
+	}
+	return 0
+}
+func (r *reader) u16() uint16 {
+	if b := r.take(2); b != nil {
+		return binary.LittleEndian.Uint16(b)
+	}
+	return 0
+}
+func (r *reader) u32() uint32 {
+	if b := r.take(4); b != nil {
+		return binary.LittleEndian.Uint32(b)
+	}
+	return 0
+}
+func (r *reader) u64() uint64 {
+	if b := r.take(8); b != nil {
+		return binary.LittleEndian.Uint64(b)
+	}
+	return 0
+}
+func (r *reader) id() ID     { return ID{Hi: r.u64(), Lo: r.u64()} }
+func (r *reader) u128() u128 { return u128{hi: r.u64(), lo: r.u64()} }
+
+// count reads an element count and checks it against a bound and against
+// the bytes left, before anything is allocated for it.
+func (r *reader) count(limit, minSize int) int {
+	n := r.u32()
+	if r.err == nil && (int64(n) > int64(limit) || int64(n)*int64(minSize) > int64(len(r.b))) {
+		r.fail("count %d exceeds its bound", n)
+		return 0
+	}
+	return int(n)
+}
+
+func (r *reader) decimal() decimal.Decimal {
+	sign, exp, n := r.u8(), int32(r.u32()), int(r.u8())
+	mag := r.take(n)
+	if r.err != nil {
+		return decimal.Zero
+	}
+	switch {
+	case sign == 0 && (exp != 0 || n != 0):
+		r.fail("non-canonical zero")
+	case sign > 2:
+		r.fail("decimal sign %d", sign)
+	case sign != 0 && (n == 0 || n > decimalCoeffMax || mag[0] == 0):
+		r.fail("decimal coefficient of %d bytes", n)
+	case exp > decimalExponentMax || exp < -decimalExponentMax:
+		r.fail("decimal exponent %d", exp)
+	}
+	if r.err != nil || sign == 0 {
+		return decimal.Zero
+	}
+	c := new(big.Int).SetBytes(mag)
+	if new(big.Int).Rem(c, big.NewInt(10)).Sign() == 0 {
+		r.fail("non-canonical decimal: trailing zero")
+		return decimal.Zero
+	}
+	if sign == 2 {
+		c.Neg(c)
+	}
+	return decimal.NewFromBigInt(c, exp)
+}
+
+// open checks the version and the CRC trailer, and returns a reader over
+// the body.
+func open(b []byte, what string) (*reader, error) {
+	if len(b) < 5 {
+		return nil, fmt.Errorf("%w: %s of %d bytes", ErrCorrupt, what, len(b))
+	}
+	body := b[:len(b)-4]
+	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
+		return nil, fmt.Errorf("%w: %s checksum mismatch", ErrCorrupt, what)
+	}
+	if body[0] != codecVersion {
+		return nil, fmt.Errorf("%w: %s version %d", ErrCorrupt, what, body[0])
+	}
+	return &reader{b: body[1:]}, nil
+}
+
+func (r *reader) finish(what string) error {
+	if r.err != nil {
+		return r.err
+	}
+	if len(r.b) != 0 {
+		return fmt.Errorf("%w: %s has %d trailing bytes", ErrCorrupt, what, len(r.b))
+	}
+	return nil
+}

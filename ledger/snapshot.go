@@ -1,0 +1,132 @@
+package ledger
+
+import "fmt"
+
+// Snapshot serializes the whole state canonically: the config, the last
+// timestamp, the chain digest, accounts by ID and transfers in the order
+// they were applied, with a CRC-32C trailer.
+func (s *State) Snapshot() []byte {
+	w := writer{b: make([]byte, 0, 64+len(s.accounts)*88+s.transfers.len()*160)}
+	w.u8(codecVersion)
+	w.u32(uint32(len(s.cfg.Ledgers)))
+	for _, l := range s.cfg.Ledgers {
+		w.u32(l.ID)
+		w.u8(l.Scale)
+		w.u8(uint8(len(l.Name)))
+		w.b = append(w.b, l.Name...)
+	}
+	w.u64(s.lastTimestamp)
+	w.b = append(w.b, s.chain[:]...)
+	w.u32(uint32(len(s.accounts)))
+	for _, id := range s.sortedAccountIDs() {
+		a := s.accounts[id]
+		w.id(a.id)
+		w.u32(a.ledger)
+		w.u16(a.code)
+		w.u16(uint16(a.flags))
+		w.u64(a.timestamp)
+		w.u128(a.debitsPending)
+		w.u128(a.debitsPosted)
+		w.u128(a.creditsPending)
+		w.u128(a.creditsPosted)
+	}
+	w.u32(uint32(s.transfers.len()))
+	for i := range s.transfers.len() {
+		t := s.transfers.at(uint32(i))
+		w.fields(&t.req)
+		w.fields(&t.res)
+		w.u64(t.timestamp)
+		w.u8(uint8(t.status))
+	}
+	w.seal()
+	return w.b
+}
+
+func (w *writer) fields(f *transferFields) {
+	w.id(f.id)
+	w.id(f.debit)
+	w.id(f.credit)
+	w.id(f.pendingID)
+	w.u128(f.amount)
+	w.u32(f.ledger)
+	w.u16(f.code)
+	w.u16(uint16(f.flags))
+	w.u64(f.timeout)
+}
+
+func (r *reader) fields() transferFields {
+	return transferFields{id: r.id(), debit: r.id(), credit: r.id(), pendingID: r.id(), amount: r.u128(),
+		ledger: r.u32(), code: r.u16(), flags: TransferFlags(r.u16()), timeout: r.u64()}
+}
+
+// Sizes of snapshot records, for bounding counts before allocating.
+const (
+	snapAccountSize  = 16 + 4 + 2 + 2 + 8 + 16*4
+	snapFieldsSize   = 16*4 + 16 + 4 + 2 + 2 + 8
+	snapTransferSize = 2*snapFieldsSize + 8 + 1
+	snapRecordsMax   = 1 << 28
+)
+
+// Restore rebuilds a State from a snapshot. A damaged or inconsistent
+// snapshot is an error wrapping ErrCorrupt, never a panic.
+func Restore(b []byte) (*State, error) {
+	r, err := open(b, "snapshot")
+	if err != nil {
+		return nil, err
+	}
+	var cfg Config
+	for range r.count(LedgersMax, 6) {
+		l := LedgerSpec{ID: r.u32(), Scale: r.u8()}
+		l.Name = string(r.take(int(r.u8())))
+		cfg.Ledgers = append(cfg.Ledgers, l)
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	s, err := New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%w: snapshot config: %w", ErrCorrupt, err)
+	}
+	s.lastTimestamp = r.u64()
+	copy(s.chain[:], r.take(32))
+	if err := s.restoreRecords(r); err != nil {
+		return nil, err
+	}
+	if err := r.finish("snapshot"); err != nil {
+		return nil, err
+	}
+	if err := s.CheckInvariants(); err != nil {
+		return nil, fmt.Errorf("%w: snapshot violates the ledger's invariants: %w", ErrCorrupt, err)
+	}
+	return s, nil
+}
+
+func (s *State) restoreRecords(r *reader) error {
+	for range r.count(snapRecordsMax, snapAccountSize) {
+		a := &account{id: r.id(), ledger: r.u32(), code: r.u16(), flags: AccountFlags(r.u16()), timestamp: r.u64(),
+			debitsPending: r.u128(), debitsPosted: r.u128(), creditsPending: r.u128(), creditsPosted: r.u128()}
+		if _, dup := s.accounts[a.id]; dup || a.id.IsZero() {
+			r.fail("account %s repeated or zero", a.id)
+		}
+		if _, known := s.scales[a.ledger]; !known && r.err == nil {
+			r.fail("account %s on unknown ledger %d", a.id, a.ledger)
+		}
+		s.accounts[a.id] = a
+	}
+	for range r.count(snapRecordsMax, snapTransferSize) {
+		t := transfer{req: r.fields(), res: r.fields(), timestamp: r.u64(), status: transferStatus(r.u8())}
+		if r.err != nil {
+			break
+		}
+		if _, dup := s.byID[t.req.id]; dup || t.status < statusPosted || t.status > statusVoid {
+			r.fail("transfer %s repeated or with status %d", t.req.id, t.status)
+			break
+		}
+		if _, known := s.scales[t.res.ledger]; !known {
+			r.fail("transfer %s on unknown ledger %d", t.req.id, t.res.ledger)
+			break
+		}
+		s.insertTransfer(t.req, t.res, t.timestamp, t.status)
+	}
+	return r.err
+}
