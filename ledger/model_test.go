@@ -3,7 +3,6 @@ package ledger
 import (
 	"math/big"
 	"slices"
-
 )
 
 // model is a deliberately simple reference ledger: plain maps, big.Int
@@ -18,11 +17,11 @@ type model struct {
 }
 
 type mAccount struct {
-	ledger                           uint32
-	code                             uint16
-	flags                            AccountFlags
-	debitsPending, debitsPosted      *big.Int
-	creditsPending, creditsPosted    *big.Int
+	ledger                        uint32
+	code                          uint16
+	flags                         AccountFlags
+	debitsPending, debitsPosted   *big.Int
+	creditsPending, creditsPosted *big.Int
 }
 
 type mTransfer struct {

@@ -14,9 +14,9 @@ type State struct {
 	scales map[uint32]uint8
 
 	accounts  map[ID]*account
-	transfers transferStore  // in creation order
-	byID      map[ID]uint32  // transfer ID -> index into transfers
-	expiries  expiryQueue    // pending transfers with a timeout
+	transfers transferStore // in creation order
+	byID      map[ID]uint32 // transfer ID -> index into transfers
+	expiries  expiryQueue   // pending transfers with a timeout
 
 	lastTimestamp uint64
 	chain         [32]byte // digest of every command applied so far
@@ -44,12 +44,12 @@ type account struct {
 type transferStatus uint8
 
 const (
-	statusPosted   transferStatus = iota + 1 // a single-phase transfer, or a post
-	statusPending                            // reserved, awaiting post, void or expiry
-	statusSettled                            // a pending transfer that was posted
-	statusVoided                             // a pending transfer that was voided
-	statusExpired                            // a pending transfer whose timeout passed
-	statusVoid                               // a void event itself
+	statusPosted  transferStatus = iota + 1 // a single-phase transfer, or a post
+	statusPending                           // reserved, awaiting post, void or expiry
+	statusSettled                           // a pending transfer that was posted
+	statusVoided                            // a pending transfer that was voided
+	statusExpired                           // a pending transfer whose timeout passed
+	statusVoid                              // a void event itself
 )
 
 // transfer keeps an applied transfer twice: as submitted (idempotency
