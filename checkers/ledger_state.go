@@ -1,0 +1,145 @@
+package checkers
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/faultline/faultline/ledger"
+)
+
+// ReplicaState is one replica's final ledger.
+type ReplicaState struct {
+	Name  string
+	State *ledger.State
+}
+
+// Conservation checks, on every replica, that per ledger total debits
+// equal total credits (pending and posted) and that no account crosses a
+// limit its flags forbid: no money created or lost.
+func Conservation(states []ReplicaState) Verdict {
+	var evidence []string
+	for _, s := range states {
+		if err := s.State.CheckInvariants(); err != nil {
+			evidence = append(evidence, fmt.Sprintf("%s: %v", s.Name, err))
+		}
+	}
+	return verdict("conservation", evidence)
+}
+
+// Durability checks that every transfer a client saw acknowledged is in the
+// final state of every replica, as submitted.
+func Durability(states []ReplicaState, acked map[ledger.ID]ledger.Transfer) Verdict {
+	var evidence []string
+	for _, id := range sortedIDs(acked) {
+		want := acked[id]
+		for _, s := range states {
+			got, ok := s.State.LookupTransfer(id)
+			switch {
+			case !ok:
+				evidence = append(evidence, fmt.Sprintf("%s lost acknowledged transfer %s", s.Name, id))
+			case !sameTransfer(got, want):
+				evidence = append(evidence, fmt.Sprintf("%s holds transfer %s with other fields than acknowledged", s.Name, id))
+			}
+		}
+	}
+	return verdict("durability", evidence)
+}
+
+// sameTransfer compares the fields a client chose (post and void events
+// inherit accounts and amounts from their reservation, so those are
+// compared only when the client set them).
+func sameTransfer(got, want ledger.Transfer) bool {
+	if got.PendingID != want.PendingID || got.Flags != want.Flags&^ledger.Linked {
+		return false
+	}
+	if want.PendingID.IsZero() {
+		return got.DebitAccountID == want.DebitAccountID && got.CreditAccountID == want.CreditAccountID &&
+			got.Amount.Equal(want.Amount) && got.Ledger == want.Ledger && got.Code == want.Code
+	}
+	return true
+}
+
+// ExactlyOnce checks that each replica's state holds only transfers some
+// client submitted, and that every account's balances are exactly the sum
+// of the transfers recorded against it: a transfer applied twice, or money
+// moved without a transfer, breaks the sum.
+func ExactlyOnce(states []ReplicaState, submitted map[ledger.ID]ledger.Transfer) Verdict {
+	var evidence []string
+	for _, s := range states {
+		if n := s.State.TransferCount(); n > len(submitted) {
+			evidence = append(evidence, fmt.Sprintf("%s holds %d transfers but clients submitted %d", s.Name, n, len(submitted)))
+		}
+		evidence = append(evidence, reconcile(s, submitted)...)
+	}
+	return verdict("exactly-once", evidence)
+}
+
+// reconcile recomputes balances from the transfers the replica holds.
+func reconcile(s ReplicaState, submitted map[ledger.ID]ledger.Transfer) []string {
+	balances := map[ledger.ID]*[4]int64{}
+	add := func(id ledger.ID, i int, v int64) {
+		b := balances[id]
+		if b == nil {
+			b = &[4]int64{}
+			balances[id] = b
+		}
+		b[i] += v
+	}
+	held := 0
+	for _, id := range sortedIDs(submitted) {
+		t, ok := s.State.LookupTransfer(id)
+		if !ok {
+			continue
+		}
+		held++
+		amount := t.Amount.Shift(2).IntPart()
+		switch {
+		case t.Flags&ledger.Pending != 0:
+			add(t.DebitAccountID, 0, amount) // reserved; settlement moves it below
+			add(t.CreditAccountID, 2, amount)
+		case t.Flags&(ledger.PostPending|ledger.VoidPending) != 0:
+			p, _ := s.State.LookupTransfer(t.PendingID)
+			pa := p.Amount.Shift(2).IntPart()
+			add(p.DebitAccountID, 0, -pa)
+			add(p.CreditAccountID, 2, -pa)
+			if t.Flags&ledger.PostPending != 0 {
+				add(t.DebitAccountID, 1, amount)
+				add(t.CreditAccountID, 3, amount)
+			}
+		default:
+			add(t.DebitAccountID, 1, amount)
+			add(t.CreditAccountID, 3, amount)
+		}
+	}
+	var evidence []string
+	if held != s.State.TransferCount() {
+		evidence = append(evidence, fmt.Sprintf("%s holds %d transfers no client submitted", s.Name, s.State.TransferCount()-held))
+	}
+	for _, id := range sortedIDs(balances) {
+		a, ok := s.State.LookupAccount(id)
+		b := balances[id]
+		got := [4]int64{a.DebitsPending.Shift(2).IntPart(), a.DebitsPosted.Shift(2).IntPart(),
+			a.CreditsPending.Shift(2).IntPart(), a.CreditsPosted.Shift(2).IntPart()}
+		if !ok || got != *b {
+			evidence = append(evidence, fmt.Sprintf("%s: account %s has balances %v, its transfers sum to %v", s.Name, id, got, *b))
+		}
+	}
+	return evidence
+}
+
+func sortedIDs[V any](m map[ledger.ID]V) []ledger.ID {
+	ids := make([]ledger.ID, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b ledger.ID) int {
+		switch {
+		case a.Less(b):
+			return -1
+		case b.Less(a):
+			return 1
+		}
+		return 0
+	})
+	return ids
+}

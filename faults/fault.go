@@ -1,0 +1,126 @@
+package faults
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/faultline/faultline/sim"
+)
+
+// Duration is a time.Duration that reads and writes JSON as a Go duration
+// string ("1.5s", "200ms"), the way people write schedules by hand.
+type Duration time.Duration
+
+// MarshalJSON implements json.Marshaler.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string like \"1.5s\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Kind names a fault.
+type Kind string
+
+// The fault kinds.
+const (
+	Crash            Kind = "crash"             // node: lose memory and unsynced writes
+	Restart          Kind = "restart"           // node, delay: boot from disk
+	Pause            Kind = "pause"             // node: freeze (gray failure)
+	Resume           Kind = "resume"            // node
+	Slow             Kind = "slow"              // node, delay: extra delay on its messages (0 heals)
+	Partition        Kind = "partition"         // groups: cut links between groups
+	Isolate          Kind = "isolate"           // node: cut all its links
+	Cut              Kind = "cut"               // from, to: one-way partition
+	Heal             Kind = "heal"              // reconnect all links
+	Loss             Kind = "loss"              // rate, optional from/to
+	Duplicate        Kind = "duplicate"         // rate, optional from/to
+	Reorder          Kind = "reorder"           // rate, optional from/to
+	Delay            Kind = "delay"             // latency, optional from/to
+	NetworkNormal    Kind = "network-normal"    // links back to the scenario's base config
+	ClockOffset      Kind = "clock-offset"      // node, offset
+	ClockJump        Kind = "clock-jump"        // node, offset (the jump)
+	ClockDrift       Kind = "clock-drift"       // node, ppm
+	TornWrite        Kind = "torn-write"        // node: the next crash tears unsynced writes
+	BitFlip          Kind = "bit-flip"          // node: flip a random bit at rest
+	MisdirectedWrite Kind = "misdirected-write" // node, count
+	FsyncFailure     Kind = "fsync-failure"     // node, count
+)
+
+// Kinds lists every kind, in a fixed order.
+var Kinds = []Kind{Crash, Restart, Pause, Resume, Slow, Partition, Isolate, Cut, Heal, Loss, Duplicate,
+	Reorder, Delay, NetworkNormal, ClockOffset, ClockJump, ClockDrift, TornWrite, BitFlip, MisdirectedWrite, FsyncFailure}
+
+// Fault is one timed fault. Which fields matter depends on Kind.
+type Fault struct {
+	At      Duration     `json:"at"`
+	Kind    Kind         `json:"kind"`
+	Node    string       `json:"node,omitempty"`
+	Groups  [][]string   `json:"groups,omitempty"`
+	From    string       `json:"from,omitempty"`
+	To      string       `json:"to,omitempty"`
+	Delay   Duration     `json:"delay,omitempty"`
+	Offset  Duration     `json:"offset,omitempty"`
+	PPM     int64        `json:"ppm,omitempty"`
+	Rate    float64      `json:"rate,omitempty"`
+	Count   int          `json:"count,omitempty"`
+	Latency *sim.Latency `json:"latency,omitempty"`
+}
+
+// Describe renders the fault in a few words, for traces, annotations and
+// reports.
+func (f Fault) Describe() string {
+	switch f.Kind {
+	case Partition:
+		parts := make([]string, len(f.Groups))
+		for i, g := range f.Groups {
+			parts[i] = strings.Join(g, " ")
+		}
+		return "partition " + strings.Join(parts, " | ")
+	case Cut:
+		return fmt.Sprintf("cut %s -> %s", f.From, f.To)
+	case Heal, NetworkNormal:
+		return string(f.Kind)
+	case Restart, Slow:
+		return fmt.Sprintf("%s %s after %v", f.Kind, f.Node, time.Duration(f.Delay))
+	case Loss, Duplicate, Reorder:
+		return fmt.Sprintf("%s %.0f%%%s", f.Kind, f.Rate*100, f.linkSuffix())
+	case Delay:
+		return "delay" + f.linkSuffix()
+	case ClockOffset, ClockJump:
+		return fmt.Sprintf("%s %s %v", f.Kind, f.Node, time.Duration(f.Offset))
+	case ClockDrift:
+		return fmt.Sprintf("clock-drift %s %+dppm", f.Node, f.PPM)
+	}
+	return fmt.Sprintf("%s %s", f.Kind, f.Node)
+}
+
+func (f Fault) linkSuffix() string {
+	if f.From == "" {
+		return ""
+	}
+	return fmt.Sprintf(" %s->%s", f.From, f.To)
+}
+
+// Disrupts reports whether the fault takes something away (a node, a link,
+// a clock's accuracy) rather than giving it back.
+func (f Fault) Disrupts() bool {
+	switch f.Kind {
+	case Restart, Resume, Heal, NetworkNormal:
+		return false
+	case Slow:
+		return f.Delay > 0
+	}
+	return true
+}

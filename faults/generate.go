@@ -1,0 +1,237 @@
+package faults
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/faultline/faultline/sim"
+)
+
+// generator builds a schedule while tracking the fault budget: when each
+// server is next whole, and when the partition matrix and the link configs
+// are next free (Heal and NetworkNormal reset them wholesale, so one fault
+// of each kind at a time).
+type generator struct {
+	rng        *rand.Rand
+	plan       Plan
+	downUntil  map[string]Duration
+	cutsUntil  Duration
+	linksUntil Duration
+	out        []Fault
+}
+
+// Generate draws a schedule from the plan. Every disruption is paired with
+// its recovery before plan.End, and the budget is never exceeded.
+func Generate(rng *rand.Rand, plan Plan) Schedule {
+	g := &generator{rng: rng, plan: plan, downUntil: map[string]Duration{}}
+	total := 0
+	for _, w := range plan.Weights {
+		total += max(w.Weight, 0)
+	}
+	if total > 0 && plan.Every > 0 {
+		for t := plan.Start + g.gap(); t < plan.End; t += g.gap() {
+			g.disrupt(g.pick(total), t)
+		}
+	}
+	g.emit(Fault{At: plan.End, Kind: Heal}, Fault{At: plan.End, Kind: NetworkNormal})
+	s := Schedule{Faults: g.out}
+	s.Sort()
+	return s
+}
+
+func (g *generator) gap() Duration {
+	return Duration(int64(g.plan.Every)/2 + g.rng.Int64N(int64(g.plan.Every)+1))
+}
+
+func (g *generator) pick(total int) Disruption {
+	n := g.rng.IntN(total)
+	for _, w := range g.plan.Weights {
+		if n < max(w.Weight, 0) {
+			return w.Kind
+		}
+		n -= max(w.Weight, 0)
+	}
+	return g.plan.Weights[len(g.plan.Weights)-1].Kind
+}
+
+func (g *generator) hold(t Duration) Duration {
+	span := int64(g.plan.HoldMax - g.plan.HoldMin)
+	d := g.plan.HoldMin + Duration(g.rng.Int64N(span+1))
+	return min(t+d, g.plan.End)
+}
+
+func (g *generator) emit(fs ...Fault) { g.out = append(g.out, fs...) }
+
+func (g *generator) downAt(t Duration) int {
+	n := 0
+	for _, s := range g.plan.Servers { // a slice: iteration order is fixed
+		if g.downUntil[s] > t {
+			n++
+		}
+	}
+	return n
+}
+
+// healthyServer picks a server that is whole at t, if the budget allows
+// one more down.
+func (g *generator) healthyServer(t Duration) (string, bool) {
+	if g.downAt(t)+1 > g.plan.maxDown() {
+		return "", false
+	}
+	var whole []string
+	for _, s := range g.plan.Servers {
+		if g.downUntil[s] <= t {
+			whole = append(whole, s)
+		}
+	}
+	if len(whole) == 0 {
+		return "", false
+	}
+	return whole[g.rng.IntN(len(whole))], true
+}
+
+func (g *generator) disrupt(kind Disruption, t Duration) {
+	stop := g.hold(t)
+	switch kind {
+	case DCrash, DCrashLeader, DPause, DBitFlip, DMisdirect, DFsyncFailure:
+		g.nodeFault(kind, t, stop)
+	case DSlow:
+		n := g.plan.Servers[g.rng.IntN(len(g.plan.Servers))]
+		g.emit(Fault{At: t, Kind: Slow, Node: n, Delay: Duration(20+g.rng.IntN(180)) * Duration(time.Millisecond)},
+			Fault{At: stop, Kind: Slow, Node: n})
+	case DIsolate, DMinority, DBridge, DAsymmetric, DRegion:
+		g.partition(kind, t, stop)
+	case DLossy, DDelay:
+		g.linkFault(kind, t, stop)
+	case DClockSkew, DClockDrift:
+		g.clockFault(kind, t, stop)
+	}
+}
+
+func (g *generator) nodeFault(kind Disruption, t, stop Duration) {
+	n, ok := g.healthyServer(t)
+	if !ok {
+		return
+	}
+	g.downUntil[n] = stop
+	crashAt := t + Duration(time.Millisecond)
+	switch kind {
+	case DCrash:
+		g.emit(Fault{At: t, Kind: Crash, Node: n}, Fault{At: stop, Kind: Restart, Node: n})
+	case DCrashLeader:
+		g.emit(Fault{At: t, Kind: TornWrite, Node: n}, Fault{At: crashAt, Kind: Crash, Node: n}, Fault{At: stop, Kind: Restart, Node: n})
+	case DPause:
+		g.emit(Fault{At: t, Kind: Pause, Node: n}, Fault{At: stop, Kind: Resume, Node: n})
+	case DBitFlip:
+		g.emit(Fault{At: t, Kind: Crash, Node: n}, Fault{At: crashAt, Kind: BitFlip, Node: n}, Fault{At: stop, Kind: Restart, Node: n})
+	case DMisdirect:
+		g.emit(Fault{At: t, Kind: MisdirectedWrite, Node: n, Count: 1 + g.rng.IntN(3)},
+			Fault{At: t + Duration(50*time.Millisecond), Kind: Crash, Node: n}, Fault{At: stop, Kind: Restart, Node: n})
+	case DFsyncFailure:
+		g.emit(Fault{At: t, Kind: FsyncFailure, Node: n, Count: 1})
+	}
+}
+
+func (g *generator) partition(kind Disruption, t, stop Duration) {
+	if g.cutsUntil > t {
+		return
+	}
+	servers := g.plan.Servers
+	var f Fault
+	switch kind {
+	case DIsolate:
+		f = Fault{Kind: Partition, Groups: IsolateOne(g.rng, servers)}
+	case DMinority:
+		f = Fault{Kind: Partition, Groups: MajorityMinority(g.rng, servers)}
+	case DBridge:
+		if len(servers) < 3 {
+			return
+		}
+		f = Fault{Kind: Partition, Groups: Bridge(g.rng, servers)}
+	case DRegion:
+		if len(g.plan.Regions) < 2 {
+			return
+		}
+		f = Fault{Kind: Partition, Groups: RegionSplit(g.plan.Regions, g.rng.IntN(len(g.plan.Regions)))}
+	case DAsymmetric:
+		g.asymmetric(t, stop)
+		return
+	}
+	if g.downAt(t)+minoritySize(f.Groups, len(servers)) > g.plan.maxDown() {
+		return
+	}
+	g.markMinority(f.Groups, stop)
+	f.At = t
+	g.cutsUntil = stop
+	g.emit(f, Fault{At: stop, Kind: Heal})
+}
+
+// asymmetric cuts one server's outgoing links: it hears everyone but nobody
+// hears it, the partition that breaks naive failure detectors.
+func (g *generator) asymmetric(t, stop Duration) {
+	n, ok := g.healthyServer(t)
+	if !ok {
+		return
+	}
+	g.downUntil[n], g.cutsUntil = stop, stop
+	for _, other := range g.plan.Servers {
+		if other != n {
+			g.emit(Fault{At: t, Kind: Cut, From: n, To: other})
+		}
+	}
+	g.emit(Fault{At: stop, Kind: Heal})
+}
+
+func (g *generator) markMinority(groups [][]string, stop Duration) {
+	largest := 0
+	for i, grp := range groups {
+		if len(grp) > len(groups[largest]) {
+			largest = i
+		}
+	}
+	for i, grp := range groups {
+		if i != largest {
+			for _, n := range grp {
+				g.downUntil[n] = max(g.downUntil[n], stop)
+			}
+		}
+	}
+}
+
+func (g *generator) linkFault(kind Disruption, t, stop Duration) {
+	if g.linksUntil > t {
+		return
+	}
+	g.linksUntil = stop
+	if kind == DDelay {
+		ms := func(v int) time.Duration { return time.Duration(v) * time.Millisecond }
+		lat := sim.Latency{Min: ms(20), P50: ms(40 + g.rng.IntN(40)), P90: ms(100), P99: ms(200), Max: ms(400)}
+		g.emit(Fault{At: t, Kind: Delay, Latency: &lat})
+	} else {
+		g.emit(Fault{At: t, Kind: Loss, Rate: 0.05 + 0.25*g.rng.Float64()},
+			Fault{At: t, Kind: Duplicate, Rate: 0.1 * g.rng.Float64()},
+			Fault{At: t, Kind: Reorder, Rate: 0.2 * g.rng.Float64()})
+	}
+	g.emit(Fault{At: stop, Kind: NetworkNormal})
+}
+
+func (g *generator) clockFault(kind Disruption, t, stop Duration) {
+	n := g.plan.Servers[g.rng.IntN(len(g.plan.Servers))]
+	if kind == DClockDrift {
+		ppm := int64(1+g.rng.IntN(200)) * 1000
+		if g.rng.IntN(2) == 0 {
+			ppm = -ppm
+		}
+		g.emit(Fault{At: t, Kind: ClockDrift, Node: n, PPM: ppm}, Fault{At: stop, Kind: ClockDrift, Node: n})
+		return
+	}
+	skew := Duration(time.Duration(1+g.rng.IntN(10_000)) * time.Millisecond)
+	if g.rng.IntN(2) == 0 {
+		skew = -skew
+	}
+	kindOf := ClockOffset
+	if g.rng.IntN(2) == 0 {
+		kindOf = ClockJump
+	}
+	g.emit(Fault{At: t, Kind: kindOf, Node: n, Offset: skew}, Fault{At: stop, Kind: ClockOffset, Node: n})
+}

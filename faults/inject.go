@@ -1,0 +1,223 @@
+package faults
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/faultline/faultline/sim"
+)
+
+// Injector applies faults to a running simulation and keeps a log of what
+// it did, for annotations, reports and the liveness checker.
+type Injector struct {
+	// Resolve, if set, names the node a role stands for at the moment a
+	// fault applies ("@leader", "@follower"), so a schedule can say "crash
+	// the leader" and still replay exactly: the same run resolves the same
+	// way.
+	Resolve func(role string) (string, bool)
+
+	s         *sim.Sim
+	base      sim.LinkConfig
+	baseLinks map[[2]sim.NodeID]sim.LinkConfig // per-link bases, e.g. WAN links
+	links     map[[2]sim.NodeID]sim.LinkConfig // current non-base link configs
+	log   []Applied
+}
+
+// Applied is a fault as it happened: when, and whether the simulator
+// refused it (crashing a node that is already down, say).
+type Applied struct {
+	Fault   Fault
+	At      sim.Time
+	Skipped string // why it had no effect, if it had none
+}
+
+// NewInjector returns an injector for s, whose links start at base.
+func NewInjector(s *sim.Sim, base sim.LinkConfig) *Injector {
+	return &Injector{s: s, base: base, links: map[[2]sim.NodeID]sim.LinkConfig{},
+		baseLinks: map[[2]sim.NodeID]sim.LinkConfig{}}
+}
+
+// SetBaseLink records that the link from -> to normally has cfg (a WAN
+// link, say), so that NetworkNormal restores it rather than the default.
+func (in *Injector) SetBaseLink(from, to sim.NodeID, cfg sim.LinkConfig) {
+	in.baseLinks[[2]sim.NodeID{from, to}] = cfg
+}
+
+func (in *Injector) baseOf(p [2]sim.NodeID) sim.LinkConfig {
+	if cfg, ok := in.baseLinks[p]; ok {
+		return cfg
+	}
+	return in.base
+}
+
+// Log returns every fault applied so far, in order.
+func (in *Injector) Log() []Applied { return in.log }
+
+// Install validates the schedule against the simulation's nodes and
+// schedules each fault at its time.
+func (in *Injector) Install(sched Schedule) error {
+	names := make([]string, in.s.NodeCount())
+	for i := range names {
+		names[i] = in.s.NodeName(sim.NodeID(i))
+	}
+	if err := sched.Validate(names); err != nil {
+		return err
+	}
+	for _, f := range sched.Faults {
+		in.s.At(sim.Time(f.At), func() { in.apply(f) })
+	}
+	return nil
+}
+
+func (in *Injector) apply(f Fault) {
+	f, err := in.resolve(f)
+	if err == nil {
+		err = in.Apply(f)
+	}
+	entry := Applied{Fault: f, At: in.s.Now()} // with roles resolved
+	if err != nil {
+		if !errors.Is(err, sim.ErrNodeState) && !errors.Is(err, errNoSuchRole) {
+			panic(fmt.Sprintf("faults: validated fault failed: %v", err)) // Install checked it
+		}
+		entry.Skipped = err.Error()
+	}
+	in.log = append(in.log, entry)
+}
+
+var errNoSuchRole = errors.New("faults: no node holds that role now")
+
+// resolve replaces role names with the nodes that hold them now.
+func (in *Injector) resolve(f Fault) (Fault, error) {
+	for _, name := range []*string{&f.Node, &f.From, &f.To} {
+		if !IsRole(*name) {
+			continue
+		}
+		if in.Resolve == nil {
+			return f, fmt.Errorf("%w: %s (no resolver)", errNoSuchRole, *name)
+		}
+		node, ok := in.Resolve(*name)
+		if !ok {
+			return f, fmt.Errorf("%w: %s", errNoSuchRole, *name)
+		}
+		*name = node
+	}
+	return f, nil
+}
+
+// IsRole reports whether a node name is a role ("@leader", "@follower").
+func IsRole(name string) bool { return len(name) > 1 && name[0] == '@' }
+
+// Roles are the role names a schedule may use instead of a node.
+var Roles = []string{"@leader", "@follower"}
+
+func (in *Injector) node(name string) sim.NodeID {
+	id, ok := in.s.NodeByName(name)
+	if !ok {
+		return -1 // validation names every node; the sim rejects -1 with an error
+	}
+	return id
+}
+
+// Apply applies one fault now.
+func (in *Injector) Apply(f Fault) error {
+	s, nw := in.s, in.s.Network()
+	n := in.node(f.Node)
+	switch f.Kind {
+	case Crash:
+		return s.Crash(n)
+	case Restart:
+		return s.Restart(n, time.Duration(f.Delay))
+	case Pause:
+		return s.Pause(n)
+	case Resume:
+		return s.Resume(n)
+	case Slow:
+		return s.SetSlow(n, time.Duration(f.Delay))
+	case Partition:
+		groups := make([][]sim.NodeID, len(f.Groups))
+		for i, g := range f.Groups {
+			for _, name := range g {
+				groups[i] = append(groups[i], in.node(name))
+			}
+		}
+		return nw.Partition(groups...)
+	case Isolate:
+		return nw.Isolate(n)
+	case Cut:
+		return nw.Cut(in.node(f.From), in.node(f.To))
+	case Heal:
+		nw.Heal()
+		return nil
+	case Loss, Duplicate, Reorder, Delay, NetworkNormal:
+		return in.applyLink(f)
+	case ClockOffset:
+		return s.SetClockOffset(n, time.Duration(f.Offset))
+	case ClockJump:
+		return s.JumpClock(n, time.Duration(f.Offset))
+	case ClockDrift:
+		return s.SetClockDrift(n, f.PPM)
+	}
+	return in.applyDisk(f, n)
+}
+
+func (in *Injector) applyDisk(f Fault, n sim.NodeID) error {
+	d := in.s.Disk(n)
+	if d == nil {
+		return fmt.Errorf("faults: unknown node %q", f.Node)
+	}
+	switch f.Kind {
+	case TornWrite:
+		d.TearOnNextCrash()
+	case BitFlip:
+		d.CorruptRandom()
+	case MisdirectedWrite:
+		d.MisdirectWrites(f.Count)
+	case FsyncFailure:
+		d.FailSyncs(f.Count)
+	default:
+		return fmt.Errorf("faults: unknown kind %q", f.Kind)
+	}
+	return nil
+}
+
+// applyLink changes one property of some links and keeps the others: a
+// loss fault must not reset a delay fault's latency.
+func (in *Injector) applyLink(f Fault) error {
+	nw, count := in.s.Network(), in.s.NodeCount()
+	var pairs [][2]sim.NodeID
+	if f.From != "" {
+		pairs = [][2]sim.NodeID{{in.node(f.From), in.node(f.To)}}
+	} else {
+		for a := range count {
+			for b := range count {
+				if a != b {
+					pairs = append(pairs, [2]sim.NodeID{sim.NodeID(a), sim.NodeID(b)})
+				}
+			}
+		}
+	}
+	for _, p := range pairs {
+		cfg, ok := in.links[p]
+		if !ok {
+			cfg = in.baseOf(p)
+		}
+		switch f.Kind {
+		case Loss:
+			cfg.LossRate = f.Rate
+		case Duplicate:
+			cfg.DuplicateRate = f.Rate
+		case Reorder:
+			cfg.ReorderRate = f.Rate
+		case Delay:
+			cfg.Latency = *f.Latency
+		case NetworkNormal:
+			cfg = in.baseOf(p)
+		}
+		in.links[p] = cfg
+		if err := nw.SetLink(p[0], p[1], cfg); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,91 @@
+package faults
+
+import (
+	"fmt"
+	"time"
+)
+
+// Plan shapes a random schedule.
+type Plan struct {
+	// Servers are the nodes faults may target (never the clients).
+	Servers []string `json:"servers"`
+	// Start and End bound when disruptions happen; every disruption is
+	// healed by End, after which the cluster must recover.
+	Start Duration `json:"start"`
+	End   Duration `json:"end"`
+	// Every is the mean gap between disruptions: the intensity.
+	Every Duration `json:"every"`
+	// HoldMin and HoldMax bound how long a disruption lasts.
+	HoldMin Duration `json:"hold_min"`
+	HoldMax Duration `json:"hold_max"`
+	// Weights choose among disruption kinds; a kind absent or weighted
+	// zero never happens.
+	Weights []Weight `json:"weights"`
+	// MaxDown is the fault budget: at most this many servers crashed,
+	// paused, isolated, on a partition's minority side or with damaged
+	// storage at once. Zero means a minority: (len(Servers)-1)/2.
+	MaxDown int `json:"max_down"`
+	// Regions, if set, group servers for region splits.
+	Regions [][]string `json:"regions,omitempty"`
+}
+
+// Weight is one disruption kind's share.
+type Weight struct {
+	Kind   Disruption `json:"kind"`
+	Weight int        `json:"weight"`
+}
+
+// Disruption is what a generator can do; each is a fault paired with its
+// recovery.
+type Disruption string
+
+// Disruptions a plan can weigh.
+const (
+	DCrash        Disruption = "crash"         // crash, then restart
+	DCrashLeader  Disruption = "crash-torn"    // crash with torn unsynced writes, then restart
+	DPause        Disruption = "pause"         // pause, then resume
+	DSlow         Disruption = "slow"          // slow node, then normal
+	DIsolate      Disruption = "isolate"       // isolate one, then heal
+	DMinority     Disruption = "minority"      // minority/majority partition, then heal
+	DBridge       Disruption = "bridge"        // bridge partition, then heal
+	DAsymmetric   Disruption = "asymmetric"    // one-way cuts, then heal
+	DRegion       Disruption = "region"        // cut a region off, then heal
+	DLossy        Disruption = "lossy"         // loss, duplication, reordering, then normal
+	DDelay        Disruption = "delay"         // WAN-like latency, then normal
+	DClockSkew    Disruption = "clock-skew"    // wall-clock offset or jump, then corrected
+	DClockDrift   Disruption = "clock-drift"   // monotonic drift, then accurate
+	DBitFlip      Disruption = "bit-flip"      // flip bits at rest, crash, restart
+	DMisdirect    Disruption = "misdirect"     // misdirected writes, crash, restart
+	DFsyncFailure Disruption = "fsync-failure" // fsync fails (the replica stops and is restarted)
+)
+
+// AllDisruptions lists every disruption in a fixed order.
+var AllDisruptions = []Disruption{DCrash, DCrashLeader, DPause, DSlow, DIsolate, DMinority, DBridge, DAsymmetric,
+	DRegion, DLossy, DDelay, DClockSkew, DClockDrift, DBitFlip, DMisdirect, DFsyncFailure}
+
+// Validate checks a plan.
+func (p Plan) Validate() error {
+	switch {
+	case len(p.Servers) == 0:
+		return fmt.Errorf("plan: no servers")
+	case p.End < p.Start:
+		return fmt.Errorf("plan: end %v before start %v", time.Duration(p.End), time.Duration(p.Start))
+	case p.Every <= 0 && len(p.Weights) > 0:
+		return fmt.Errorf("plan: every must be positive")
+	case p.HoldMin < 0 || p.HoldMax < p.HoldMin:
+		return fmt.Errorf("plan: hold range [%v, %v] is malformed", time.Duration(p.HoldMin), time.Duration(p.HoldMax))
+	}
+	for _, w := range p.Weights {
+		if w.Weight < 0 {
+			return fmt.Errorf("plan: weight of %s is negative", w.Kind)
+		}
+	}
+	return nil
+}
+
+func (p Plan) maxDown() int {
+	if p.MaxDown > 0 {
+		return p.MaxDown
+	}
+	return (len(p.Servers) - 1) / 2
+}

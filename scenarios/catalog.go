@@ -1,0 +1,87 @@
+package scenarios
+
+import (
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/sim"
+)
+
+const ms = time.Millisecond
+
+// lan is a datacenter network: 0.2-2 ms one way with a tail.
+var lan = sim.LinkConfig{Latency: sim.Latency{Min: 200 * time.Microsecond, P50: 500 * time.Microsecond,
+	P90: time.Millisecond, P99: 2 * ms, Max: 5 * ms}}
+
+// wan is the latency between regions.
+var wan = sim.Latency{Min: 25 * ms, P50: 35 * ms, P90: 50 * ms, P99: 80 * ms, Max: 150 * ms}
+
+// base is the shape most scenarios share: five replicas, ten simulated
+// seconds of bank traffic, faults between 1s and 7s, then a quiet period
+// in which the cluster must recover and converge.
+func base(name, summary, models string) Scenario {
+	return Scenario{
+		Name: name, Summary: summary, Models: models,
+		Replicas: 5, Duration: 10 * time.Second, Link: lan,
+		Workload: WorkloadSpec{Clients: 6, Groups: 4, ThinkTime: 15 * ms, StopAt: 8 * time.Second,
+			Mix: DefaultMix, HotGroupShare: 0.3, RetryUnknownShare: 0.5},
+		SLO: SLO{RecoveryBound: 2 * time.Second, MinAvailability: 0.6, LatencyP99Bound: 2 * time.Second},
+	}
+}
+
+func fixed(fs ...faults.Fault) func(*rand.Rand, []string) faults.Schedule {
+	return func(*rand.Rand, []string) faults.Schedule {
+		s := faults.Schedule{Faults: slices.Clone(fs)}
+		s.Sort()
+		return s
+	}
+}
+
+func at(d time.Duration) faults.Duration { return faults.Duration(d) }
+
+func planned(weights []faults.Weight, every, holdMax time.Duration, maxDown int) func(*rand.Rand, []string) faults.Schedule {
+	return func(rng *rand.Rand, servers []string) faults.Schedule {
+		return faults.Generate(rng, faults.Plan{Servers: servers, Start: at(time.Second), End: at(7 * time.Second),
+			Every: faults.Duration(every), HoldMin: at(200 * ms), HoldMax: faults.Duration(holdMax),
+			Weights: weights, MaxDown: maxDown})
+	}
+}
+
+func w(d faults.Disruption, weight int) faults.Weight { return faults.Weight{Kind: d, Weight: weight} }
+
+// Catalog returns every named scenario, sorted by name.
+func Catalog() []Scenario {
+	out := []Scenario{
+		baseline(), leaderCrash(), doubleFailover(), lose20pct(), minorityPartition(), majorityPartition(),
+		bridge(), asymmetricPartition(), crossRegion(), clockSkew(), diskCorruption(), flakyNetwork(),
+		rollingRestart(), endOfDayBurst(), swarm(),
+	}
+	slices.SortFunc(out, func(a, b Scenario) int {
+		if a.Name < b.Name {
+			return -1
+		}
+		return 1
+	})
+	return out
+}
+
+// Lookup returns the named scenario.
+func Lookup(name string) (Scenario, bool) {
+	for _, s := range Catalog() {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Scenario{}, false
+}
+
+// Names lists the catalog's names.
+func Names() []string {
+	var out []string
+	for _, s := range Catalog() {
+		out = append(out, s.Name)
+	}
+	return out
+}

@@ -1,0 +1,159 @@
+package scenarios
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/faultline/faultline/faults"
+)
+
+func baseline() Scenario {
+	return base("baseline", "no faults: the reference for latency and throughput",
+		"an ordinary day: every node up, the network healthy")
+}
+
+func leaderCrash() Scenario {
+	s := base("leader-crash", "the leader crashes at 3s and restarts at 5s",
+		"loss of the primary node (hardware failure, kernel panic)")
+	s.Faults = fixed(faults.Fault{At: at(3 * time.Second), Kind: faults.Crash, Node: "@leader"},
+		faults.Fault{At: at(5 * time.Second), Kind: faults.Restart, Node: "n1"},
+		faults.Fault{At: at(5 * time.Second), Kind: faults.Restart, Node: "n2"},
+		faults.Fault{At: at(5 * time.Second), Kind: faults.Restart, Node: "n3"},
+		faults.Fault{At: at(5 * time.Second), Kind: faults.Restart, Node: "n4"},
+		faults.Fault{At: at(5 * time.Second), Kind: faults.Restart, Node: "n5"})
+	return s
+}
+
+func doubleFailover() Scenario {
+	s := base("double-failover", "the leader crashes, then the node that took over crashes too",
+		"a failover that fails: the standby dies shortly after taking over")
+	var fs []faults.Fault
+	fs = append(fs, faults.Fault{At: at(2 * time.Second), Kind: faults.Crash, Node: "@leader"},
+		faults.Fault{At: at(3500 * ms), Kind: faults.Crash, Node: "@leader"})
+	for _, n := range []string{"n1", "n2", "n3", "n4", "n5"} {
+		fs = append(fs, faults.Fault{At: at(6 * time.Second), Kind: faults.Restart, Node: n})
+	}
+	s.Faults = fixed(fs...)
+	return s
+}
+
+func lose20pct() Scenario {
+	s := base("lose-20pct", "a fifth of the nodes is lost for good at 2s",
+		"loss of a server rack or an availability zone's share of the cluster")
+	s.Faults = fixed(faults.Fault{At: at(2 * time.Second), Kind: faults.Crash, Node: "@follower"})
+	return s
+}
+
+func minorityPartition() Scenario {
+	s := base("minority-partition", "random minority/majority splits, healed in between",
+		"a switch failure cuts a minority of nodes off")
+	s.Faults = planned([]faults.Weight{w(faults.DMinority, 3), w(faults.DIsolate, 1)}, 1200*ms, 1500*ms, 0)
+	return s
+}
+
+func majorityPartition() Scenario {
+	s := base("majority-partition", "the leader is isolated from a majority, twice",
+		"the primary's rack loses its uplink: the majority must elect a new leader")
+	s.Faults = fixed(faults.Fault{At: at(2 * time.Second), Kind: faults.Isolate, Node: "@leader"},
+		faults.Fault{At: at(3500 * ms), Kind: faults.Heal},
+		faults.Fault{At: at(4500 * ms), Kind: faults.Isolate, Node: "@leader"},
+		faults.Fault{At: at(6 * time.Second), Kind: faults.Heal})
+	return s
+}
+
+func bridge() Scenario {
+	s := base("bridge", "two halves that only one node connects",
+		"a partial network failure where one node still sees both sides")
+	s.Faults = planned([]faults.Weight{w(faults.DBridge, 1)}, 1500*ms, 2*time.Second, 2)
+	return s
+}
+
+func asymmetricPartition() Scenario {
+	s := base("asymmetric-partition", "one node can hear but not be heard",
+		"a one-way link failure (a bad NIC, a misconfigured firewall)")
+	s.Faults = planned([]faults.Weight{w(faults.DAsymmetric, 1)}, 1500*ms, 2*time.Second, 0)
+	return s
+}
+
+func crossRegion() Scenario {
+	s := base("cross-region", "three regions with WAN latency; one region is cut off",
+		"a regional outage in a multi-region deployment")
+	s.Regions = [][]int{{0, 1}, {2, 3}, {4}}
+	s.WANLatency = wan
+	s.SLO.RecoveryBound = 4 * time.Second
+	s.Workload.Client.AttemptTimeout = 600 * ms
+	s.Workload.Client.GiveUpAfter = 4 * time.Second
+	s.Workload.Client.Backoff = 50 * ms
+	s.Faults = func(rng *rand.Rand, servers []string) faults.Schedule {
+		return faults.Generate(rng, faults.Plan{Servers: servers, Start: at(time.Second), End: at(7 * time.Second),
+			Every: at(2 * time.Second), HoldMin: at(time.Second), HoldMax: at(2 * time.Second),
+			Weights: []faults.Weight{w(faults.DRegion, 1)}, MaxDown: 2,
+			Regions: [][]string{{"n1", "n2"}, {"n3", "n4"}, {"n5"}}})
+	}
+	return s
+}
+
+func clockSkew() Scenario {
+	s := base("clock-skew", "clock offsets, jumps and drift on every node",
+		"NTP failures: clocks seconds apart, stepping, running fast or slow")
+	s.ClockOffset = []time.Duration{0, 3 * time.Second, -2 * time.Second}
+	s.ClockDriftPPM = []int64{0, 0, 0, 100_000, -100_000}
+	s.Faults = planned([]faults.Weight{w(faults.DClockSkew, 2), w(faults.DClockDrift, 2), w(faults.DCrash, 1)},
+		600*ms, 2*time.Second, 0)
+	return s
+}
+
+func diskCorruption() Scenario {
+	s := base("disk-corruption", "bit flips, torn and misdirected writes, fsync failures",
+		"failing disks and firmware bugs that corrupt data at rest")
+	s.Faults = planned([]faults.Weight{w(faults.DBitFlip, 3), w(faults.DMisdirect, 2), w(faults.DCrashLeader, 2),
+		w(faults.DFsyncFailure, 1)}, 700*ms, 1500*ms, 1)
+	return s
+}
+
+func flakyNetwork() Scenario {
+	s := base("flaky-network", "loss, duplication, reordering and delay spikes",
+		"a congested or degraded network")
+	s.Faults = planned([]faults.Weight{w(faults.DLossy, 2), w(faults.DDelay, 1), w(faults.DSlow, 1)},
+		900*ms, 2*time.Second, 0)
+	return s
+}
+
+func rollingRestart() Scenario {
+	s := base("rolling-restart", "every node restarted in turn, as in an upgrade",
+		"a rolling deployment of a new version")
+	var fs []faults.Fault
+	for i, n := range []string{"n1", "n2", "n3", "n4", "n5"} {
+		t := time.Second + time.Duration(i)*1200*ms
+		fs = append(fs, faults.Fault{At: at(t), Kind: faults.Crash, Node: n},
+			faults.Fault{At: at(t + 500*ms), Kind: faults.Restart, Node: n})
+	}
+	s.Faults = fixed(fs...)
+	return s
+}
+
+func endOfDayBurst() Scenario {
+	s := base("end-of-day-burst", "bursts of traffic at the open and close, with a follower crash",
+		"the start and end of a trading day, when volume peaks")
+	s.Workload.Clients = 12
+	s.Workload.Groups = 16 // a burst spreads over many accounts
+	s.Workload.HotGroupShare = 0.1
+	s.Workload.Bursts = []Burst{{From: 500 * ms, To: 2 * time.Second, Factor: 8}, {From: 5 * time.Second, To: 7500 * ms, Factor: 8}}
+	s.Faults = fixed(faults.Fault{At: at(5500 * ms), Kind: faults.Crash, Node: "@follower"},
+		faults.Fault{At: at(6500 * ms), Kind: faults.Restart, Node: "n1"},
+		faults.Fault{At: at(6500 * ms), Kind: faults.Restart, Node: "n2"},
+		faults.Fault{At: at(6500 * ms), Kind: faults.Restart, Node: "n3"},
+		faults.Fault{At: at(6500 * ms), Kind: faults.Restart, Node: "n4"},
+		faults.Fault{At: at(6500 * ms), Kind: faults.Restart, Node: "n5"})
+	return s
+}
+
+func swarm() Scenario {
+	s := base("swarm", "everything, at random: each seed enables its own mix of faults",
+		"the unforeseen combination (swarm testing)")
+	s.SLO.RecoveryBound = 3 * time.Second
+	s.Faults = func(rng *rand.Rand, servers []string) faults.Schedule {
+		return faults.Generate(rng, faults.Swarm(rng, servers, time.Second, 7*time.Second))
+	}
+	return s
+}

@@ -1,0 +1,157 @@
+package scenarios
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/faultline/faultline/checkers"
+	"github.com/faultline/faultline/ledger"
+	"github.com/faultline/faultline/scenarios/cluster"
+)
+
+// workload is the harness state all clients of a run share: the accounts,
+// the reservations waiting to be settled, the next transfer ID, and the
+// history. The simulation is single-threaded, so sharing needs no locks,
+// and every draw comes from a client node's own random stream.
+type workload struct {
+	spec      WorkloadSpec
+	groups    [][]checkers.GroupAccount
+	setupDone bool
+	nextID    uint64
+	pending   [][]ledger.ID // per group: reservations clients have made
+	history   *History
+}
+
+func newWorkload(spec WorkloadSpec) *workload {
+	return &workload{spec: spec, groups: groupAccounts(spec.Groups), nextID: 1 << 20,
+		pending: make([][]ledger.ID, spec.Groups), history: newHistory()}
+}
+
+// driver is one client's behaviour.
+type driver struct {
+	w       *workload
+	index   int
+	client  int // Porcupine client ID
+	current checkers.LedgerInput
+	setup   bool
+	retry   []checkers.LedgerInput // unknown operations to submit again
+}
+
+func (w *workload) driver(index int) *driver {
+	return &driver{w: w, index: index, client: w.history.newClientID()}
+}
+
+// Next implements cluster.Driver.
+func (d *driver) Next(c *cluster.Client) ([]byte, time.Duration, bool) {
+	now := time.Duration(c.Now())
+	if now >= d.w.spec.StopAt {
+		return nil, 0, false
+	}
+	if !d.w.setupDone {
+		if d.index != 0 {
+			return nil, 20 * time.Millisecond, true
+		}
+		d.setup = true
+		return ledger.EncodeCommand(d.w.setupCommand()), 0, true
+	}
+	rng := c.Env().Rand()
+	if n := len(d.retry); n > 0 && rng.Float64() < 0.5 {
+		d.current, d.retry = d.retry[n-1], d.retry[:n-1]
+	} else {
+		d.current = d.w.nextOperation(rng)
+	}
+	return d.w.encode(d.current), d.w.thinkTime(rng, now), true
+}
+
+// Completed implements cluster.Driver.
+func (d *driver) Completed(c *cluster.Client, op *cluster.Op) {
+	if d.setup {
+		d.setup = false
+		if op.Outcome == cluster.OutcomeOK {
+			if rep, err := ledger.DecodeReply(op.Result); err == nil && allSucceeded(rep.Results) {
+				d.w.setupDone = true
+			}
+		}
+		return
+	}
+	out := checkers.LedgerOutput{Unknown: op.Outcome != cluster.OutcomeOK}
+	if op.Outcome == cluster.OutcomeFailed {
+		d.w.history.Failed++
+		return // definitely not applied: not part of the history
+	}
+	if !out.Unknown {
+		rep, err := ledger.DecodeReply(op.Result)
+		if err != nil {
+			out.Unknown = true // a garbled answer tells nothing
+		} else {
+			out.Results = rep.Results
+			out.Balances = d.w.balancesOf(d.current.Group, rep.Accounts)
+		}
+	}
+	d.w.history.record(d.client, d.current, out, time.Duration(op.Invoked), time.Duration(op.Completed))
+	if out.Unknown {
+		d.client = d.w.history.newClientID()
+		if len(d.current.Transfers) > 0 && c.Env().Rand().Float64() < d.w.spec.RetryUnknownShare {
+			d.retry = append(d.retry, d.current)
+		}
+	}
+}
+
+func allSucceeded(rs []ledger.Result) bool {
+	for _, r := range rs {
+		if !r.Succeeded() {
+			return false
+		}
+	}
+	return len(rs) > 0
+}
+
+func (w *workload) setupCommand() ledger.Command {
+	cmd := ledger.Command{Op: ledger.OpCreateAccounts}
+	for _, g := range w.groups {
+		for _, a := range g {
+			cmd.Accounts = append(cmd.Accounts, ledger.Account{ID: a.ID, Ledger: USD.ID, Code: 1, Flags: a.Flags})
+		}
+	}
+	return cmd
+}
+
+func (w *workload) encode(in checkers.LedgerInput) []byte {
+	if len(in.Transfers) == 0 {
+		ids := make([]ledger.ID, 0, len(w.groups[in.Group]))
+		for _, a := range w.groups[in.Group] {
+			ids = append(ids, a.ID)
+		}
+		return ledger.EncodeCommand(ledger.Command{Op: ledger.OpLookupAccounts, IDs: ids})
+	}
+	for _, t := range in.Transfers {
+		w.history.Submitted[t.ID] = t
+	}
+	return ledger.EncodeCommand(ledger.Command{Op: ledger.OpCreateTransfers, Transfers: in.Transfers})
+}
+
+// balancesOf lays a lookup's accounts out in the group's order, in units.
+func (w *workload) balancesOf(group int, accounts []ledger.Account) [][4]int64 {
+	out := make([][4]int64, len(w.groups[group]))
+	for _, a := range accounts {
+		for i, ga := range w.groups[group] {
+			if ga.ID == a.ID {
+				out[i] = [4]int64{units(a.DebitsPending), units(a.DebitsPosted), units(a.CreditsPending), units(a.CreditsPosted)}
+			}
+		}
+	}
+	return out
+}
+
+func (w *workload) thinkTime(rng *rand.Rand, now time.Duration) time.Duration {
+	mean := w.spec.ThinkTime
+	for _, b := range w.spec.Bursts {
+		if now >= b.From && now < b.To {
+			mean /= time.Duration(b.Factor)
+		}
+	}
+	if mean <= 0 {
+		return 0
+	}
+	return time.Duration(rng.Int64N(int64(2 * mean)))
+}

@@ -1,0 +1,123 @@
+package scenarios
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+
+	"github.com/faultline/faultline/checkers"
+	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/ledger"
+	"github.com/faultline/faultline/scenarios/cluster"
+	"github.com/faultline/faultline/sim"
+)
+
+// judge runs every checker on what the run recorded.
+func (r *running) judge(opts RunOptions) *Outcome {
+	o := &Outcome{Scenario: r.sc.Name, Seed: r.seed, TraceHash: r.c.TraceHashHex(), Events: r.c.Events(),
+		SimTime: r.c.Now(), Schedule: r.sched, Applied: r.injector.Log(), History: r.wl.history}
+	o.Model = checkers.LedgerModel(r.wl.groups, USD.Scale)
+	timeout := opts.CheckTimeout
+	if timeout == 0 {
+		timeout = 20 * time.Second
+	}
+	o.Verdicts = append(o.Verdicts, r.linearizability(o, timeout))
+	states := r.finalStates()
+	o.Verdicts = append(o.Verdicts,
+		checkers.Conservation(states),
+		checkers.Durability(states, r.wl.history.Acked),
+		checkers.ExactlyOnce(states, r.wl.history.Submitted))
+	o.Verdicts = append(o.Verdicts, r.c.Observer.Verdicts()...)
+	o.Verdicts = append(o.Verdicts, r.finalConvergence())
+	o.LastHeal = lastRecovery(o.Applied, r.sched)
+	live, rto := checkers.Liveness(r.c.Observer.FirstApplyTimes, o.LastHeal, r.sc.SLO.RecoveryBound, time.Duration(r.c.Now()))
+	o.Recovery = rto
+	o.Verdicts = append(o.Verdicts, live)
+	return o
+}
+
+func (r *running) linearizability(o *Outcome, timeout time.Duration) checkers.Verdict {
+	res, info := porcupine.CheckOperationsVerbose(o.Model, r.wl.history.Ops, timeout)
+	o.Linearization = info
+	switch res {
+	case porcupine.Ok:
+		return checkers.Verdict{Invariant: "linearizability", Status: checkers.Pass}
+	case porcupine.Illegal:
+		return checkers.Verdict{Invariant: "linearizability", Status: checkers.Fail,
+			Evidence: []string{fmt.Sprintf("no linearization of %d operations exists; see the visualization", len(r.wl.history.Ops))}}
+	}
+	return checkers.Verdict{Invariant: "linearizability", Status: checkers.Unknown,
+		Evidence: []string{fmt.Sprintf("the check did not finish within %v", timeout)}}
+}
+
+// finalStates returns the ledger of every replica that is up and serving
+// at the end: crashed replicas have no state to judge, and a stopped one
+// refuses to serve.
+func (r *running) finalStates() []checkers.ReplicaState {
+	var out []checkers.ReplicaState
+	for i := range r.sc.Replicas {
+		rep := r.c.Replica(i)
+		if rep == nil || rep.Stopped() != nil {
+			continue
+		}
+		m, ok := rep.StateMachine().(*ledger.Machine)
+		if !ok {
+			continue
+		}
+		out = append(out, checkers.ReplicaState{Name: cluster.ReplicaName(i), State: m.State})
+	}
+	return out
+}
+
+// finalConvergence checks that every serving replica ended on the same
+// applied log: after the quiet period, a lagging replica is a bug too.
+func (r *running) finalConvergence() checkers.Verdict {
+	var evidence []string
+	var first *struct {
+		name    string
+		applied uint64
+		digest  [32]byte
+	}
+	for i := range r.sc.Replicas {
+		rep := r.c.Replica(i)
+		if rep == nil || rep.Stopped() != nil {
+			continue
+		}
+		st := rep.Status()
+		if first == nil {
+			first = &struct {
+				name    string
+				applied uint64
+				digest  [32]byte
+			}{cluster.ReplicaName(i), st.Applied, st.Digest}
+			continue
+		}
+		if st.Applied != first.applied || st.Digest != first.digest {
+			evidence = append(evidence, fmt.Sprintf("%s ended at index %d, %s at %d (or their logs differ)",
+				first.name, first.applied, cluster.ReplicaName(i), st.Applied))
+		}
+	}
+	v := checkers.Verdict{Invariant: "final-convergence", Status: checkers.Pass}
+	if len(evidence) > 0 {
+		v.Status, v.Evidence = checkers.Fail, evidence
+	}
+	return v
+}
+
+// lastRecovery is when the last fault that gives something back applied:
+// the moment from which the cluster must recover. With no faults it is 0.
+func lastRecovery(applied []faults.Applied, sched faults.Schedule) time.Duration {
+	var last sim.Time
+	for _, a := range applied {
+		if !a.Fault.Disrupts() || a.Fault.Kind == faults.FsyncFailure {
+			last = max(last, a.At)
+		}
+	}
+	for _, f := range sched.Faults {
+		if f.Disrupts() {
+			last = max(last, sim.Time(f.At))
+		}
+	}
+	return time.Duration(last)
+}

@@ -1,0 +1,168 @@
+package scenarios
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+
+	"github.com/faultline/faultline/checkers"
+	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/ledger"
+	"github.com/faultline/faultline/ledger/replica"
+	"github.com/faultline/faultline/scenarios/cluster"
+	"github.com/faultline/faultline/sim"
+)
+
+// RunOptions adjust one run.
+type RunOptions struct {
+	// Schedule replaces the scenario's generated schedule (replay, shrink).
+	Schedule *faults.Schedule
+	// Trace receives the JSON-lines trace.
+	Trace io.Writer
+	// CheckTimeout bounds the linearizability search; past it the verdict
+	// is unknown, never pass. Zero means 20s.
+	CheckTimeout time.Duration
+	// Tune adjusts every replica's config (tests plant bugs with it).
+	Tune func(*replica.Config)
+}
+
+// Outcome is everything a run produced: the verdicts, and the evidence
+// behind them for reports and failure bundles.
+type Outcome struct {
+	Scenario  string
+	Seed      uint64
+	Verdicts  []checkers.Verdict
+	TraceHash string
+	Events    int64
+	SimTime   sim.Time
+	Schedule  faults.Schedule
+	Applied   []faults.Applied
+	History   *History
+	// Linearization is Porcupine's account of the check, for its
+	// visualization.
+	Linearization porcupine.LinearizationInfo
+	Model         porcupine.Model
+	LastHeal      time.Duration
+	Recovery      time.Duration
+}
+
+// Passed reports whether every invariant held.
+func (o *Outcome) Passed() bool { return checkers.Passed(o.Verdicts) }
+
+// Run runs one scenario on one seed. An error means the run could not be
+// made (a bad schedule, say); a violated invariant is a failed verdict.
+func Run(sc *Scenario, seed uint64, opts RunOptions) (*Outcome, error) {
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
+	sched := sc.Schedule(seed)
+	if opts.Schedule != nil {
+		sched = *opts.Schedule
+	}
+	r, err := build(sc, seed, opts, sched)
+	if err != nil {
+		return nil, err
+	}
+	r.c.Run(sim.Time(sc.Duration))
+	if err := r.c.Close(); err != nil {
+		return nil, err
+	}
+	return r.judge(opts), nil
+}
+
+// running is a run in progress.
+type running struct {
+	sc       *Scenario
+	seed     uint64
+	c        *cluster.Cluster
+	wl       *workload
+	injector *faults.Injector
+	sched    faults.Schedule
+}
+
+func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule) (*running, error) {
+	r := &running{sc: sc, seed: seed, wl: newWorkload(sc.Workload), sched: sched}
+	replicas := make([]sim.NodeID, sc.Replicas)
+	for i := range replicas {
+		replicas[i] = sim.NodeID(i)
+	}
+	clientOpts := sc.Workload.Client
+	if clientOpts.AttemptTimeout == 0 {
+		clientOpts = cluster.DefaultClientOptions()
+	}
+	cfg := cluster.Config{Seed: seed, Replicas: sc.Replicas, Link: sc.Link, Trace: opts.Trace,
+		ClockDriftPPM: sc.ClockDriftPPM, ClockOffset: sc.ClockOffset, Tune: opts.Tune,
+		MaxEvents:       eventsMax,
+		NewStateMachine: func() replica.StateMachine { return ledger.NewMachine(LedgerConfig) }}
+	for i := range sc.Workload.Clients {
+		cfg.Clients = append(cfg.Clients, sim.NodeSpec{Name: fmt.Sprintf("c%d", i+1),
+			New: cluster.NewClient(func() *sim.Sim { return r.c.Sim }, uint64(i+1), replicas, clientOpts, r.wl.driver(i))})
+	}
+	c, err := cluster.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	r.c = c
+	r.injector = faults.NewInjector(c.Sim, sc.Link)
+	if err := r.applyRegions(); err != nil {
+		return nil, err
+	}
+	r.injector.Resolve = r.resolveRole
+	if err := r.injector.Install(sched); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// eventsMax is every run's budget against livelock: far above what any
+// catalog scenario needs.
+const eventsMax = 200_000_000
+
+// applyRegions sets WAN latency between replicas of different regions.
+func (r *running) applyRegions() error {
+	region := map[int]int{}
+	for ri, members := range r.sc.Regions {
+		for _, m := range members {
+			region[m] = ri
+		}
+	}
+	if len(region) == 0 {
+		return nil
+	}
+	wan := r.sc.Link
+	wan.Latency = r.sc.WANLatency
+	for a := range r.sc.Replicas {
+		for b := range r.sc.Replicas {
+			if a != b && region[a] != region[b] {
+				if err := r.c.Network().SetLink(sim.NodeID(a), sim.NodeID(b), wan); err != nil {
+					return err
+				}
+				r.injector.SetBaseLink(sim.NodeID(a), sim.NodeID(b), wan)
+			}
+		}
+	}
+	return nil
+}
+
+// resolveRole names the node holding a role now: the leader, or the first
+// live follower after it.
+func (r *running) resolveRole(role string) (string, bool) {
+	leader, ok := r.c.Leader()
+	if !ok {
+		return "", false
+	}
+	switch role {
+	case "@leader":
+		return cluster.ReplicaName(leader), true
+	case "@follower":
+		for i := 1; i < r.sc.Replicas; i++ {
+			f := (leader + i) % r.sc.Replicas
+			if r.c.Replica(f) != nil {
+				return cluster.ReplicaName(f), true
+			}
+		}
+	}
+	return "", false
+}
