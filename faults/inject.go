@@ -21,7 +21,7 @@ type Injector struct {
 	base      sim.LinkConfig
 	baseLinks map[[2]sim.NodeID]sim.LinkConfig // per-link bases, e.g. WAN links
 	links     map[[2]sim.NodeID]sim.LinkConfig // current non-base link configs
-	log   []Applied
+	log       []Applied
 }
 
 // Applied is a fault as it happened: when, and whether the simulator

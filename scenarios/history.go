@@ -22,9 +22,9 @@ type History struct {
 	// holding a transfer outside it created money from nothing.
 	Submitted map[ledger.ID]ledger.Transfer
 	// Latencies of completed operations, with their invoke times.
-	Latencies []Latency
+	Latencies           []Latency
 	OK, Failed, Unknown int
-	clients   int
+	clients             int
 }
 
 // Latency is one completed operation's latency.
