@@ -121,6 +121,10 @@ func (f Fault) Disrupts() bool {
 		return false
 	case Slow:
 		return f.Delay > 0
+	case ClockOffset:
+		return f.Offset != 0
+	case ClockDrift:
+		return f.PPM != 0
 	}
 	return true
 }

@@ -31,7 +31,9 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"scenarios", "list the scenario catalog", scenariosCommand},
 		{"run", "run one simulation and print its verdict and trace hash", runCommand},
+		{"sweep", "run many seeds of one or all scenarios in parallel", sweepCommand},
 		{"version", "print the version and VCS revision", versionCommand},
 	}
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -22,7 +24,7 @@ func TestNoArgumentsPrintsHelp(t *testing.T) {
 
 func TestRunDefaultsToABuiltInScenario(t *testing.T) {
 	code, out, errOut := runCLI("run")
-	if code != exitPass || !strings.Contains(out, "seed 1: pass") || !strings.Contains(out, "trace ") {
+	if code != exitPass || !strings.Contains(out, "scenario baseline seed 1: pass") || !strings.Contains(out, "trace ") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
@@ -43,8 +45,7 @@ func TestRunJSONHasTheDocumentedFields(t *testing.T) {
 func TestSameSeedPrintsSameTraceHash(t *testing.T) {
 	_, first, _ := runCLI("run", "--seed", "77")
 	_, second, _ := runCLI("run", "--seed", "77")
-	hash := func(s string) string { return strings.Fields(s[strings.Index(s, "trace "):])[1] }
-	if hash(first) != hash(second) {
+	if hashOf(first) != hashOf(second) || hashOf(first) == "" {
 		t.Fatalf("trace hashes differ: %q vs %q", first, second)
 	}
 }
@@ -57,11 +58,82 @@ func TestBadUsageExitsTwo(t *testing.T) {
 		{"run", "--no-such-flag"},
 		{"run", "--scenario", "no-such-scenario"},
 		{"run", "extra"},
+		{"run", "--schedule", "/no/such/file.json"},
 		{"version", "extra"},
+		{"scenarios", "extra"},
+		{"sweep", "--seeds", "9-3"},
+		{"sweep", "--seeds", "x-3"},
+		{"sweep", "--seeds", ""},
+		{"sweep", "--scenario", "nope"},
+		{"sweep", "--shard", "3/3"},
+		{"sweep", "--shard", "a/b"},
+		{"sweep", "--parallel", "-1"},
 	}
 	for _, args := range cases {
 		if code, _, errOut := runCLI(args...); code != exitUsage || errOut == "" {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
 		}
 	}
+}
+
+func TestMalformedScheduleIsRejected(t *testing.T) {
+	dir := t.TempDir()
+	cases := map[string]string{
+		"not json":       "{faults: oops",
+		"unknown kind":   `{"faults":[{"at":"1s","kind":"meteor","node":"n1"}]}`,
+		"unknown node":   `{"faults":[{"at":"1s","kind":"crash","node":"n9"}]}`,
+		"unknown field":  `{"faults":[{"at":"1s","kind":"crash","node":"n1","blast":3}]}`,
+		"rate above one": `[{"at":"1s","kind":"loss","rate":1.5}]`,
+		"bad duration":   `[{"at":"soon","kind":"heal"}]`,
+	}
+	for name, content := range cases {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".json")
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, errOut := runCLI("run", "--schedule", path); code != exitUsage || errOut == "" {
+			t.Errorf("%s: exit %d, stderr %q", name, code, errOut)
+		}
+	}
+}
+
+func TestScheduleFileReplays(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.json")
+	sched := `{"faults":[{"at":"2s","kind":"crash","node":"n2"},{"at":"3s","kind":"restart","node":"n2"}]}`
+	if err := os.WriteFile(path, []byte(sched), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, first, _ := runCLI("run", "--scenario", "baseline", "--seed", "3", "--schedule", path)
+	_, second, _ := runCLI("run", "--scenario", "baseline", "--seed", "3", "--schedule", path)
+	_, plain, _ := runCLI("run", "--scenario", "baseline", "--seed", "3")
+	if code != exitPass || first != second || hashOf(first) == hashOf(plain) {
+		t.Fatalf("replay: exit %d\n%s\n%s\nwithout schedule:\n%s", code, first, second, plain)
+	}
+}
+
+func TestScenariosListsTheCatalog(t *testing.T) {
+	code, out, _ := runCLI("scenarios")
+	if code != exitPass || strings.Count(out, "\n") != 15 || !strings.Contains(out, "leader-crash") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}
+
+func TestSweepSummarisesAndWritesResults(t *testing.T) {
+	dir := t.TempDir()
+	code, out, _ := runCLI("sweep", "--scenario", "leader-crash", "--seeds", "1-3", "--out", dir)
+	if code != exitPass || !strings.Contains(out, "sweep: 3 runs, 0 failed") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "results.jsonl"))
+	if err != nil || strings.Count(string(b), "\n") != 3 {
+		t.Fatalf("results: %v\n%s", err, b)
+	}
+}
+
+func hashOf(out string) string {
+	i := strings.Index(out, "trace ")
+	if i < 0 {
+		return ""
+	}
+	return strings.Fields(out[i:])[1]
 }

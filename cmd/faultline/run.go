@@ -10,16 +10,22 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/faultline/faultline/sim/simtest"
+	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/reports"
+	"github.com/faultline/faultline/scenarios"
 )
 
-// defaultSeed is the seed `faultline run` uses when none is given.
-const defaultSeed = 1
+// Defaults of `faultline run`: a newcomer sees a result at once.
+const (
+	defaultScenario = "baseline"
+	defaultSeed     = 1
+)
 
 // runFlags are the flags of `faultline run`.
 type runFlags struct {
 	scenario string
 	seed     uint64
+	schedule string
 	trace    string
 	json     bool
 }
@@ -28,8 +34,9 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	var f runFlags
 	fs := flag.NewFlagSet("faultline run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&f.scenario, "scenario", "sim-selfcheck", "scenario to run")
+	fs.StringVar(&f.scenario, "scenario", defaultScenario, "scenario to run (see `faultline scenarios`)")
 	seed := fs.String("seed", strconv.Itoa(defaultSeed), "root seed (unsigned 64-bit integer)")
+	fs.StringVar(&f.schedule, "schedule", "", "replay this fault schedule (JSON) instead of the seed's")
 	fs.StringVar(&f.trace, "trace", "", "write the trace as JSON lines to this file")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object instead of text")
 	if err := fs.Parse(args); err != nil {
@@ -38,27 +45,43 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	s, err := strconv.ParseUint(*seed, 10, 64)
+	s, err := parseSeed(*seed)
 	if err != nil {
-		return f, fmt.Errorf("--seed %q is not an unsigned 64-bit integer", *seed)
+		return f, err
 	}
 	f.seed = s
-	if f.scenario != "sim-selfcheck" {
-		return f, fmt.Errorf("unknown scenario %q (known: sim-selfcheck)", f.scenario)
-	}
 	return f, nil
 }
 
-// runResult is the JSON object `faultline run --json` prints.
-type runResult struct {
-	Scenario    string            `json:"scenario"`
-	Seed        uint64            `json:"seed"`
-	Verdict     string            `json:"verdict"`
-	TraceHash   string            `json:"trace_hash"`
-	Events      int64             `json:"events"`
-	SimSeconds  float64           `json:"sim_seconds"`
-	WallSeconds float64           `json:"wall_seconds"`
-	Invariants  map[string]string `json:"invariants"`
+func parseSeed(s string) (uint64, error) {
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("--seed %q is not an unsigned 64-bit integer", s)
+	}
+	return v, nil
+}
+
+func lookupScenario(name string) (*scenarios.Scenario, error) {
+	sc, ok := scenarios.Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("unknown scenario %q (known: %v)", name, scenarios.Names())
+	}
+	return &sc, nil
+}
+
+func loadSchedule(path string) (*faults.Schedule, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	s, err := faults.ParseSchedule(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &s, nil
 }
 
 func runCommand(args []string, stdout, stderr io.Writer) int {
@@ -70,7 +93,16 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "faultline run: %v\n", err)
 		return exitUsage
 	}
-	var trace io.Writer
+	sc, err := lookupScenario(f.scenario)
+	if err != nil {
+		fmt.Fprintf(stderr, "faultline run: %v\n", err)
+		return exitUsage
+	}
+	opts := scenarios.RunOptions{}
+	if opts.Schedule, err = loadSchedule(f.schedule); err != nil {
+		fmt.Fprintf(stderr, "faultline run: %v\n", err)
+		return exitUsage
+	}
 	if f.trace != "" {
 		file, err := os.Create(f.trace)
 		if err != nil {
@@ -78,34 +110,43 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		defer file.Close()
-		trace = file
+		opts.Trace = file
 	}
-	start := time.Now() // wall time of the harness, outside the simulation
-	r, err := simtest.ChaosRun(simtest.ChaosConfig{Seed: f.seed, Trace: trace})
+	start := time.Now() // the harness's own wall time, outside the simulation
+	out, err := scenarios.Run(sc, f.seed, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "faultline run: %v\n", err)
 		return exitUsage
 	}
-	verdict, code := "pass", exitPass
-	if len(r.Violations) > 0 {
-		verdict, code = "fail", exitViolated
-	}
-	res := runResult{Scenario: f.scenario, Seed: f.seed, Verdict: verdict, TraceHash: r.TraceHash,
-		Events: r.Events, SimSeconds: r.SimTime.Seconds(), WallSeconds: time.Since(start).Seconds(),
-		Invariants: map[string]string{"durable-count": verdict}}
+	rec := out.Record(sc, time.Since(start))
 	if f.json {
-		out, _ := json.Marshal(res)
-		fmt.Fprintln(stdout, string(out))
-		return code
+		b, _ := json.Marshal(rec) // a record always marshals
+		fmt.Fprintln(stdout, string(b))
+	} else {
+		printRun(stdout, &rec)
 	}
-	fmt.Fprintf(stdout, "scenario %s seed %d: %s\n", res.Scenario, res.Seed, res.Verdict)
-	fmt.Fprintf(stdout, "trace %s  events %d  simulated %.1fs in %.3fs wall  faults %d  messages %d sent, %d delivered\n",
-		res.TraceHash, res.Events, res.SimSeconds, res.WallSeconds, r.Faults, r.Network.Sent, r.Network.Delivered)
-	for _, v := range r.Violations {
-		fmt.Fprintf(stdout, "violated durable-count: %s\n", v)
+	if rec.Verdict != "pass" {
+		return exitViolated
 	}
-	if code != exitPass {
-		fmt.Fprintf(stdout, "repro: faultline run --scenario %s --seed %d\n", res.Scenario, res.Seed)
+	return exitPass
+}
+
+func printRun(w io.Writer, rec *reports.RunRecord) {
+	fmt.Fprintf(w, "scenario %s seed %d: %s\n", rec.Scenario, rec.Seed, rec.Verdict)
+	fmt.Fprintf(w, "trace %s  events %d  simulated %.1fs in %.2fs wall\n", rec.TraceHash, rec.Events, rec.SimSeconds, rec.WallSeconds)
+	if m := rec.Metrics; m != nil {
+		fmt.Fprintf(w, "ops %d ok, %d unknown, %d failed  faults %d  availability %.0f%%  p99 %.1fms\n",
+			m.OpsOK, m.OpsUnknown, m.OpsFailed, m.Faults, m.Availability*100, m.LatencyMs.P99)
 	}
-	return code
+	for _, name := range sortedKeys(rec.Invariants) {
+		if rec.Invariants[name] != "pass" {
+			fmt.Fprintf(w, "  %s: %s\n", name, rec.Invariants[name])
+			for _, e := range rec.Evidence[name] {
+				fmt.Fprintf(w, "    %s\n", e)
+			}
+		}
+	}
+	if rec.Repro != "" {
+		fmt.Fprintf(w, "repro: %s\n", rec.Repro)
+	}
 }

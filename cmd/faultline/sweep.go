@@ -1,0 +1,226 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/faultline/faultline/reports"
+	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/sweep"
+)
+
+// seedsMax bounds one sweep: larger spaces are split with --shard.
+const seedsMax = 10_000_000
+
+type sweepFlags struct {
+	scenarios    []string
+	first, last  uint64
+	parallel     int
+	out          string
+	shard, count int
+	json         bool
+}
+
+func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
+	var f sweepFlags
+	fs := flag.NewFlagSet("faultline sweep", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	scenario := fs.String("scenario", "all", "scenario to sweep, or all")
+	seeds := fs.String("seeds", "1-10", "seed range A-B, inclusive")
+	fs.IntVar(&f.parallel, "parallel", 0, "simulations at once (default: every core)")
+	fs.StringVar(&f.out, "out", "", "write results.jsonl into this directory")
+	shard := fs.String("shard", "", "run only shard i of n (0-based), as i/n")
+	fs.BoolVar(&f.json, "json", false, "print one JSON record per run instead of a progress line")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	var err error
+	if f.first, f.last, err = parseSeedRange(*seeds); err != nil {
+		return f, err
+	}
+	if f.scenarios, err = scenarioNames(*scenario); err != nil {
+		return f, err
+	}
+	if f.shard, f.count, err = parseShard(*shard); err != nil {
+		return f, err
+	}
+	if f.parallel < 0 {
+		return f, fmt.Errorf("--parallel must not be negative")
+	}
+	return f, nil
+}
+
+func parseSeedRange(s string) (uint64, uint64, error) {
+	a, b, ok := strings.Cut(s, "-")
+	if !ok {
+		a, b = s, s
+	}
+	first, err1 := strconv.ParseUint(a, 10, 64)
+	last, err2 := strconv.ParseUint(b, 10, 64)
+	switch {
+	case err1 != nil || err2 != nil:
+		return 0, 0, fmt.Errorf("--seeds %q: want A-B with unsigned integers", s)
+	case last < first:
+		return 0, 0, fmt.Errorf("--seeds %q: the range is reversed", s)
+	case last-first >= seedsMax:
+		return 0, 0, fmt.Errorf("--seeds %q: more than %d seeds; split it with --shard", s, seedsMax)
+	}
+	return first, last, nil
+}
+
+func parseShard(s string) (int, int, error) {
+	if s == "" {
+		return 0, 1, nil
+	}
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n", s)
+	}
+	return i, n, nil
+}
+
+func scenarioNames(name string) ([]string, error) {
+	if name == "all" {
+		return scenarios.Names(), nil
+	}
+	if _, ok := scenarios.Lookup(name); !ok {
+		return nil, fmt.Errorf("unknown scenario %q (known: all, %v)", name, scenarios.Names())
+	}
+	return []string{name}, nil
+}
+
+// runJob runs one simulation for a sweep; errors become failed records, so
+// one broken run does not hide the others.
+func runJob(j sweep.Job) reports.RunRecord {
+	sc, _ := scenarios.Lookup(j.Scenario)
+	start := time.Now()
+	out, err := scenarios.Run(&sc, j.Seed, scenarios.RunOptions{})
+	if err != nil {
+		return reports.RunRecord{Scenario: j.Scenario, Seed: j.Seed, Verdict: "fail", Error: err.Error(),
+			Repro: scenarios.ReproCommand(j.Scenario, j.Seed)}
+	}
+	return out.Record(&sc, time.Since(start))
+}
+
+func sweepCommand(args []string, stdout, stderr io.Writer) int {
+	f, err := parseSweepFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitPass
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "faultline sweep: %v\n", err)
+		return exitUsage
+	}
+	var jobs []sweep.Job
+	for _, name := range f.scenarios {
+		for seed := f.first; ; seed++ {
+			jobs = append(jobs, sweep.Job{Scenario: name, Seed: seed})
+			if seed == f.last {
+				break
+			}
+		}
+	}
+	if jobs, err = sweep.Shard(jobs, f.shard, f.count); err != nil {
+		fmt.Fprintf(stderr, "faultline sweep: %v\n", err)
+		return exitUsage
+	}
+	results, closeResults, err := openResults(f.out)
+	if err != nil {
+		fmt.Fprintf(stderr, "faultline sweep: %v\n", err)
+		return exitUsage
+	}
+	progress := newProgress(stderr)
+	summary := sweep.Run(jobs, runJob, sweep.Options{Parallel: f.parallel,
+		OnRecord: func(r reports.RunRecord) {
+			if results != nil {
+				_ = reports.WriteRecord(results, &r)
+			}
+			if f.json {
+				_ = reports.WriteRecord(stdout, &r)
+			}
+		},
+		OnProgress: progress.update})
+	progress.done()
+	if err := closeResults(); err != nil {
+		fmt.Fprintf(stderr, "faultline sweep: %v\n", err)
+		return exitUsage
+	}
+	printSummary(stdout, summary, f)
+	if summary.Failed > 0 {
+		return exitViolated
+	}
+	return exitPass
+}
+
+func openResults(dir string) (io.Writer, func() error, error) {
+	if dir == "" {
+		return nil, func() error { return nil }, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, err
+	}
+	file, err := os.Create(filepath.Join(dir, "results.jsonl"))
+	if err != nil {
+		return nil, nil, err
+	}
+	w := bufio.NewWriter(file)
+	return w, func() error {
+		if err := w.Flush(); err != nil {
+			file.Close()
+			return err
+		}
+		return file.Close()
+	}, nil
+}
+
+func printSummary(w io.Writer, s sweep.Summary, f sweepFlags) {
+	perScenario := map[string][2]int{}
+	for _, r := range s.Records {
+		c := perScenario[r.Scenario]
+		c[0]++
+		if r.Verdict != "pass" {
+			c[1]++
+		}
+		perScenario[r.Scenario] = c
+	}
+	for _, name := range sortedKeys(perScenario) {
+		c := perScenario[name]
+		verdict := "PASS"
+		if c[1] > 0 {
+			verdict = "FAIL"
+		}
+		fmt.Fprintf(w, "%s %-22s %d runs, %d failed\n", verdict, name, c[0], c[1])
+	}
+	for _, r := range s.Records {
+		if r.Verdict != "pass" {
+			fmt.Fprintf(w, "  failing: %s seed %d (%s): %s\n", r.Scenario, r.Seed, failedInvariants(r), r.Repro)
+		}
+	}
+	fmt.Fprintf(w, "sweep: %d runs, %d failed (seeds %d-%d, shard %d/%d)\n", s.Runs, s.Failed, f.first, f.last, f.shard, f.count)
+}
+
+func failedInvariants(r reports.RunRecord) string {
+	if r.Error != "" {
+		return "error: " + r.Error
+	}
+	var out []string
+	for _, name := range sortedKeys(r.Invariants) {
+		if r.Invariants[name] != "pass" {
+			out = append(out, name+" "+r.Invariants[name])
+		}
+	}
+	return strings.Join(out, ", ")
+}

@@ -1,0 +1,180 @@
+package scenarios
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/reports"
+)
+
+// windowLength is the bucket of the availability and timeline measures.
+const windowLength = time.Second
+
+// Record turns an outcome into a run record; wall is how long it took.
+func (o *Outcome) Record(sc *Scenario, wall time.Duration) reports.RunRecord {
+	rec := reports.RunRecord{Scenario: o.Scenario, Seed: o.Seed, Verdict: "pass", TraceHash: o.TraceHash,
+		Events: o.Events, SimSeconds: o.SimTime.Seconds(), WallSeconds: wall.Seconds(),
+		Invariants: map[string]string{}, Metrics: o.metrics(sc)}
+	for _, v := range o.Verdicts {
+		rec.Invariants[v.Invariant] = string(v.Status)
+		if v.Status != "pass" {
+			rec.Verdict = "fail"
+			if rec.Evidence == nil {
+				rec.Evidence = map[string][]string{}
+			}
+			rec.Evidence[v.Invariant] = v.Evidence
+		}
+	}
+	if rec.Verdict == "fail" {
+		rec.Repro = ReproCommand(o.Scenario, o.Seed)
+	}
+	return rec
+}
+
+// ReproCommand is the command line that reproduces a run.
+func ReproCommand(scenario string, seed uint64) string {
+	return fmt.Sprintf("faultline run --scenario %s --seed %d", scenario, seed)
+}
+
+func (o *Outcome) metrics(sc *Scenario) *reports.Metrics {
+	h := o.History
+	m := &reports.Metrics{OpsOK: h.OK, OpsFailed: h.Failed, OpsUnknown: h.Unknown, Faults: len(o.Applied)}
+	m.FaultSpans = faultSpans(o.Applied, sc.Duration)
+	var all, underFault []time.Duration
+	for _, l := range h.Latencies {
+		all = append(all, l.Duration)
+		if inSpans(m.FaultSpans, l.Invoked) {
+			underFault = append(underFault, l.Duration)
+		}
+	}
+	m.LatencyMs = summarize(all)
+	m.LatencyUnderFaultMs = summarize(underFault)
+	m.Availability, m.Timeline = o.timeline(sc)
+	if o.Recovery >= 0 && len(o.Applied) > 0 {
+		m.RecoverySeconds = []float64{o.Recovery.Seconds()}
+	}
+	m.AckedLost = o.ackedLost()
+	return m
+}
+
+// ackedLost counts the durability evidence: acknowledged transfers some
+// replica lost (the RPO, which must be zero).
+func (o *Outcome) ackedLost() int {
+	for _, v := range o.Verdicts {
+		if v.Invariant == "durability" && v.Status == "fail" {
+			return len(v.Evidence)
+		}
+	}
+	return 0
+}
+
+// timeline buckets completions by window while clients ran: throughput and
+// p99 per window, and the share of windows with any completion.
+func (o *Outcome) timeline(sc *Scenario) (float64, []reports.TimelinePoint) {
+	n := int((sc.Workload.StopAt + windowLength - 1) / windowLength)
+	if n == 0 {
+		return 1, nil
+	}
+	buckets := make([][]time.Duration, n)
+	for _, l := range o.History.Latencies {
+		if i := int((l.Invoked + l.Duration) / windowLength); i < n {
+			buckets[i] = append(buckets[i], l.Duration)
+		}
+	}
+	served := 0
+	points := make([]reports.TimelinePoint, n)
+	for i, b := range buckets {
+		if len(b) > 0 {
+			served++
+		}
+		points[i] = reports.TimelinePoint{AtSeconds: float64(i), OpsPerSecond: float64(len(b)) / windowLength.Seconds(),
+			P99Ms: summarize(b).P99}
+	}
+	return float64(served) / float64(n), points
+}
+
+func summarize(ds []time.Duration) reports.LatencySummary {
+	if len(ds) == 0 {
+		return reports.LatencySummary{}
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	q := func(p float64) float64 {
+		i := min(int(p*float64(len(s))), len(s)-1)
+		return float64(s[i]) / 1e6
+	}
+	return reports.LatencySummary{Count: len(s), P50: q(0.5), P99: q(0.99), P999: q(0.999), Max: float64(s[len(s)-1]) / 1e6}
+}
+
+// faultSpans pairs each disruption with the recovery that ended it (or the
+// end of the run).
+func faultSpans(applied []faults.Applied, end time.Duration) []reports.FaultSpan {
+	var spans []reports.FaultSpan
+	open := map[string]int{} // what a recovery closes -> span index
+	for _, a := range applied {
+		if a.Skipped != "" {
+			continue
+		}
+		key := spanKey(a.Fault)
+		at := time.Duration(a.At).Seconds()
+		if a.Fault.Disrupts() {
+			open[key] = len(spans)
+			spans = append(spans, reports.FaultSpan{Description: a.Fault.Describe(), StartSeconds: at, EndSeconds: end.Seconds()})
+			continue
+		}
+		for _, k := range closes(a.Fault) {
+			if i, ok := open[k]; ok {
+				spans[i].EndSeconds = at
+				delete(open, k)
+			}
+		}
+	}
+	return spans
+}
+
+// spanKey names what a disruption occupies, so its recovery can find it.
+func spanKey(f faults.Fault) string {
+	switch f.Kind {
+	case faults.Partition, faults.Isolate, faults.Cut:
+		return "cuts"
+	case faults.Loss, faults.Duplicate, faults.Reorder, faults.Delay:
+		return "links:" + string(f.Kind)
+	case faults.Crash:
+		return "down:" + f.Node
+	case faults.Pause:
+		return "paused:" + f.Node
+	}
+	return string(f.Kind) + ":" + f.Node
+}
+
+func closes(f faults.Fault) []string {
+	switch f.Kind {
+	case faults.Heal:
+		return []string{"cuts"}
+	case faults.NetworkNormal:
+		return []string{"links:loss", "links:duplicate", "links:reorder", "links:delay"}
+	case faults.Restart:
+		return []string{"down:" + f.Node}
+	case faults.Resume:
+		return []string{"paused:" + f.Node}
+	case faults.Slow:
+		return []string{"slow:" + f.Node}
+	case faults.ClockOffset:
+		return []string{"clock-offset:" + f.Node, "clock-jump:" + f.Node}
+	case faults.ClockDrift:
+		return []string{"clock-drift:" + f.Node}
+	}
+	return nil
+}
+
+func inSpans(spans []reports.FaultSpan, at time.Duration) bool {
+	s := at.Seconds()
+	for _, sp := range spans {
+		if s >= sp.StartSeconds && s < sp.EndSeconds {
+			return true
+		}
+	}
+	return false
+}
