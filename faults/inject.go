@@ -16,6 +16,10 @@ type Injector struct {
 	// the leader" and still replay exactly: the same run resolves the same
 	// way.
 	Resolve func(role string) (string, bool)
+	// Servers, if set, are the cluster's own nodes: Isolate then cuts a
+	// node off from the other servers only, so clients can still reach it
+	// (a split brain that clients can write to, the dangerous kind).
+	Servers []string
 
 	s         *sim.Sim
 	base      sim.LinkConfig
@@ -143,7 +147,16 @@ func (in *Injector) Apply(f Fault) error {
 		}
 		return nw.Partition(groups...)
 	case Isolate:
-		return nw.Isolate(n)
+		if len(in.Servers) == 0 {
+			return nw.Isolate(n)
+		}
+		var others []sim.NodeID
+		for _, name := range in.Servers {
+			if name != f.Node {
+				others = append(others, in.node(name))
+			}
+		}
+		return nw.Partition([]sim.NodeID{n}, others)
 	case Cut:
 		return nw.Cut(in.node(f.From), in.node(f.To))
 	case Heal:

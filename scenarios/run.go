@@ -110,6 +110,7 @@ func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule) (*
 		return nil, err
 	}
 	r.injector.Resolve = r.resolveRole
+	r.injector.Servers = sc.Servers()
 	if err := r.injector.Install(sched); err != nil {
 		return nil, err
 	}

@@ -212,7 +212,11 @@ func (r *Replica) maybeCommit() {
 		}
 	}
 	slices.Sort(matches)
-	candidate := matches[len(matches)-r.quorum]
+	quorum := r.quorum
+	if r.cfg.UnsafeCommitWithoutQuorum {
+		quorum = 1 // the planted bug: this replica alone "is" a quorum
+	}
+	candidate := matches[len(matches)-quorum]
 	if candidate <= r.commit {
 		return
 	}
