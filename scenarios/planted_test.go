@@ -1,13 +1,6 @@
 package scenarios
 
-import (
-	"testing"
-
-	"github.com/faultline/faultline/ledger/replica"
-)
-
-// plantBug is the test-only switch: leaders commit without a quorum.
-func plantBug(c *replica.Config) { c.UnsafeCommitWithoutQuorum = true }
+import "testing"
 
 // The checkers are not rubber stamps: with a planted bug (a leader that
 // acknowledges writes no quorum holds), isolating the leader must break
@@ -16,7 +9,7 @@ func TestCheckersCatchAPlantedBug(t *testing.T) {
 	sc, _ := Lookup("majority-partition")
 	failed := 0
 	for seed := uint64(1); seed <= 3; seed++ {
-		o, err := Run(&sc, seed, RunOptions{Tune: plantBug})
+		o, err := Run(&sc, seed, RunOptions{Bugs: []string{"commit-without-quorum"}})
 		if err != nil {
 			t.Fatal(err)
 		}

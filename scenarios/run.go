@@ -24,8 +24,30 @@ type RunOptions struct {
 	// CheckTimeout bounds the linearizability search; past it the verdict
 	// is unknown, never pass. Zero means 20s.
 	CheckTimeout time.Duration
-	// Tune adjusts every replica's config (tests plant bugs with it).
-	Tune func(*replica.Config)
+	// Bugs plants known bugs by name (see PlantedBugs), so that tests and
+	// demonstrations can prove the harness finds, shrinks and reproduces
+	// real failures. Failure bundles record them.
+	Bugs []string
+	// StopAt, if set, ends client traffic earlier than the scenario does
+	// (shrinking shortens the workload); the quiet period after it stays.
+	StopAt time.Duration
+}
+
+// PlantedBugs are the bugs RunOptions.Bugs can plant, with what they break.
+var PlantedBugs = map[string]string{
+	"commit-without-quorum": "a leader acknowledges writes as soon as its own disk holds them",
+}
+
+func (o RunOptions) tune() (func(*replica.Config), error) {
+	for _, b := range o.Bugs {
+		if _, ok := PlantedBugs[b]; !ok {
+			return nil, fmt.Errorf("unknown planted bug %q", b)
+		}
+	}
+	if len(o.Bugs) == 0 {
+		return nil, nil
+	}
+	return func(c *replica.Config) { c.UnsafeCommitWithoutQuorum = true }, nil
 }
 
 // Outcome is everything a run produced: the verdicts, and the evidence
@@ -46,6 +68,8 @@ type Outcome struct {
 	Model         porcupine.Model
 	LastHeal      time.Duration
 	Recovery      time.Duration
+	// Bugs were planted for this run.
+	Bugs []string
 }
 
 // Passed reports whether every invariant held.
@@ -58,6 +82,12 @@ func Run(sc *Scenario, seed uint64, opts RunOptions) (*Outcome, error) {
 		return nil, err
 	}
 	sched := sc.Schedule(seed)
+	if opts.StopAt > 0 && opts.StopAt < sc.Workload.StopAt {
+		shortened := *sc
+		shortened.Duration -= sc.Workload.StopAt - opts.StopAt
+		shortened.Workload.StopAt = opts.StopAt
+		sc = &shortened
+	}
 	if opts.Schedule != nil {
 		sched = *opts.Schedule
 	}
@@ -65,11 +95,40 @@ func Run(sc *Scenario, seed uint64, opts RunOptions) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.c.Run(sim.Time(sc.Duration))
+	broken := r.runGuarded(sim.Time(sc.Duration))
 	if err := r.c.Close(); err != nil {
 		return nil, err
 	}
-	return r.judge(opts), nil
+	var o *Outcome
+	if broken != "" {
+		o = r.brokenOutcome(broken)
+	} else {
+		o = r.judge(opts)
+	}
+	o.Bugs = opts.Bugs
+	return o, nil
+}
+
+// runGuarded runs the simulation and turns a broken assertion (a panic in
+// a replica or the simulator) into a failed run: TigerBeetle's rule that
+// an assertion is a finding, reported with its seed, not a crash of the
+// whole sweep.
+func (r *running) runGuarded(limit sim.Time) (broken string) {
+	defer func() {
+		if p := recover(); p != nil {
+			broken = fmt.Sprint(p)
+		}
+	}()
+	r.c.Run(limit)
+	return ""
+}
+
+func (r *running) brokenOutcome(msg string) *Outcome {
+	return &Outcome{Scenario: r.sc.Name, Seed: r.seed, TraceHash: r.c.TraceHashHex(), Events: r.c.Events(),
+		SimTime: r.c.Now(), Schedule: r.sched, Applied: r.injector.Log(), History: r.wl.history,
+		Model: checkers.LedgerModel(r.wl.groups, USD.Scale), Recovery: -1,
+		Verdicts: []checkers.Verdict{{Invariant: "assertions", Status: checkers.Fail,
+			Evidence: []string{fmt.Sprintf("at %v: %s", r.c.Now(), msg)}}}}
 }
 
 // running is a run in progress.
@@ -92,8 +151,12 @@ func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule) (*
 	if clientOpts.AttemptTimeout == 0 {
 		clientOpts = cluster.DefaultClientOptions()
 	}
+	tune, err := opts.tune()
+	if err != nil {
+		return nil, err
+	}
 	cfg := cluster.Config{Seed: seed, Replicas: sc.Replicas, Link: sc.Link, Trace: opts.Trace,
-		ClockDriftPPM: sc.ClockDriftPPM, ClockOffset: sc.ClockOffset, Tune: opts.Tune,
+		ClockDriftPPM: sc.ClockDriftPPM, ClockOffset: sc.ClockOffset, Tune: tune,
 		MaxEvents:       eventsMax,
 		NewStateMachine: func() replica.StateMachine { return ledger.NewMachine(LedgerConfig) }}
 	for i := range sc.Workload.Clients {

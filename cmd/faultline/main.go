@@ -34,6 +34,9 @@ func commands() []command {
 		{"scenarios", "list the scenario catalog", scenariosCommand},
 		{"run", "run one simulation and print its verdict and trace hash", runCommand},
 		{"sweep", "run many seeds of one or all scenarios in parallel", sweepCommand},
+		{"repro", "replay a failure bundle and confirm its trace hash", reproCommand},
+		{"shrink", "minimise a failure bundle's fault schedule and workload", shrinkCommand},
+		{"trace", "filter a JSON-lines trace by node and time", traceCommand},
 		{"version", "print the version and VCS revision", versionCommand},
 	}
 }

@@ -28,6 +28,8 @@ type runFlags struct {
 	schedule string
 	trace    string
 	json     bool
+	bundles  string
+	bugs     []string
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
@@ -39,11 +41,16 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	fs.StringVar(&f.schedule, "schedule", "", "replay this fault schedule (JSON) instead of the seed's")
 	fs.StringVar(&f.trace, "trace", "", "write the trace as JSON lines to this file")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object instead of text")
+	fs.StringVar(&f.bundles, "bundles", "faultline-bundles", "write a failure bundle under this directory on failure (empty: none)")
+	bug := fs.String("plant-bug", "", "plant a known bug, to see the harness catch it (demonstrations and tests only)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if *bug != "" {
+		f.bugs = []string{*bug}
 	}
 	s, err := parseSeed(*seed)
 	if err != nil {
@@ -98,7 +105,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "faultline run: %v\n", err)
 		return exitUsage
 	}
-	opts := scenarios.RunOptions{}
+	opts := scenarios.RunOptions{Bugs: f.bugs}
 	if opts.Schedule, err = loadSchedule(f.schedule); err != nil {
 		fmt.Fprintf(stderr, "faultline run: %v\n", err)
 		return exitUsage
@@ -119,6 +126,11 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	rec := out.Record(sc, time.Since(start))
+	if rec.Verdict != "pass" && f.bundles != "" {
+		if rec.Bundle, err = writeBundle(f.bundles, sc, out, opts); err != nil {
+			fmt.Fprintf(stderr, "faultline run: %v\n", err)
+		}
+	}
 	if f.json {
 		b, _ := json.Marshal(rec) // a record always marshals
 		fmt.Fprintln(stdout, string(b))
@@ -148,5 +160,8 @@ func printRun(w io.Writer, rec *reports.RunRecord) {
 	}
 	if rec.Repro != "" {
 		fmt.Fprintf(w, "repro: %s\n", rec.Repro)
+	}
+	if rec.Bundle != "" {
+		fmt.Fprintf(w, "bundle: %s (replay: faultline repro %s; shrink: faultline shrink %s)\n", rec.Bundle, rec.Bundle, rec.Bundle)
 	}
 }

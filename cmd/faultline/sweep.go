@@ -27,6 +27,7 @@ type sweepFlags struct {
 	out          string
 	shard, count int
 	json         bool
+	bugs         []string
 }
 
 func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
@@ -39,6 +40,7 @@ func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
 	fs.StringVar(&f.out, "out", "", "write results.jsonl into this directory")
 	shard := fs.String("shard", "", "run only shard i of n (0-based), as i/n")
 	fs.BoolVar(&f.json, "json", false, "print one JSON record per run instead of a progress line")
+	bug := fs.String("plant-bug", "", "plant a known bug in every run (demonstrations and tests only)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -57,6 +59,12 @@ func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
 	}
 	if f.parallel < 0 {
 		return f, fmt.Errorf("--parallel must not be negative")
+	}
+	if *bug != "" {
+		if _, ok := scenarios.PlantedBugs[*bug]; !ok {
+			return f, fmt.Errorf("--plant-bug %q: unknown (known: %v)", *bug, sortedKeys(scenarios.PlantedBugs))
+		}
+		f.bugs = []string{*bug}
 	}
 	return f, nil
 }
@@ -102,17 +110,27 @@ func scenarioNames(name string) ([]string, error) {
 	return []string{name}, nil
 }
 
-// runJob runs one simulation for a sweep; errors become failed records, so
-// one broken run does not hide the others.
-func runJob(j sweep.Job) reports.RunRecord {
-	sc, _ := scenarios.Lookup(j.Scenario)
-	start := time.Now()
-	out, err := scenarios.Run(&sc, j.Seed, scenarios.RunOptions{})
-	if err != nil {
-		return reports.RunRecord{Scenario: j.Scenario, Seed: j.Seed, Verdict: "fail", Error: err.Error(),
-			Repro: scenarios.ReproCommand(j.Scenario, j.Seed)}
+// jobRunner runs one simulation for a sweep; errors become failed
+// records, so one broken run does not hide the others. Failures leave a
+// bundle under bundles, when set.
+func jobRunner(bugs []string, bundles string) sweep.RunFunc {
+	return func(j sweep.Job) reports.RunRecord {
+		sc, _ := scenarios.Lookup(j.Scenario)
+		start := time.Now()
+		opts := scenarios.RunOptions{Bugs: bugs}
+		out, err := scenarios.Run(&sc, j.Seed, opts)
+		if err != nil {
+			return reports.RunRecord{Scenario: j.Scenario, Seed: j.Seed, Verdict: "fail", Error: err.Error(),
+				Repro: scenarios.ReproCommand(j.Scenario, j.Seed, bugs...)}
+		}
+		rec := out.Record(&sc, time.Since(start))
+		if rec.Verdict != "pass" && bundles != "" {
+			if path, err := writeBundle(bundles, &sc, out, opts); err == nil {
+				rec.Bundle = path
+			}
+		}
+		return rec
 	}
-	return out.Record(&sc, time.Since(start))
 }
 
 func sweepCommand(args []string, stdout, stderr io.Writer) int {
@@ -143,7 +161,11 @@ func sweepCommand(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	progress := newProgress(stderr)
-	summary := sweep.Run(jobs, runJob, sweep.Options{Parallel: f.parallel,
+	bundles := ""
+	if f.out != "" {
+		bundles = filepath.Join(f.out, "bundles")
+	}
+	summary := sweep.Run(jobs, jobRunner(f.bugs, bundles), sweep.Options{Parallel: f.parallel,
 		OnRecord: func(r reports.RunRecord) {
 			if results != nil {
 				_ = reports.WriteRecord(results, &r)

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/repro"
+)
+
+// writeBundle saves a failed run's bundle under dir and returns its path.
+func writeBundle(dir string, sc *scenarios.Scenario, o *scenarios.Outcome, opts scenarios.RunOptions) (string, error) {
+	path := filepath.Join(dir, fmt.Sprintf("%s-seed%d", o.Scenario, o.Seed))
+	b := repro.FromOutcome(o, opts, sc)
+	if err := repro.Write(path, b, o); err != nil {
+		return "", fmt.Errorf("write failure bundle: %w", err)
+	}
+	return path, nil
+}
+
+func reproCommand(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("faultline repro", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprintln(stderr, "usage: faultline repro BUNDLE_DIR") }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitPass
+		}
+		return exitUsage
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	b, err := repro.Read(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintf(stderr, "faultline repro: %v\n", err)
+		return exitUsage
+	}
+	r, err := repro.Run(b)
+	if err != nil {
+		fmt.Fprintf(stderr, "faultline repro: %v\n", err)
+		return exitUsage
+	}
+	fmt.Fprintln(stdout, r.Describe(b))
+	if !r.Outcome.Passed() {
+		return exitViolated
+	}
+	return exitPass
+}
+
+func shrinkCommand(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("faultline shrink", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "write the shrunk bundle here (default: BUNDLE_DIR-shrunk)")
+	runs := fs.Int("runs", 400, "at most this many trial runs")
+	fs.Usage = func() { fmt.Fprintln(stderr, "usage: faultline shrink [--out DIR] [--runs N] BUNDLE_DIR") }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitPass
+		}
+		return exitUsage
+	}
+	if fs.NArg() != 1 || *runs < 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	b, err := repro.Read(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintf(stderr, "faultline shrink: %v\n", err)
+		return exitUsage
+	}
+	progress := newProgress(stderr)
+	res, err := repro.Shrink(b, repro.ShrinkOptions{RunsMax: *runs,
+		Progress: func(n, _ int) { progress.update(n, *runs, 0) }})
+	progress.done()
+	if err != nil {
+		fmt.Fprintf(stderr, "faultline shrink: %v\n", err)
+		return exitViolated
+	}
+	dest := *out
+	if dest == "" {
+		dest = filepath.Clean(fs.Arg(0)) + "-shrunk"
+	}
+	if err := repro.Write(dest, res.Bundle, res.Outcome); err != nil {
+		fmt.Fprintf(stderr, "faultline shrink: %v\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "shrunk %s: %d faults -> %d, still failing %s, in %d runs\n", b.Scenario,
+		len(b.Schedule.Faults), len(res.Bundle.Schedule.Faults), res.Target, res.Runs)
+	for _, f := range res.Bundle.Schedule.Faults {
+		fmt.Fprintf(stdout, "  %8v  %s\n", f.At, f.Describe())
+	}
+	fmt.Fprintf(stdout, "bundle: %s\nrepro: faultline repro %s\n", dest, dest)
+	return exitViolated
+}

@@ -1,0 +1,186 @@
+// Package repro turns a failed run into something an engineer can act on:
+// a failure bundle that replays byte for byte, and a shrinker that cuts its
+// fault schedule and workload down to the smallest that still fails.
+package repro
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+
+	"github.com/faultline/faultline/checkers"
+	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/scenarios"
+)
+
+// ErrBadBundle is wrapped by errors reading a bundle.
+var ErrBadBundle = errors.New("repro: bad failure bundle")
+
+// BundleVersion is the format version this code writes and reads.
+const BundleVersion = 1
+
+// Bundle is everything needed to replay a failure and to understand it.
+// It lives as bundle.json in a directory, beside the Porcupine
+// visualization when linearizability failed.
+type Bundle struct {
+	Version  int    `json:"version"`
+	Scenario string `json:"scenario"`
+	Seed     uint64 `json:"seed"`
+	// Schedule is the full fault schedule the run used.
+	Schedule faults.Schedule `json:"schedule"`
+	// Applied is what the schedule did, roles resolved to nodes.
+	Applied []AppliedFault `json:"applied"`
+	// Workload are the scenario's workload parameters.
+	Workload scenarios.WorkloadSpec `json:"workload"`
+	// StopAt, when set, shortened the workload (shrinking).
+	StopAt faults.Duration `json:"stop_at,omitempty"`
+	// Bugs were planted for the run (tests and demonstrations).
+	Bugs []string `json:"bugs,omitempty"`
+	// ModuleVersion and Revision name the code that failed.
+	ModuleVersion string `json:"module_version"`
+	Revision      string `json:"revision"`
+	TraceHash     string `json:"trace_hash"`
+	// Violations are the invariants that failed, with their evidence.
+	Violations []checkers.Verdict `json:"violations"`
+	Repro      string             `json:"repro"`
+	// Visualization is the Porcupine HTML file, relative to the bundle.
+	Visualization string    `json:"visualization,omitempty"`
+	CreatedFrom   string    `json:"created_from,omitempty"` // e.g. "shrunk from <dir>"
+	Time          time.Time `json:"-"`
+}
+
+// AppliedFault is one fault as it happened.
+type AppliedFault struct {
+	AtSeconds   float64 `json:"at"`
+	Description string  `json:"description"`
+	Skipped     string  `json:"skipped,omitempty"`
+}
+
+// Version returns the module version and VCS revision of this binary.
+func Version() (module, revision string) {
+	module, revision = "(devel)", "unknown"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if info.Main.Version != "" {
+			module = info.Main.Version
+		}
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" {
+				revision = s.Value
+			}
+		}
+	}
+	return module, revision
+}
+
+// Options returns the run options that replay the bundle.
+func (b *Bundle) Options() scenarios.RunOptions {
+	sched := b.Schedule
+	return scenarios.RunOptions{Schedule: &sched, Bugs: b.Bugs, StopAt: time.Duration(b.StopAt)}
+}
+
+// FromOutcome builds a bundle from a failed run.
+func FromOutcome(o *scenarios.Outcome, opts scenarios.RunOptions, sc *scenarios.Scenario) *Bundle {
+	module, revision := Version()
+	b := &Bundle{Version: BundleVersion, Scenario: o.Scenario, Seed: o.Seed, Schedule: o.Schedule,
+		Workload: sc.Workload, StopAt: faults.Duration(opts.StopAt), Bugs: opts.Bugs,
+		ModuleVersion: module, Revision: revision, TraceHash: o.TraceHash}
+	for _, a := range o.Applied {
+		b.Applied = append(b.Applied, AppliedFault{AtSeconds: a.At.Seconds(), Description: a.Fault.Describe(), Skipped: a.Skipped})
+	}
+	for _, v := range o.Verdicts {
+		if v.Status != checkers.Pass {
+			b.Violations = append(b.Violations, v)
+		}
+	}
+	b.Repro = scenarios.ReproCommand(o.Scenario, o.Seed)
+	return b
+}
+
+// Write saves the bundle into dir, with the Porcupine visualization of the
+// history (annotated with the faults) when linearizability failed.
+func Write(dir string, b *Bundle, o *scenarios.Outcome) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if o != nil && b.failed("linearizability") {
+		info := o.Linearization
+		info.AddAnnotations(annotations(o))
+		b.Visualization = "linearizability.html"
+		if err := porcupine.VisualizePath(o.Model, info, filepath.Join(dir, b.Visualization)); err != nil {
+			return fmt.Errorf("write visualization: %w", err)
+		}
+	}
+	data, err := json.MarshalIndent(b, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "bundle.json"), append(data, '\n'), 0o644)
+}
+
+func (b *Bundle) failed(invariant string) bool {
+	for _, v := range b.Violations {
+		if v.Invariant == invariant {
+			return true
+		}
+	}
+	return false
+}
+
+// annotations draws the faults on the operations' timeline.
+func annotations(o *scenarios.Outcome) []porcupine.Annotation {
+	var out []porcupine.Annotation
+	for _, a := range o.Applied {
+		color := "#fde2e2"
+		if !a.Fault.Disrupts() {
+			color = "#dff5e1"
+		}
+		out = append(out, porcupine.Annotation{Tag: "faults", Start: int64(a.At), Description: a.Fault.Describe(),
+			Details: a.Skipped, BackgroundColor: color})
+	}
+	return out
+}
+
+// Read loads a bundle from its directory (or its bundle.json).
+func Read(path string) (*Bundle, error) {
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		path = filepath.Join(path, "bundle.json")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var b Bundle
+	if err := json.Unmarshal(data, &b); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrBadBundle, path, err)
+	}
+	switch {
+	case b.Version != BundleVersion:
+		return nil, fmt.Errorf("%w: %s: version %d, this faultline reads %d", ErrBadBundle, path, b.Version, BundleVersion)
+	case b.Scenario == "":
+		return nil, fmt.Errorf("%w: %s: no scenario", ErrBadBundle, path)
+	}
+	if _, ok := scenarios.Lookup(b.Scenario); !ok {
+		return nil, fmt.Errorf("%w: %s: unknown scenario %q", ErrBadBundle, path, b.Scenario)
+	}
+	for i := range b.Schedule.Faults {
+		if err := (faults.Schedule{Faults: b.Schedule.Faults[i : i+1]}).Validate(scenarioNodes(b.Scenario)); err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrBadBundle, path, err)
+		}
+	}
+	return &b, nil
+}
+
+func scenarioNodes(name string) []string {
+	sc, _ := scenarios.Lookup(name)
+	nodes := sc.Servers()
+	for i := range sc.Workload.Clients {
+		nodes = append(nodes, fmt.Sprintf("c%d", i+1))
+	}
+	return nodes
+}

@@ -1,0 +1,154 @@
+package repro
+
+import (
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/reports"
+	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/sweep"
+)
+
+const plantedBug = "commit-without-quorum"
+
+// The whole loop an engineer with a red build goes through: a bug planted
+// behind a test-only switch is found by a sweep, its failure bundle is
+// written and read back, shrunk to fewer faults that still break the same
+// invariant, and the shrunk bundle replays with the same trace hash.
+func TestSweepFindsShrinksAndReproducesAPlantedBug(t *testing.T) {
+	sc, _ := scenarios.Lookup("minority-partition")
+	var jobs []sweep.Job
+	for seed := uint64(1); seed <= 8; seed++ {
+		jobs = append(jobs, sweep.Job{Scenario: sc.Name, Seed: seed})
+	}
+	outcomes := map[uint64]*scenarios.Outcome{}
+	summary := sweep.Run(jobs, func(j sweep.Job) reports.RunRecord {
+		o, err := scenarios.Run(&sc, j.Seed, scenarios.RunOptions{Bugs: []string{plantedBug}})
+		if err != nil {
+			t.Error(err)
+			return reports.RunRecord{Scenario: j.Scenario, Seed: j.Seed, Verdict: "fail"}
+		}
+		return o.Record(&sc, 0)
+	}, sweep.Options{Parallel: 1, OnRecord: func(reports.RunRecord) {}})
+	var failing *reports.RunRecord
+	for i := range summary.Records {
+		if summary.Records[i].Verdict == "fail" {
+			failing = &summary.Records[i]
+			break
+		}
+	}
+	if failing == nil {
+		t.Fatal("the sweep did not find the planted bug")
+	}
+	opts := scenarios.RunOptions{Bugs: []string{plantedBug}}
+	o, err := scenarios.Run(&sc, failing.Seed, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcomes[failing.Seed] = o
+	dir := t.TempDir()
+	if err := Write(dir, FromOutcome(o, opts, &sc), o); err != nil {
+		t.Fatal(err)
+	}
+	bundle, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if replay, err := Run(bundle); err != nil || !replay.SameTrace {
+		t.Fatalf("the bundle does not replay: %v %+v", err, replay)
+	}
+	shrunk, err := Shrink(bundle, ShrinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(shrunk.Bundle.Schedule.Faults) >= len(bundle.Schedule.Faults) {
+		t.Fatalf("shrinking kept %d of %d faults", len(shrunk.Bundle.Schedule.Faults), len(bundle.Schedule.Faults))
+	}
+	if shrunk.Target != bundle.Violations[0].Invariant || !failedIn(shrunk.Bundle, shrunk.Target) {
+		t.Fatalf("the shrunk run fails %v, not %s", shrunk.Bundle.Violations, bundle.Violations[0].Invariant)
+	}
+	shrunkDir := t.TempDir()
+	if err := Write(shrunkDir, shrunk.Bundle, shrunk.Outcome); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := Read(shrunkDir)
+	replay, err := Run(again)
+	if err != nil || !replay.SameTrace || replay.Outcome.TraceHash != shrunk.Bundle.TraceHash {
+		t.Fatalf("the shrunk bundle does not replay with its trace hash: %v", err)
+	}
+	t.Logf("seed %d: %d faults shrunk to %d in %d runs; %s", failing.Seed, len(bundle.Schedule.Faults),
+		len(shrunk.Bundle.Schedule.Faults), shrunk.Runs, replay.Describe(again))
+}
+
+func failedIn(b *Bundle, invariant string) bool {
+	for _, v := range b.Violations {
+		if v.Invariant == invariant {
+			return true
+		}
+	}
+	return false
+}
+
+func TestCorruptBundlesAreRejected(t *testing.T) {
+	for name, content := range map[string]string{
+		"not json":         "{",
+		"wrong version":    `{"version": 99, "scenario": "baseline"}`,
+		"unknown scenario": `{"version": 1, "scenario": "nope"}`,
+		"bad schedule":     `{"version": 1, "scenario": "baseline", "schedule": {"faults": [{"at": "1s", "kind": "crash", "node": "n42"}]}}`,
+	} {
+		path := t.TempDir() + "/bundle.json"
+		if err := writeFile(path, content); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Read(path); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// TestRandomSchedulesKeepEveryInvariant is a property test: rapid draws
+// fault schedules (crashes, restarts, partitions, heals, clock jumps) for a
+// three-node cluster, and every invariant must hold. When one does not,
+// rapid shrinks the schedule to a minimal one and prints the seed to
+// replay it with: go test ./scenarios/repro -run RandomSchedules -rapid.seed=N
+func TestRandomSchedulesKeepEveryInvariant(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a hundred simulations: skipped in -short mode")
+	}
+	sc, _ := scenarios.Lookup("baseline")
+	sc.Name, sc.Replicas, sc.Duration = "rapid", 3, 5*1e9
+	sc.Workload.StopAt, sc.Workload.Clients, sc.Workload.Groups = 3*1e9, 2, 2
+	rapid.Check(t, func(t *rapid.T) {
+		var fs []faults.Fault
+		for i := range rapid.IntRange(0, 6).Draw(t, "faults") {
+			node := rapid.SampledFrom([]string{"n1", "n2", "n3"}).Draw(t, "node")
+			at := faults.Duration(rapid.Int64Range(2e8, 15e8).Draw(t, "at")) // healed by 2.5s: 2.5s left to recover
+			switch rapid.IntRange(0, 3).Draw(t, "kind") {
+			case 0:
+				fs = append(fs, faults.Fault{At: at, Kind: faults.Crash, Node: node},
+					faults.Fault{At: at + faults.Duration(rapid.Int64Range(1e7, 1e9).Draw(t, "down")), Kind: faults.Restart, Node: node})
+			case 1:
+				fs = append(fs, faults.Fault{At: at, Kind: faults.Isolate, Node: node}, faults.Fault{At: at + 5e8, Kind: faults.Heal})
+			case 2:
+				fs = append(fs, faults.Fault{At: at, Kind: faults.ClockJump, Node: node, Offset: faults.Duration(rapid.Int64Range(-5e9, 5e9).Draw(t, "jump"))})
+			case 3:
+				fs = append(fs, faults.Fault{At: at, Kind: faults.Pause, Node: node}, faults.Fault{At: at + 3e8, Kind: faults.Resume, Node: node})
+			}
+			_ = i
+		}
+		sched := faults.Schedule{Faults: fs}
+		sched.Sort()
+		seed := rapid.Uint64Range(1, 1000).Draw(t, "seed")
+		o, err := scenarios.Run(&sc, seed, scenarios.RunOptions{Schedule: &sched})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range o.Verdicts {
+			if v.Status != "pass" {
+				t.Fatalf("%s: %s %v", v.Invariant, v.Status, v.Evidence)
+			}
+		}
+	})
+}
