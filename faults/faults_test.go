@@ -1,0 +1,243 @@
+package faults
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/faultline/faultline/sim"
+	"github.com/faultline/faultline/sim/simtest"
+)
+
+var nodes = []string{"n1", "n2", "n3", "n4", "n5"}
+
+func everyKind() Schedule {
+	lat := sim.UniformLatency(10*time.Millisecond, 50*time.Millisecond)
+	s := Schedule{Faults: []Fault{
+		{At: 1, Kind: Crash, Node: "n1"}, {At: 2, Kind: Restart, Node: "n1", Delay: Duration(time.Second)},
+		{At: 3, Kind: Pause, Node: "n2"}, {At: 4, Kind: Resume, Node: "n2"},
+		{At: 5, Kind: Slow, Node: "n3", Delay: Duration(50 * time.Millisecond)},
+		{At: 6, Kind: Partition, Groups: [][]string{{"n1"}, {"n2", "n3"}}}, {At: 7, Kind: Isolate, Node: "n4"},
+		{At: 8, Kind: Cut, From: "n1", To: "n2"}, {At: 9, Kind: Heal},
+		{At: 10, Kind: Loss, Rate: 0.1}, {At: 11, Kind: Duplicate, Rate: 0.2, From: "n1", To: "n2"},
+		{At: 12, Kind: Reorder, Rate: 0.3}, {At: 13, Kind: Delay, Latency: &lat}, {At: 14, Kind: NetworkNormal},
+		{At: 15, Kind: ClockOffset, Node: "n1", Offset: Duration(-2 * time.Second)},
+		{At: 16, Kind: ClockJump, Node: "n2", Offset: Duration(time.Second)}, {At: 17, Kind: ClockDrift, Node: "n3", PPM: 50_000},
+		{At: 18, Kind: TornWrite, Node: "n1"}, {At: 19, Kind: BitFlip, Node: "n2"},
+		{At: 20, Kind: MisdirectedWrite, Node: "n3", Count: 2}, {At: 21, Kind: FsyncFailure, Node: "n4", Count: 1},
+	}}
+	return s
+}
+
+func TestEveryKindRoundTripsThroughJSON(t *testing.T) {
+	s := everyKind()
+	if len(s.Faults) != len(Kinds) {
+		t.Fatalf("the sample covers %d kinds of %d", len(s.Faults), len(Kinds))
+	}
+	got, err := ParseSchedule(s.JSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, s) {
+		t.Fatalf("round trip changed the schedule:\n%s", got.JSON())
+	}
+	if err := got.Validate(nodes); err != nil {
+		t.Fatal(err)
+	}
+	bare, _ := json.Marshal(s.Faults)
+	if got, err := ParseSchedule(bare); err != nil || len(got.Faults) != len(s.Faults) {
+		t.Fatalf("a bare list did not parse: %v", err)
+	}
+}
+
+func TestBadSchedulesAreRejectedNamingTheFault(t *testing.T) {
+	cases := []struct{ name, json, want string }{
+		{"malformed", `{"faults": [`, "bad schedule"},
+		{"unknown kind", `[{"at":"1s","kind":"meteor"}]`, `unknown kind "meteor"`},
+		{"unknown field", `[{"at":"1s","kind":"heal","colour":"red"}]`, "unknown field"},
+		{"missing node", `[{"at":"1s","kind":"crash"}]`, "faults[0] (crash): node is required"},
+		{"negative time", `[{"at":"-1s","kind":"heal"}]`, "out of range"},
+		{"rate above one", `[{"at":"1s","kind":"loss","rate":2}]`, "faults[0] (loss): rate must be within [0, 1]"},
+		{"one group", `[{"at":"1s","kind":"partition","groups":[["n1"]]}]`, "at least two groups"},
+		{"empty group", `[{"at":"1s","kind":"partition","groups":[["n1"],[]]}]`, "groups[1] is empty"},
+		{"node in two groups", `[{"at":"1s","kind":"partition","groups":[["n1"],["n1","n2"]]}]`, `node "n1" is in groups 0 and 1`},
+		{"cut to itself", `[{"at":"1s","kind":"cut","from":"n1","to":"n1"}]`, "two different nodes"},
+		{"drift too far", `[{"at":"1s","kind":"clock-drift","node":"n1","ppm":9000000}]`, "ppm"},
+		{"count zero", `[{"at":"1s","kind":"fsync-failure","node":"n1"}]`, "count must be"},
+		{"delay without latency", `[{"at":"1s","kind":"delay"}]`, "latency is required"},
+		{"bad duration", `[{"at":"soon","kind":"heal"}]`, "invalid duration"},
+		{"trailing data", `[] []`, "trailing data"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseSchedule([]byte(tc.json))
+			if !errors.Is(err, ErrBadSchedule) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+	s, _ := ParseSchedule([]byte(`[{"at":"1s","kind":"crash","node":"n9"}]`))
+	if err := s.Validate(nodes); err == nil || !strings.Contains(err.Error(), `faults[0] (crash): node "n9" does not exist`) {
+		t.Fatalf("unknown node: %v", err)
+	}
+}
+
+func FuzzParseSchedule(f *testing.F) {
+	f.Add(everyKind().JSON())
+	f.Add([]byte(`[{"at":"1s","kind":"partition","groups":[["n1"],["n2"]]}]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := ParseSchedule(b)
+		if err == nil {
+			_ = s.Validate(nodes)
+			_ = s.JSON()
+		}
+	})
+}
+
+func allPlan() Plan {
+	var ws []Weight
+	for _, d := range AllDisruptions {
+		ws = append(ws, Weight{Kind: d, Weight: 1})
+	}
+	return Plan{Servers: nodes, Start: Duration(time.Second), End: Duration(7 * time.Second), Every: Duration(200 * time.Millisecond),
+		HoldMin: Duration(100 * time.Millisecond), HoldMax: Duration(2 * time.Second), Weights: ws,
+		Regions: [][]string{{"n1", "n2"}, {"n3", "n4"}, {"n5"}}}
+}
+
+func TestGenerateIsDeterministic(t *testing.T) {
+	a := Generate(sim.NewStream(7, "faults"), allPlan()).JSON()
+	b := Generate(sim.NewStream(7, "faults"), allPlan()).JSON()
+	c := Generate(sim.NewStream(8, "faults"), allPlan()).JSON()
+	if string(a) != string(b) || string(a) == string(c) {
+		t.Fatal("the same seed must give the same schedule, another seed another")
+	}
+}
+
+// The fault budget holds on every generated schedule: replaying the
+// timeline, never more than MaxDown servers are down (crashed, paused,
+// cut off or on a minority side) at once, and everything is back by End.
+func TestGeneratedSchedulesRespectTheBudget(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		plan := allPlan()
+		plan.MaxDown = rapid.IntRange(1, 2).Draw(t, "maxDown")
+		plan.Every = Duration(rapid.Int64Range(int64(50*time.Millisecond), int64(time.Second)).Draw(t, "every"))
+		s := Generate(sim.NewStream(rapid.Uint64().Draw(t, "seed"), "faults"), plan)
+		if err := s.Validate(nodes); err != nil {
+			t.Fatal(err)
+		}
+		checkBudget(t, s, plan)
+	})
+}
+
+func checkBudget(t *rapid.T, s Schedule, plan Plan) {
+	down := map[string]bool{}
+	cut := map[string]bool{}
+	for _, f := range s.Faults {
+		switch f.Kind {
+		case Crash, Pause:
+			down[f.Node] = true
+		case Restart, Resume:
+			delete(down, f.Node)
+		case Partition:
+			for _, n := range minorityOf(f.Groups) {
+				cut[n] = true
+			}
+		case Cut:
+			cut[f.From] = true
+		case Heal:
+			clear(cut)
+		}
+		unavailable := map[string]bool{}
+		for n := range down {
+			unavailable[n] = true
+		}
+		for n := range cut {
+			unavailable[n] = true
+		}
+		if len(unavailable) > plan.MaxDown {
+			t.Fatalf("at %v, %d servers are down: %v (budget %d)\n%s", time.Duration(f.At), len(unavailable), unavailable, plan.MaxDown, s.JSON())
+		}
+		if f.At > plan.End {
+			t.Fatalf("fault after the end: %+v", f)
+		}
+	}
+	if len(down) > 0 || len(cut) > 0 {
+		t.Fatalf("not healed by the end: down %v cut %v", down, cut)
+	}
+}
+
+func minorityOf(groups [][]string) []string {
+	largest := 0
+	for i, g := range groups {
+		if len(g) > len(groups[largest]) {
+			largest = i
+		}
+	}
+	var out []string
+	for i, g := range groups {
+		if i != largest {
+			out = append(out, g...)
+		}
+	}
+	return out
+}
+
+func TestSwarmVariesAcrossSeeds(t *testing.T) {
+	seen := map[string]bool{}
+	for seed := range uint64(20) {
+		p := Swarm(sim.NewStream(seed, "faults"), nodes, time.Second, 7*time.Second)
+		seen[fmt.Sprint(p.Weights)] = true
+		if len(p.Weights) == 0 || p.Validate() != nil {
+			t.Fatalf("seed %d: plan %+v", seed, p)
+		}
+	}
+	if len(seen) < 15 {
+		t.Fatalf("only %d distinct mixes in 20 seeds", len(seen))
+	}
+}
+
+// Installing a schedule on a running simulation applies its faults, skips
+// those that do not fit (restarting an up node) without error, and a second
+// run with the same seed and schedule is identical.
+func TestInjectorAppliesAndReplays(t *testing.T) {
+	run := func() (string, []Applied) {
+		s, err := simtest.CounterCluster(3, 5, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := NewInjector(s, sim.LinkConfig{Latency: sim.UniformLatency(time.Millisecond, 5*time.Millisecond)})
+		sched := everyKind()
+		for i := range sched.Faults {
+			sched.Faults[i].At *= Duration(100 * time.Millisecond)
+		}
+		sched.Faults = append(sched.Faults, Fault{At: Duration(3 * time.Second), Kind: Restart, Node: "n3"})
+		if err := in.Install(sched); err != nil {
+			t.Fatal(err)
+		}
+		s.Run(sim.TimeFromDuration(4 * time.Second))
+		return s.TraceHashHex(), in.Log()
+	}
+	h1, log1 := run()
+	h2, _ := run()
+	if h1 != h2 {
+		t.Fatalf("the same seed and schedule gave %s and %s", h1, h2)
+	}
+	if len(log1) != len(Kinds)+1 || log1[len(log1)-1].Skipped == "" {
+		t.Fatalf("log %+v: want every fault applied and the restart of an up node skipped", log1[len(log1)-1])
+	}
+}
+
+func TestInstallRejectsUnknownNodes(t *testing.T) {
+	s, _ := simtest.CounterCluster(3, 3, nil)
+	in := NewInjector(s, sim.LinkConfig{})
+	err := in.Install(Schedule{Faults: []Fault{{At: 1, Kind: Crash, Node: "n7"}}})
+	if !errors.Is(err, ErrBadSchedule) {
+		t.Fatalf("unknown node: %v", err)
+	}
+}
