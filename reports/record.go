@@ -38,7 +38,8 @@ type Metrics struct {
 	// Availability is the share of simulated time, in windows, in which
 	// the cluster completed at least one client request.
 	Availability float64 `json:"availability"`
-	// LatencyMs are client-observed latencies of completed requests.
+	// LatencyMs are client-observed latencies of requests completed in
+	// steady state (invoked while no fault was active).
 	LatencyMs LatencySummary `json:"latency_ms"`
 	// LatencyUnderFaultMs covers requests invoked while a fault was active.
 	LatencyUnderFaultMs LatencySummary `json:"latency_under_fault_ms"`

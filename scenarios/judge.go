@@ -18,6 +18,7 @@ func (r *running) judge(opts RunOptions) *Outcome {
 	o := &Outcome{Scenario: r.sc.Name, Seed: r.seed, TraceHash: r.c.TraceHashHex(), Events: r.c.Events(),
 		SimTime: r.c.Now(), Schedule: r.sched, Applied: r.injector.Log(), History: r.wl.history}
 	o.Model = checkers.LedgerModel(r.wl.groups, USD.Scale)
+	o.CommitTimes = r.c.Observer.FirstApplyTimes
 	timeout := opts.CheckTimeout
 	if timeout == 0 {
 		timeout = 20 * time.Second

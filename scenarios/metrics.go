@@ -46,21 +46,38 @@ func (o *Outcome) metrics(sc *Scenario) *reports.Metrics {
 	h := o.History
 	m := &reports.Metrics{OpsOK: h.OK, OpsFailed: h.Failed, OpsUnknown: h.Unknown, Faults: len(o.Applied)}
 	m.FaultSpans = faultSpans(o.Applied, sc.Duration)
-	var all, underFault []time.Duration
+	var steady, underFault []time.Duration
 	for _, l := range h.Latencies {
-		all = append(all, l.Duration)
 		if inSpans(m.FaultSpans, l.Invoked) {
 			underFault = append(underFault, l.Duration)
+		} else {
+			steady = append(steady, l.Duration)
 		}
 	}
-	m.LatencyMs = summarize(all)
+	m.LatencyMs = summarize(steady)
 	m.LatencyUnderFaultMs = summarize(underFault)
 	m.Availability, m.Timeline = o.timeline(sc)
-	if o.Recovery >= 0 && len(o.Applied) > 0 {
-		m.RecoverySeconds = []float64{o.Recovery.Seconds()}
-	}
+	m.RecoverySeconds = o.recoveryTimes()
 	m.AckedLost = o.ackedLost()
 	return m
+}
+
+// recoveryTimes measures, for each disruptive fault, how long the cluster
+// went without committing from the moment it struck (the RTO): near zero
+// when a follower fails, an election's length when the leader does.
+func (o *Outcome) recoveryTimes() []float64 {
+	var out []float64
+	for _, a := range o.Applied {
+		if a.Skipped != "" || !a.Fault.Disrupts() {
+			continue
+		}
+		at := time.Duration(a.At)
+		i, _ := slices.BinarySearch(o.CommitTimes, at+1)
+		if i < len(o.CommitTimes) {
+			out = append(out, (o.CommitTimes[i] - at).Seconds())
+		}
+	}
+	return out
 }
 
 // ackedLost counts the durability evidence: acknowledged transfers some

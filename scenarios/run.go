@@ -70,6 +70,9 @@ type Outcome struct {
 	Recovery      time.Duration
 	// Bugs were planted for this run.
 	Bugs []string
+	// CommitTimes are the true times at which log indexes were first
+	// applied anywhere, in index order.
+	CommitTimes []time.Duration
 }
 
 // Passed reports whether every invariant held.

@@ -37,6 +37,7 @@ func commands() []command {
 		{"repro", "replay a failure bundle and confirm its trace hash", reproCommand},
 		{"shrink", "minimise a failure bundle's fault schedule and workload", shrinkCommand},
 		{"trace", "filter a JSON-lines trace by node and time", traceCommand},
+		{"report", "render sweep results as HTML, Markdown, JSON and JUnit XML", reportCommand},
 		{"version", "print the version and VCS revision", versionCommand},
 	}
 }

@@ -1,0 +1,33 @@
+package reports
+
+import (
+	"html/template"
+	"io"
+	"strings"
+)
+
+// WriteHTML renders the report as one self-contained HTML page: inline CSS,
+// inline SVG charts, no scripts, nothing fetched from the network. The
+// summary comes first, for a board member's two minutes; each scenario
+// follows on its own page (a page break in print).
+func WriteHTML(w io.Writer, r *Report) error {
+	return reportTemplate.Execute(w, struct {
+		*Report
+		Overall string
+	}{r, overall(r)})
+}
+
+var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"pct":      func(v float64) string { return template.HTMLEscapeString(formatPct(v)) },
+	"upper":    strings.ToUpper,
+	"chart":    timelineChart,
+	"names":    sortedNames[map[string]int],
+	"counts":   statusCounts,
+	"join":     strings.Join,
+	"lower":    strings.ToLower,
+	"anchor":   func(s string) string { return "scenario-" + s },
+}).Parse(reportHTML))
+
+func formatPct(v float64) string {
+	return strings.TrimSuffix(strings.TrimSuffix(template.HTMLEscapeString(sprintf("%.1f", v*100)), "0"), ".") + "%"
+}

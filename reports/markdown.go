@@ -1,0 +1,100 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteMarkdown renders the report as Markdown.
+func WriteMarkdown(w io.Writer, r *Report) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n\n", r.Title)
+	fmt.Fprintf(&b, "%s\n\n", r.Scope)
+	fmt.Fprintf(&b, "**%s**: %d runs across %d scenarios, %d failed; %d tolerance breaches.\n\n",
+		overall(r), r.Runs, len(r.Scenarios), r.Failed, len(r.Breaches))
+	b.WriteString("## Summary\n\n| scenario | verdict | runs | failed | recovery max / tolerance | availability min / tolerance | p99 latency | acked lost |\n|---|---|---|---|---|---|---|---|\n")
+	for _, s := range r.Scenarios {
+		fmt.Fprintf(&b, "| %s | %s | %d | %d | %.2fs / %.2fs | %.0f%% / %.0f%% | %.1fms | %d |\n", s.Name, strings.ToUpper(s.Verdict),
+			s.Runs, s.Failed, s.RecoveryMaxS, s.RecoveryBoundS, s.AvailabilityMin*100, s.MinAvailability*100, s.Latency.P99, s.AckedLost)
+	}
+	if len(r.Breaches) > 0 {
+		b.WriteString("\n## Breaches\n\n")
+		for _, br := range r.Breaches {
+			fmt.Fprintf(&b, "- %s\n", br)
+		}
+	}
+	for _, s := range r.Scenarios {
+		writeScenarioMarkdown(&b, &s)
+	}
+	if len(r.Trend) > 0 {
+		b.WriteString("\n## Trend against the earlier report\n\n| scenario | failed before | failed now | recovery p99 before | now | availability before | now |\n|---|---|---|---|---|---|---|\n")
+		for _, t := range r.Trend {
+			fmt.Fprintf(&b, "| %s | %d | %d | %.2fs | %.2fs | %.0f%% | %.0f%% |\n", t.Scenario, t.FailedBefore, t.FailedNow,
+				t.RecoveryP99Before, t.RecoveryP99Now, t.AvailabilityBefore*100, t.AvailabilityNow*100)
+		}
+	}
+	b.WriteString("\n## What a simulation cannot show\n\n")
+	for _, l := range r.Limits {
+		fmt.Fprintf(&b, "- %s\n", l)
+	}
+	e := r.Evidence
+	fmt.Fprintf(&b, "\n## Evidence\n\n- module version: %s\n- VCS revision: %s\n- binary SHA-256: %s\n- generated: %s\n- sources: %s\n",
+		e.ModuleVersion, e.Revision, e.BinarySHA256, e.GeneratedAt, strings.Join(e.Sources, ", "))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeScenarioMarkdown(b *strings.Builder, s *ScenarioReport) {
+	fmt.Fprintf(b, "\n## %s: %s\n\n%s. Models: %s.\n\n", s.Name, strings.ToUpper(s.Verdict), s.Summary, s.Models)
+	fmt.Fprintf(b, "- seeds %s, %d runs, %d failed\n", s.Seeds, s.Runs, s.Failed)
+	fmt.Fprintf(b, "- recovery (RTO, measured): p50 %.3fs, p99 %.3fs, max %.3fs; tolerance %.2fs\n", s.RecoveryP50S, s.RecoveryP99S, s.RecoveryMaxS, s.RecoveryBoundS)
+	fmt.Fprintf(b, "- acknowledged transfers lost (RPO): %d; tolerance 0\n", s.AckedLost)
+	fmt.Fprintf(b, "- availability: min %.0f%%, mean %.0f%%; tolerance %.0f%%\n", s.AvailabilityMin*100, s.AvailabilityMean*100, s.MinAvailability*100)
+	fmt.Fprintf(b, "- latency in steady state (worst run): p50 %.1fms, p99 %.1fms, p999 %.1fms; under fault p50 %.1fms, p99 %.1fms, p999 %.1fms\n",
+		s.Latency.P50, s.Latency.P99, s.Latency.P999, s.LatencyUnderFault.P50, s.LatencyUnderFault.P99, s.LatencyUnderFault.P999)
+	b.WriteString("- invariants: ")
+	for i, name := range sortedNames(s.Invariants) {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(b, "%s %s", name, statusCounts(s.Invariants[name]))
+	}
+	b.WriteString("\n")
+	for _, br := range s.Breaches {
+		fmt.Fprintf(b, "- breach: %s\n", br)
+	}
+	for _, f := range s.FailingSeeds {
+		fmt.Fprintf(b, "- failing seed %d (%s): `%s`", f.Seed, strings.Join(f.Invariants, ", "), f.Repro)
+		if f.Bundle != "" {
+			fmt.Fprintf(b, ", bundle `%s`", f.Bundle)
+		}
+		b.WriteString("\n")
+	}
+}
+
+func overall(r *Report) string {
+	if r.Failed > 0 || len(r.Breaches) > 0 {
+		return "FAIL"
+	}
+	return "PASS"
+}
+
+func statusCounts(m map[string]int) string {
+	var parts []string
+	for _, st := range []string{"pass", "fail", "unknown"} {
+		if m[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", m[st], st))
+		}
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slicesSort(out)
+	return out
+}

@@ -1,0 +1,245 @@
+package reports
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// ScenarioInfo is what a report says about a scenario besides its runs:
+// its description and its impact tolerances. The command line supplies it
+// from the catalog, so reports depends on no other package of the project.
+type ScenarioInfo struct {
+	Name              string  `json:"name"`
+	Summary           string  `json:"summary"`
+	Models            string  `json:"models"`
+	RecoveryBoundS    float64 `json:"recovery_bound_s"`
+	MinAvailability   float64 `json:"min_availability"`
+	LatencyP99BoundMs float64 `json:"latency_p99_bound_ms"`
+}
+
+// Evidence ties a report to the code and binary that produced it.
+type Evidence struct {
+	ModuleVersion string   `json:"module_version"`
+	Revision      string   `json:"revision"`
+	BinarySHA256  string   `json:"binary_sha256"`
+	GeneratedAt   string   `json:"generated_at"`
+	Sources       []string `json:"sources"`
+}
+
+// Report is a resilience report: what was tested, against which impact
+// tolerances, what happened, and the evidence.
+type Report struct {
+	Title     string           `json:"title"`
+	Scope     string           `json:"scope"`
+	Evidence  Evidence         `json:"evidence"`
+	Scenarios []ScenarioReport `json:"scenarios"`
+	Runs      int              `json:"runs"`
+	Failed    int              `json:"failed"`
+	Breaches  []string         `json:"breaches"`
+	Limits    []string         `json:"limits"`
+	Trend     []TrendLine      `json:"trend,omitempty"`
+}
+
+// ScenarioReport is one scenario's results across its seeds.
+type ScenarioReport struct {
+	ScenarioInfo
+	Runs         int      `json:"runs"`
+	Failed       int      `json:"failed"`
+	Seeds        string   `json:"seeds"`
+	Verdict      string   `json:"verdict"` // pass: every invariant held and every tolerance met
+	Breaches     []string `json:"breaches,omitempty"`
+	RecoveryP50S float64  `json:"recovery_p50_s"`
+	RecoveryP99S float64  `json:"recovery_p99_s"`
+	RecoveryMaxS float64  `json:"recovery_max_s"`
+	AckedLost    int      `json:"acked_lost"`
+	// AvailabilityMin and AvailabilityMean are over runs.
+	AvailabilityMin   float64        `json:"availability_min"`
+	AvailabilityMean  float64        `json:"availability_mean"`
+	Latency           LatencySummary `json:"latency_ms"`
+	LatencyUnderFault LatencySummary `json:"latency_under_fault_ms"`
+	// Invariants counts verdicts per invariant: name -> status -> runs.
+	Invariants   map[string]map[string]int `json:"invariants"`
+	FailingSeeds []FailingSeed             `json:"failing_seeds,omitempty"`
+	// Timeline is one representative run (the first seed) for the chart.
+	Timeline    []TimelinePoint `json:"timeline,omitempty"`
+	FaultSpans  []FaultSpan     `json:"fault_spans,omitempty"`
+	TraceHashes []SeedHash      `json:"trace_hashes"`
+}
+
+// FailingSeed is one failed run and how to reproduce it.
+type FailingSeed struct {
+	Seed       uint64   `json:"seed"`
+	Invariants []string `json:"invariants"`
+	Repro      string   `json:"repro"`
+	Bundle     string   `json:"bundle,omitempty"`
+}
+
+// SeedHash is one run's trace hash.
+type SeedHash struct {
+	Seed uint64 `json:"seed"`
+	Hash string `json:"trace_hash"`
+}
+
+// TrendLine compares a scenario with an earlier report.
+type TrendLine struct {
+	Scenario           string  `json:"scenario"`
+	FailedBefore       int     `json:"failed_before"`
+	FailedNow          int     `json:"failed_now"`
+	RecoveryP99Before  float64 `json:"recovery_p99_before_s"`
+	RecoveryP99Now     float64 `json:"recovery_p99_now_s"`
+	AvailabilityBefore float64 `json:"availability_min_before"`
+	AvailabilityNow    float64 `json:"availability_min_now"`
+}
+
+// Limits are what a simulation cannot show; every report states them.
+var Limits = []string{
+	"The simulator models the network, clocks and disks; it does not run the real operating system, file system, NIC or hardware. Faults outside its model (kernel bugs, memory corruption, Byzantine behaviour) are not tested.",
+	"Time is simulated: latencies and recovery times are properties of the protocol under the modelled network, not measurements of production hardware.",
+	"Each run covers one seed's interleaving; a sweep covers as many as it runs. Passing seeds are evidence, not proof: a rarer interleaving may still fail.",
+	"Linearizability is checked per group of accounts (the workload keeps transfers inside groups); a check that runs out of time is reported as unknown, never as a pass.",
+	"Storage faults assume at most a minority of replicas is damaged at once; losing a majority's copies of data can lose data in any replicated system.",
+}
+
+// Build aggregates run records into a report. info describes the
+// scenarios; records may come from several sweeps or shards.
+func Build(records []RunRecord, info map[string]ScenarioInfo, ev Evidence) Report {
+	SortRecords(records)
+	r := Report{Title: "faultline resilience report", Evidence: ev, Limits: Limits,
+		Scope: "The replicated double-entry ledger (ledger, ledger/replica) under the faultline simulator's fault model."}
+	byScenario := map[string][]RunRecord{}
+	for _, rec := range records {
+		byScenario[rec.Scenario] = append(byScenario[rec.Scenario], rec)
+	}
+	names := make([]string, 0, len(byScenario))
+	for name := range byScenario {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		sr := buildScenario(byScenario[name], info[name])
+		if sr.Name == "" {
+			sr.Name = name
+		}
+		r.Scenarios = append(r.Scenarios, sr)
+		r.Runs += sr.Runs
+		r.Failed += sr.Failed
+		for _, b := range sr.Breaches {
+			r.Breaches = append(r.Breaches, name+": "+b)
+		}
+	}
+	return r
+}
+
+func buildScenario(recs []RunRecord, info ScenarioInfo) ScenarioReport {
+	sr := ScenarioReport{ScenarioInfo: info, Runs: len(recs), Invariants: map[string]map[string]int{},
+		Seeds: fmt.Sprintf("%d-%d", recs[0].Seed, recs[len(recs)-1].Seed), AvailabilityMin: 1}
+	var recovery []float64
+	var lat, latFault []float64
+	availSum := 0.0
+	for i, rec := range recs {
+		sr.TraceHashes = append(sr.TraceHashes, SeedHash{Seed: rec.Seed, Hash: rec.TraceHash})
+		for name, status := range rec.Invariants {
+			if sr.Invariants[name] == nil {
+				sr.Invariants[name] = map[string]int{}
+			}
+			sr.Invariants[name][status]++
+		}
+		if rec.Verdict != "pass" {
+			sr.Failed++
+			sr.FailingSeeds = append(sr.FailingSeeds, failingSeed(rec))
+		}
+		m := rec.Metrics
+		if m == nil {
+			continue
+		}
+		if i == 0 {
+			sr.Timeline, sr.FaultSpans = m.Timeline, m.FaultSpans
+		}
+		recovery = append(recovery, m.RecoverySeconds...)
+		sr.AckedLost += m.AckedLost
+		sr.AvailabilityMin = min(sr.AvailabilityMin, m.Availability)
+		availSum += m.Availability
+		lat = append(lat, m.LatencyMs.P99)
+		latFault = append(latFault, m.LatencyUnderFaultMs.P99)
+		sr.Latency = mergeLatency(sr.Latency, m.LatencyMs)
+		sr.LatencyUnderFault = mergeLatency(sr.LatencyUnderFault, m.LatencyUnderFaultMs)
+	}
+	sr.AvailabilityMean = availSum / float64(len(recs))
+	sr.RecoveryP50S, sr.RecoveryP99S, sr.RecoveryMaxS = percentile(recovery, 0.5), percentile(recovery, 0.99), percentile(recovery, 1)
+	sr.Breaches = breaches(&sr)
+	sr.Verdict = "pass"
+	if sr.Failed > 0 || len(sr.Breaches) > 0 {
+		sr.Verdict = "fail"
+	}
+	return sr
+}
+
+func failingSeed(rec RunRecord) FailingSeed {
+	fs := FailingSeed{Seed: rec.Seed, Repro: rec.Repro, Bundle: rec.Bundle}
+	for name, status := range rec.Invariants {
+		if status != "pass" {
+			fs.Invariants = append(fs.Invariants, name)
+		}
+	}
+	if rec.Error != "" {
+		fs.Invariants = append(fs.Invariants, "error: "+rec.Error)
+	}
+	slices.Sort(fs.Invariants)
+	return fs
+}
+
+// mergeLatency keeps, across runs, the worst of each percentile: a
+// tolerance must hold in every run, not on average.
+func mergeLatency(a, b LatencySummary) LatencySummary {
+	return LatencySummary{Count: a.Count + b.Count, P50: max(a.P50, b.P50), P99: max(a.P99, b.P99),
+		P999: max(a.P999, b.P999), Max: max(a.Max, b.Max)}
+}
+
+func percentile(vs []float64, p float64) float64 {
+	if len(vs) == 0 {
+		return 0
+	}
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	return s[min(int(p*float64(len(s))), len(s)-1)]
+}
+
+// breaches compares a scenario's results with its impact tolerances.
+func breaches(sr *ScenarioReport) []string {
+	var out []string
+	if sr.AckedLost > 0 {
+		out = append(out, fmt.Sprintf("%d acknowledged transfers lost (RPO tolerance: zero)", sr.AckedLost))
+	}
+	if sr.RecoveryBoundS > 0 && sr.RecoveryMaxS > sr.RecoveryBoundS {
+		out = append(out, fmt.Sprintf("recovery took up to %.2fs (tolerance %.2fs)", sr.RecoveryMaxS, sr.RecoveryBoundS))
+	}
+	if sr.MinAvailability > 0 && sr.AvailabilityMin < sr.MinAvailability {
+		out = append(out, fmt.Sprintf("availability fell to %.0f%% (tolerance %.0f%%)", sr.AvailabilityMin*100, sr.MinAvailability*100))
+	}
+	if sr.LatencyP99BoundMs > 0 && sr.Latency.P99 > sr.LatencyP99BoundMs {
+		out = append(out, fmt.Sprintf("p99 latency reached %.0fms (tolerance %.0fms)", sr.Latency.P99, sr.LatencyP99BoundMs))
+	}
+	return out
+}
+
+// CompareWith fills the trend against an earlier report.
+func (r *Report) CompareWith(earlier Report) {
+	before := map[string]ScenarioReport{}
+	for _, s := range earlier.Scenarios {
+		before[s.Name] = s
+	}
+	for _, s := range r.Scenarios {
+		b, ok := before[s.Name]
+		if !ok {
+			continue
+		}
+		r.Trend = append(r.Trend, TrendLine{Scenario: s.Name, FailedBefore: b.Failed, FailedNow: s.Failed,
+			RecoveryP99Before: b.RecoveryP99S, RecoveryP99Now: s.RecoveryP99S,
+			AvailabilityBefore: b.AvailabilityMin, AvailabilityNow: s.AvailabilityMin})
+	}
+}
+
+// Now formats a generation time; the caller passes the wall clock, which
+// is outside any simulation.
+func Now(t time.Time) string { return t.UTC().Format(time.RFC3339) }

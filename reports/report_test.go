@@ -1,0 +1,163 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/xml"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func sampleRecords() []RunRecord {
+	metrics := func(avail float64, recovery ...float64) *Metrics {
+		return &Metrics{OpsOK: 900, Availability: avail, RecoverySeconds: recovery,
+			LatencyMs:           LatencySummary{Count: 900, P50: 2, P99: 9, P999: 30, Max: 40},
+			LatencyUnderFaultMs: LatencySummary{Count: 100, P50: 3, P99: 250, P999: 400, Max: 410},
+			Timeline: []TimelinePoint{{AtSeconds: 0, OpsPerSecond: 300, P99Ms: 5}, {AtSeconds: 1, OpsPerSecond: 120, P99Ms: 250},
+				{AtSeconds: 2, OpsPerSecond: 310, P99Ms: 6}},
+			FaultSpans: []FaultSpan{{Description: "crash n2 <script>", StartSeconds: 0.8, EndSeconds: 1.6}}}
+	}
+	pass := map[string]string{"linearizability": "pass", "durability": "pass"}
+	return []RunRecord{
+		{Scenario: "leader-crash", Seed: 1, Verdict: "pass", TraceHash: "aaaa", Invariants: pass, Metrics: metrics(1, 0.2)},
+		{Scenario: "leader-crash", Seed: 2, Verdict: "fail", TraceHash: "bbbb", Repro: "faultline run --scenario leader-crash --seed 2",
+			Invariants: map[string]string{"linearizability": "fail", "durability": "pass"}, Metrics: metrics(0.9, 0.4)},
+		{Scenario: "baseline", Seed: 1, Verdict: "pass", TraceHash: "cccc", Invariants: pass, Metrics: metrics(1)},
+	}
+}
+
+var sampleInfo = map[string]ScenarioInfo{
+	"leader-crash": {Name: "leader-crash", Summary: "the leader crashes", Models: "loss of the primary", RecoveryBoundS: 0.3, MinAvailability: 0.95},
+	"baseline":     {Name: "baseline", Summary: "no faults", Models: "an ordinary day", RecoveryBoundS: 2, MinAvailability: 0.6},
+}
+
+func TestBuildAggregatesVerdictsAndTolerances(t *testing.T) {
+	r := Build(sampleRecords(), sampleInfo, Evidence{Revision: "abc"})
+	if r.Runs != 3 || r.Failed != 1 || len(r.Scenarios) != 2 {
+		t.Fatalf("report %+v", r)
+	}
+	lc := r.Scenarios[1]
+	if lc.Name != "leader-crash" || lc.Verdict != "fail" || lc.RecoveryMaxS != 0.4 || lc.AvailabilityMin != 0.9 {
+		t.Fatalf("leader-crash %+v", lc)
+	}
+	if len(lc.Breaches) != 2 || len(lc.FailingSeeds) != 1 || lc.FailingSeeds[0].Seed != 2 {
+		t.Fatalf("breaches %v failing %v", lc.Breaches, lc.FailingSeeds)
+	}
+	if r.Scenarios[0].Verdict != "pass" {
+		t.Fatalf("baseline %+v", r.Scenarios[0])
+	}
+}
+
+func TestRenderersProduceTheSameContent(t *testing.T) {
+	r := Build(sampleRecords(), sampleInfo, Evidence{Revision: "abc123", BinarySHA256: "feed"})
+	var md, html, junit bytes.Buffer
+	if err := WriteMarkdown(&md, &r); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteHTML(&html, &r); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteJUnit(&junit, &r, sampleRecords()); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"leader-crash", "faultline run --scenario leader-crash --seed 2", "abc123", "feed", "What a simulation cannot show"} {
+		if !strings.Contains(md.String(), want) || !strings.Contains(html.String(), want) {
+			t.Errorf("%q missing from the Markdown or the HTML", want)
+		}
+	}
+	if strings.Contains(html.String(), "<script>") {
+		t.Error("a fault description reached the HTML unescaped")
+	}
+	if strings.Contains(html.String(), "http://") || strings.Contains(html.String(), "https://") {
+		t.Error("the HTML refers to the network; it must be self-contained")
+	}
+	var suites junitSuites
+	if err := xml.Unmarshal(junit.Bytes(), &suites); err != nil || suites.Tests != 2 || suites.Failures != 1 {
+		t.Fatalf("junit %+v: %v", suites, err)
+	}
+}
+
+// TestReportRendersInHeadlessChromium loads the HTML report in Debian's
+// Chromium, checks that it logs no console errors and that its charts are
+// drawn, and keeps a screenshot as a test artifact.
+func TestReportRendersInHeadlessChromium(t *testing.T) {
+	browser := findChromium()
+	if browser == "" {
+		if os.Getenv("FAULTLINE_REQUIRE_CHROMIUM") != "" {
+			t.Fatal("chromium is required here (FAULTLINE_REQUIRE_CHROMIUM) but not installed")
+		}
+		t.Skip("chromium not installed (apt-get install chromium); CI installs it")
+	}
+	dir := t.TempDir()
+	page := filepath.Join(dir, "report.html")
+	r := Build(sampleRecords(), sampleInfo, Evidence{Revision: "abc"})
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, &r); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(page, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dom, logs := runChromium(t, browser, dir, "--dump-dom", "file://"+page)
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, "CONSOLE") || strings.Contains(line, "Uncaught") {
+			t.Errorf("console: %s", line)
+		}
+	}
+	if strings.Count(dom, `class="chart"`) != 2 || !strings.Contains(dom, `class="ops"`) || !strings.Contains(dom, `class="p99"`) {
+		t.Fatalf("the charts were not drawn:\n%.2000s", dom)
+	}
+	artifacts := os.Getenv("FAULTLINE_ARTIFACTS")
+	if artifacts == "" {
+		artifacts = filepath.Join(os.TempDir(), "faultline-artifacts")
+	}
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(artifacts, "report.png")
+	runChromium(t, browser, dir, "--screenshot="+shot, "--window-size=1100,1400", "file://"+page)
+	if info, err := os.Stat(shot); err != nil || info.Size() < 10_000 {
+		t.Fatalf("no screenshot at %s: %v", shot, err)
+	}
+	t.Logf("screenshot: %s", shot)
+}
+
+func findChromium() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	return ""
+}
+
+// runChromium runs headless Chromium with the flags our machines need (no
+// sandbox as root, no background networking on a closed network) and
+// returns its stdout and its log.
+func runChromium(t *testing.T, browser, dir string, args ...string) (string, string) {
+	t.Helper()
+	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir=" + filepath.Join(dir, "profile"), "--enable-logging=stderr", "--v=0"}
+	cmd := exec.Command(browser, append(base, args...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("chromium: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("chromium did not finish in 60s")
+	}
+	return stdout.String(), stderr.String()
+}
