@@ -2,7 +2,6 @@ package checkers
 
 import (
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"strings"
 
@@ -40,20 +39,37 @@ type GroupAccount struct {
 	Flags ledger.AccountFlags
 }
 
-// groupState is the model's view of one group: its balances and every
-// transfer applied in it, sorted by ID.
+// groupState is the model's view of one group. It is immutable once
+// built, and cheap to step: balances are a few words, and the transfers
+// applied so far are persistent lists shared between states (a new state
+// adds a node; it never copies the past). Two states are equal when their
+// balances and order-independent digests of their transfer sets are, which
+// is what lets Porcupine merge equal states.
 type groupState struct {
-	group     int
-	accounts  []GroupAccount
-	balances  [][4]int64
-	transfers []modelTransfer
+	group    int
+	accounts []GroupAccount
+	balances [][4]int64
+	created  *createdNode // every transfer applied, newest first
+	settled  *settledNode // every post or void of a reservation, newest first
+	digest   [2]uint64    // XOR of per-transfer and per-settlement hashes
+}
+
+type createdNode struct {
+	t    modelTransfer
+	next *createdNode
+}
+
+type settledNode struct {
+	pendingID ledger.ID
+	status    uint8
+	next      *settledNode
 }
 
 type modelTransfer struct {
 	id, debit, credit, pendingID ledger.ID
 	amount                       int64
 	flags                        ledger.TransferFlags
-	status                       uint8 // 0 posted or final, 1 pending, 2 posted, 3 voided
+	pending                      bool
 }
 
 const (
@@ -81,12 +97,8 @@ func LedgerModel(groups [][]GroupAccount, scale uint8) porcupine.Model {
 			}
 			return s.step(in, output.(LedgerOutput), scale)
 		},
-		Equal: func(a, b any) bool { return groupStateKey(a) == groupStateKey(b) },
-		Hash: func(state any) uint64 {
-			h := fnv.New64a()
-			h.Write([]byte(groupStateKey(state)))
-			return h.Sum64()
-		},
+		Equal:             groupStatesEqual,
+		Hash:              groupStateHash,
 		DescribeOperation: describeLedgerOp,
 		DescribeState:     func(state any) string { return groupStateKey(state) },
 	}
@@ -96,9 +108,12 @@ func newGroupState(group int, accounts []GroupAccount) *groupState {
 	return &groupState{group: group, accounts: accounts, balances: make([][4]int64, len(accounts))}
 }
 
+// clone makes a state to step from: the balances are copied, the lists are
+// shared.
 func (s *groupState) clone() *groupState {
-	return &groupState{group: s.group, accounts: s.accounts, balances: slices.Clone(s.balances),
-		transfers: slices.Clone(s.transfers)}
+	c := *s
+	c.balances = slices.Clone(s.balances)
+	return &c
 }
 
 func (s *groupState) step(in LedgerInput, out LedgerOutput, scale uint8) (bool, any) {
@@ -137,17 +152,47 @@ func partitionByGroup(history []porcupine.Operation) [][]porcupine.Operation {
 	return out
 }
 
+func groupStatesEqual(a, b any) bool {
+	x, y := a.(*groupState), b.(*groupState)
+	if x == nil || y == nil {
+		return x == y
+	}
+	return x.digest == y.digest && slices.Equal(x.balances, y.balances)
+}
+
+func groupStateHash(state any) uint64 {
+	s := state.(*groupState)
+	if s == nil {
+		return 0
+	}
+	h := s.digest[0]
+	for _, b := range s.balances {
+		for _, v := range b {
+			h = mix(h ^ uint64(v))
+		}
+	}
+	return h
+}
+
+// mix is SplitMix64's finalizer.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}
+
+func idHash(id ledger.ID, salt uint64) [2]uint64 {
+	return [2]uint64{mix(id.Hi ^ mix(id.Lo^salt)), mix(id.Lo ^ mix(id.Hi^salt^0x5bd1e995))}
+}
+
 func groupStateKey(state any) string {
 	s := state.(*groupState)
 	if s == nil {
 		return "init"
 	}
-	var b strings.Builder
-	fmt.Fprint(&b, s.balances)
-	for _, t := range s.transfers {
-		fmt.Fprintf(&b, ";%s:%d", t.id, t.status)
-	}
-	return b.String()
+	return fmt.Sprintf("%v #%x", s.balances, s.digest)
 }
 
 func describeLedgerOp(input, output any) string {

@@ -1,10 +1,6 @@
 package checkers
 
-import (
-	"slices"
-
-	"github.com/faultline/faultline/ledger"
-)
+import "github.com/faultline/faultline/ledger"
 
 // applyBatch applies a batch by the ledger's rules for the subset the
 // workload uses, chains all-or-none, and returns the results.
@@ -47,25 +43,41 @@ func (s *groupState) applyBatch(ts []ledger.Transfer, scale uint8) []ledger.Resu
 	return results
 }
 
-func (s *groupState) find(id ledger.ID) int {
-	i, ok := slices.BinarySearchFunc(s.transfers, id, func(t modelTransfer, id ledger.ID) int {
-		switch {
-		case t.id.Less(id):
-			return -1
-		case id.Less(t.id):
-			return 1
+// find returns the transfer applied with id, if any.
+func (s *groupState) find(id ledger.ID) (*modelTransfer, bool) {
+	for n := s.created; n != nil; n = n.next {
+		if n.t.id == id {
+			return &n.t, true
 		}
-		return 0
-	})
-	if !ok {
-		return -i - 1
 	}
-	return i
+	return nil, false
+}
+
+// status returns a reservation's state: the latest settlement, or pending.
+func (s *groupState) status(t *modelTransfer) uint8 {
+	if !t.pending {
+		return tsFinal
+	}
+	for n := s.settled; n != nil; n = n.next {
+		if n.pendingID == t.id {
+			return n.status
+		}
+	}
+	return tsPending
 }
 
 func (s *groupState) insert(t modelTransfer) {
-	i := s.find(t.id)
-	s.transfers = slices.Insert(s.transfers, -i-1, t)
+	s.created = &createdNode{t: t, next: s.created}
+	h := idHash(t.id, 1)
+	s.digest[0] ^= h[0]
+	s.digest[1] ^= h[1]
+}
+
+func (s *groupState) settle1(id ledger.ID, status uint8) {
+	s.settled = &settledNode{pendingID: id, status: status, next: s.settled}
+	h := idHash(id, 2+uint64(status))
+	s.digest[0] ^= h[0]
+	s.digest[1] ^= h[1]
 }
 
 func (s *groupState) account(id ledger.ID) int {
@@ -82,8 +94,7 @@ func units(t *ledger.Transfer, scale uint8) int64 { return t.Amount.Shift(int32(
 // apply runs one event. The workload only generates events whose fields
 // are well formed, so the checks are the ones its events can fail.
 func (s *groupState) apply(t *ledger.Transfer, scale uint8) ledger.Result {
-	if i := s.find(t.ID); i >= 0 {
-		e := s.transfers[i]
+	if e, ok := s.find(t.ID); ok {
 		if e.flags != t.Flags&^ledger.Linked || e.debit != t.DebitAccountID || e.credit != t.CreditAccountID ||
 			(e.amount != units(t, scale) && !(t.Flags&(ledger.PostPending|ledger.VoidPending) != 0)) || e.pendingID != t.PendingID {
 			return ledger.ExistsWithDifferentFlags // the workload never reuses an ID with other fields
@@ -106,7 +117,7 @@ func (s *groupState) apply(t *ledger.Transfer, scale uint8) ledger.Result {
 	if t.Flags&ledger.Pending != 0 {
 		db[0] += amount
 		cb[2] += amount
-		rec.status = tsPending
+		rec.pending = true
 	} else {
 		db[1] += amount
 		cb[3] += amount
@@ -116,12 +127,11 @@ func (s *groupState) apply(t *ledger.Transfer, scale uint8) ledger.Result {
 }
 
 func (s *groupState) settle(t *ledger.Transfer) ledger.Result {
-	i := s.find(t.PendingID)
-	if i < 0 {
+	p, ok := s.find(t.PendingID)
+	if !ok {
 		return ledger.PendingTransferNotFound
 	}
-	p := &s.transfers[i]
-	switch p.status {
+	switch s.status(p) {
 	case tsPosted:
 		return ledger.PendingTransferAlreadyPosted
 	case tsVoided:
@@ -135,9 +145,9 @@ func (s *groupState) settle(t *ledger.Transfer) ledger.Result {
 	if t.Flags&ledger.PostPending != 0 {
 		s.balances[d][1] += p.amount
 		s.balances[c][3] += p.amount
-		p.status = tsPosted
+		s.settle1(p.id, tsPosted)
 	} else {
-		p.status = tsVoided
+		s.settle1(p.id, tsVoided)
 	}
 	s.insert(modelTransfer{id: t.ID, pendingID: t.PendingID, flags: t.Flags &^ ledger.Linked})
 	return ledger.Ok

@@ -19,7 +19,14 @@ func (s *transferStore) at(i uint32) *transfer {
 func (s *transferStore) push(t transfer) uint32 {
 	c := s.n >> chunkBits
 	if c == len(s.chunks) {
-		s.chunks = append(s.chunks, make([]transfer, 0, 1<<chunkBits))
+		// The first chunk starts small, for the many small ledgers of
+		// simulations; append grows it up to the chunk size, after which
+		// full-size chunks follow and nothing is copied again.
+		size := 1 << chunkBits
+		if c == 0 {
+			size = 64
+		}
+		s.chunks = append(s.chunks, make([]transfer, 0, size))
 	}
 	s.chunks[c] = append(s.chunks[c], t)
 	s.n++

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"sort"
 )
 
@@ -252,7 +253,10 @@ func resize(b []byte, size int64) []byte {
 	if int64(len(b)) >= size {
 		return b[:size]
 	}
-	return append(b, make([]byte, size-int64(len(b)))...)
+	old := len(b)
+	b = slices.Grow(b, int(size)-old)[:size] // amortized growth, no temporary
+	clear(b[old:])
+	return b
 }
 
 // crash drops what was not synced. With a torn write armed, a random prefix

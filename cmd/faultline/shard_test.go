@@ -1,0 +1,61 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Merging the shards of a sweep gives the same results as the unsharded
+// sweep: every run once, the same verdicts and the same trace hashes (wall
+// times aside, which measure the machine, not the run).
+func TestMergedShardsEqualOneSweep(t *testing.T) {
+	dir := t.TempDir()
+	whole := filepath.Join(dir, "whole")
+	args := []string{"sweep", "--scenario", "leader-crash", "--seeds", "1-5", "--parallel", "2"}
+	if code, out, errOut := runCLI(append(args, "--out", whole)...); code != exitPass {
+		t.Fatalf("sweep: %d\n%s\n%s", code, out, errOut)
+	}
+	var shards []string
+	for _, s := range []string{"0/3", "1/3", "2/3"} {
+		out := filepath.Join(dir, "shard"+s[:1])
+		shards = append(shards, out)
+		if code, stdout, _ := runCLI(append(args, "--shard", s, "--out", out)...); code != exitPass {
+			t.Fatalf("shard %s: %d\n%s", s, code, stdout)
+		}
+	}
+	merged := filepath.Join(dir, "merged")
+	if code, out, errOut := runCLI("report", "--in", shards[0]+","+shards[1], "--in", shards[2], "--out", merged); code != exitPass {
+		t.Fatalf("report: %d\n%s\n%s", code, out, errOut)
+	}
+	want, got := normalizedResults(t, filepath.Join(whole, "results.jsonl")), normalizedResults(t, filepath.Join(merged, "results.jsonl"))
+	if !bytes.Equal(want, got) {
+		t.Fatalf("merged shards differ from the whole sweep:\n%s\nvs\n%s", got, want)
+	}
+	// Merging a shard twice would count its runs twice: refused.
+	if code, _, errOut := runCLI("report", "--in", shards[0], "--in", shards[0], "--out", filepath.Join(dir, "dup")); code != exitUsage {
+		t.Fatalf("a duplicated shard was accepted: %s", errOut)
+	}
+}
+
+// normalizedResults re-encodes a results file without wall times.
+func normalizedResults(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		var m map[string]any
+		if err := json.Unmarshal(line, &m); err != nil {
+			t.Fatal(err)
+		}
+		delete(m, "wall_seconds")
+		b, _ := json.Marshal(m)
+		out.Write(append(b, '\n'))
+	}
+	return out.Bytes()
+}
