@@ -188,3 +188,14 @@ func (s *State) sortedAccountIDs() []ID {
 	slices.SortFunc(ids, compareIDs)
 	return ids
 }
+
+// Accounts returns every account, sorted by ID.
+func (s *State) Accounts() []Account {
+	ids := s.sortedAccountIDs()
+	out := make([]Account, len(ids))
+	for i, id := range ids {
+		a := s.accounts[id]
+		out[i] = a.export(s.scales[a.ledger])
+	}
+	return out
+}

@@ -1,0 +1,112 @@
+package checkers
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+	"github.com/shopspring/decimal"
+
+	"github.com/faultline/faultline/ledger"
+)
+
+var testGroups = [][]GroupAccount{{
+	{ID: ledger.IDFromUint64(1)},
+	{ID: ledger.IDFromUint64(2), Flags: ledger.DebitsMustNotExceedCredits},
+}}
+
+func xfer(id, debit, credit uint64, cents int64, flags ledger.TransferFlags) ledger.Transfer {
+	return ledger.Transfer{ID: ledger.IDFromUint64(id), DebitAccountID: ledger.IDFromUint64(debit),
+		CreditAccountID: ledger.IDFromUint64(credit), Amount: decimal.New(cents, -2), Ledger: 1, Code: 1, Flags: flags}
+}
+
+func settle(id, pending uint64, flags ledger.TransferFlags) ledger.Transfer {
+	return ledger.Transfer{ID: ledger.IDFromUint64(id), PendingID: ledger.IDFromUint64(pending), Flags: flags}
+}
+
+func op(client int, call, ret int64, ts []ledger.Transfer, out LedgerOutput) porcupine.Operation {
+	return porcupine.Operation{ClientId: client, Call: call, Return: ret, Input: LedgerInput{Group: 0, Transfers: ts}, Output: out}
+}
+
+func results(rs ...ledger.Result) LedgerOutput { return LedgerOutput{Results: rs} }
+
+func lookup(client int, call, ret int64, balances ...[4]int64) porcupine.Operation {
+	return porcupine.Operation{ClientId: client, Call: call, Return: ret, Input: LedgerInput{Group: 0},
+		Output: LedgerOutput{Balances: balances}}
+}
+
+func TestLedgerModelVerdicts(t *testing.T) {
+	model := LedgerModel(testGroups, 2)
+	cases := []struct {
+		name    string
+		history []porcupine.Operation
+		want    porcupine.CheckResult
+	}{
+		{"a transfer then a lookup that sees it", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{xfer(10, 1, 2, 500, 0)}, results(ledger.Ok)),
+			lookup(1, 20, 30, [4]int64{0, 500, 0, 0}, [4]int64{0, 0, 0, 500}),
+		}, porcupine.Ok},
+		{"a stale read: the lookup misses a completed transfer", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{xfer(10, 1, 2, 500, 0)}, results(ledger.Ok)),
+			lookup(1, 20, 30, [4]int64{}, [4]int64{}),
+		}, porcupine.Illegal},
+		{"money from nothing: a lookup shows a balance nobody moved", []porcupine.Operation{
+			lookup(1, 0, 10, [4]int64{0, 100, 0, 0}, [4]int64{0, 0, 0, 100}),
+		}, porcupine.Illegal},
+		{"the limit: account 2 cannot overdraw", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{xfer(10, 2, 1, 100, 0)}, results(ledger.ExceedsCredits)),
+			op(0, 20, 30, []ledger.Transfer{xfer(11, 1, 2, 300, 0)}, results(ledger.Ok)),
+			op(0, 40, 50, []ledger.Transfer{xfer(12, 2, 1, 100, 0)}, results(ledger.Ok)),
+		}, porcupine.Ok},
+		{"an overdraft that was allowed is rejected", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{xfer(10, 2, 1, 100, 0)}, results(ledger.Ok)),
+		}, porcupine.Illegal},
+		{"a retried transfer is Exists, never applied twice", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{xfer(10, 1, 2, 500, 0)}, results(ledger.Ok)),
+			op(1, 20, 30, []ledger.Transfer{xfer(10, 1, 2, 500, 0)}, results(ledger.Exists)),
+			lookup(1, 40, 50, [4]int64{0, 500, 0, 0}, [4]int64{0, 0, 0, 500}),
+		}, porcupine.Ok},
+		{"a double-applied retry is rejected", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{xfer(10, 1, 2, 500, 0)}, results(ledger.Ok)),
+			op(1, 20, 30, []ledger.Transfer{xfer(10, 1, 2, 500, 0)}, results(ledger.Ok)),
+		}, porcupine.Illegal},
+		{"post then a second post says already posted", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{xfer(10, 1, 2, 500, ledger.Pending)}, results(ledger.Ok)),
+			op(0, 20, 30, []ledger.Transfer{settle(11, 10, ledger.PostPending)}, results(ledger.Ok)),
+			op(1, 40, 50, []ledger.Transfer{settle(12, 10, ledger.VoidPending)}, results(ledger.PendingTransferAlreadyPosted)),
+			lookup(1, 60, 70, [4]int64{0, 500, 0, 0}, [4]int64{0, 0, 0, 500}),
+		}, porcupine.Ok},
+		{"a void that claims success after a post is rejected", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{xfer(10, 1, 2, 500, ledger.Pending)}, results(ledger.Ok)),
+			op(0, 20, 30, []ledger.Transfer{settle(11, 10, ledger.PostPending)}, results(ledger.Ok)),
+			op(1, 40, 50, []ledger.Transfer{settle(12, 10, ledger.VoidPending)}, results(ledger.Ok)),
+		}, porcupine.Illegal},
+		{"a linked chain applies all or none", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{xfer(10, 1, 2, 100, ledger.Linked), xfer(11, 2, 1, 500, 0)},
+				results(ledger.LinkedEventFailed, ledger.ExceedsCredits)),
+			lookup(1, 20, 30, [4]int64{}, [4]int64{}),
+		}, porcupine.Ok},
+		{"half a chain visible is rejected", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{xfer(10, 1, 2, 100, ledger.Linked), xfer(11, 2, 1, 500, 0)},
+				results(ledger.LinkedEventFailed, ledger.ExceedsCredits)),
+			lookup(1, 20, 30, [4]int64{0, 100, 0, 0}, [4]int64{0, 0, 0, 100}),
+		}, porcupine.Illegal},
+		{"a timed-out transfer may apply late", []porcupine.Operation{
+			op(0, 0, math.MaxInt64, []ledger.Transfer{xfer(10, 1, 2, 500, 0)}, LedgerOutput{Unknown: true}),
+			lookup(1, 20, 30, [4]int64{}, [4]int64{}),
+			lookup(1, 40, 50, [4]int64{0, 500, 0, 0}, [4]int64{0, 0, 0, 500}),
+		}, porcupine.Ok},
+		{"a timed-out transfer may never apply", []porcupine.Operation{
+			op(0, 0, math.MaxInt64, []ledger.Transfer{xfer(10, 1, 2, 500, 0)}, LedgerOutput{Unknown: true}),
+			lookup(1, 20, 30, [4]int64{}, [4]int64{}),
+		}, porcupine.Ok},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := porcupine.CheckOperationsTimeout(model, tc.history, 5*time.Second); got != tc.want {
+				t.Fatalf("verdict %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
