@@ -18,14 +18,14 @@ func WriteHTML(w io.Writer, r *Report) error {
 }
 
 var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"pct":      func(v float64) string { return template.HTMLEscapeString(formatPct(v)) },
-	"upper":    strings.ToUpper,
-	"chart":    timelineChart,
-	"names":    sortedNames[map[string]int],
-	"counts":   statusCounts,
-	"join":     strings.Join,
-	"lower":    strings.ToLower,
-	"anchor":   func(s string) string { return "scenario-" + s },
+	"pct":    func(v float64) string { return template.HTMLEscapeString(formatPct(v)) },
+	"upper":  strings.ToUpper,
+	"chart":  timelineChart,
+	"names":  sortedNames[map[string]int],
+	"counts": statusCounts,
+	"join":   strings.Join,
+	"lower":  strings.ToLower,
+	"anchor": func(s string) string { return "scenario-" + s },
 }).Parse(reportHTML))
 
 func formatPct(v float64) string {

@@ -20,7 +20,9 @@ func traceCommand(args []string, stdout, stderr io.Writer) int {
 	from := fs.String("from", "0s", "only entries at or after this simulated time")
 	to := fs.String("to", "", "only entries before this simulated time")
 	event := fs.String("event", "", "only entries of this kind (deliver, send, timer, note, fault, crash, ...)")
-	fs.Usage = func() { fmt.Fprintln(stderr, "usage: faultline trace FILE [--node n1] [--from 1.2s] [--to 1.5s] [--event note]") }
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: faultline trace FILE [--node n1] [--from 1.2s] [--to 1.5s] [--event note]")
+	}
 	flagArgs, files := splitFileArg(args)
 	if err := fs.Parse(flagArgs); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
