@@ -113,8 +113,14 @@ func (g *generator) nodeFault(kind Disruption, t, stop Duration) {
 	if !ok {
 		return
 	}
-	g.downUntil[n] = stop
 	crashAt := t + Duration(time.Millisecond)
+	if kind == DMisdirect {
+		crashAt = t + Duration(50*time.Millisecond)
+	}
+	if crashAt >= stop {
+		return // no room before the end to crash and restart in order
+	}
+	g.downUntil[n] = stop
 	switch kind {
 	case DCrash:
 		g.emit(Fault{At: t, Kind: Crash, Node: n}, Fault{At: stop, Kind: Restart, Node: n})
@@ -126,7 +132,7 @@ func (g *generator) nodeFault(kind Disruption, t, stop Duration) {
 		g.emit(Fault{At: t, Kind: Crash, Node: n}, Fault{At: crashAt, Kind: BitFlip, Node: n}, Fault{At: stop, Kind: Restart, Node: n})
 	case DMisdirect:
 		g.emit(Fault{At: t, Kind: MisdirectedWrite, Node: n, Count: 1 + g.rng.IntN(3)},
-			Fault{At: t + Duration(50*time.Millisecond), Kind: Crash, Node: n}, Fault{At: stop, Kind: Restart, Node: n})
+			Fault{At: crashAt, Kind: Crash, Node: n}, Fault{At: stop, Kind: Restart, Node: n})
 	case DFsyncFailure:
 		g.emit(Fault{At: t, Kind: FsyncFailure, Node: n, Count: 1})
 	}
