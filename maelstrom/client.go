@@ -36,7 +36,19 @@ func (s *Server) handleForward(msg mnode.Message) error {
 	if err := json.Unmarshal(msg.Body, &fwd); err != nil {
 		return s.node.Reply(msg, errorBody(12, "malformed forward"))
 	}
-	s.do(func() { s.propose(fwd.Request, false, func(body any) { _ = s.node.Reply(msg, body) }) })
+	var probe struct {
+		Type string `json:"type"`
+	}
+	_ = json.Unmarshal(fwd.Request, &probe)
+	s.do(func() {
+		reply := func(body any) { _ = s.node.Reply(msg, body) }
+		switch probe.Type {
+		case "create_accounts", "create_transfers", "lookup_accounts", "lookup_transfers":
+			s.proposeLedger(fwd.Request, false, reply)
+		default:
+			s.propose(fwd.Request, false, reply)
+		}
+	})
 	return nil
 }
 
@@ -54,10 +66,11 @@ func (s *Server) propose(raw json.RawMessage, mayForward bool, reply func(any)) 
 	}
 	cmd, _ := json.Marshal(KVCommand{Op: req.Type, Key: req.Key, Value: req.Value, From: req.From, To: req.To})
 	if s.staleReads && req.Type == "read" {
-		kv := s.r.StateMachine().(*KV)
+		kv := s.r.StateMachine().(*Machine).kv
 		reply(replyBody(req.Type, replica.Reply{Status: replica.StatusOK, Result: kv.Apply(cmd, 0)}))
 		return
 	}
+	cmd = append([]byte{forKV}, cmd...)
 	s.r.Propose(replica.Request{Command: cmd}, func(rep replica.Reply) {
 		if rep.Status == replica.StatusNotLeader && mayForward && rep.Leader != replica.None && int(rep.Leader) < len(s.ids) {
 			s.forward(s.ids[rep.Leader], raw, reply)

@@ -56,6 +56,9 @@ func NewServer(node *mnode.Node, opts Options) *Server {
 	for _, op := range []string{"read", "write", "cas"} {
 		node.Handle(op, s.handleKV)
 	}
+	for _, op := range []string{"create_accounts", "create_transfers", "lookup_accounts", "lookup_transfers"} {
+		node.Handle(op, s.handleLedger)
+	}
 	node.Handle("forward", s.handleForward)
 	go s.loop()
 	return s
@@ -91,7 +94,7 @@ func (s *Server) startReplica(ids []string, self string) error {
 		cfg.Peers = append(cfg.Peers, replica.NodeID(i))
 	}
 	cfg.ID = replica.NodeID(slices.Index(ids, self))
-	cfg.NewStateMachine = func() replica.StateMachine { return NewKV() }
+	cfg.NewStateMachine = func() replica.StateMachine { return NewMachine() }
 	if s.tune != nil {
 		s.tune(&cfg)
 	}
