@@ -169,14 +169,6 @@ func sortedIDs[V any](m map[ledger.ID]V) []ledger.ID {
 	for id := range m {
 		ids = append(ids, id)
 	}
-	slices.SortFunc(ids, func(a, b ledger.ID) int {
-		switch {
-		case a.Less(b):
-			return -1
-		case b.Less(a):
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(ids, ledger.ID.Compare)
 	return ids
 }

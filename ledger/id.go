@@ -24,12 +24,16 @@ func (id ID) String() string {
 	return fmt.Sprintf("%016x%016x", id.Hi, id.Lo)
 }
 
-func compareIDs(a, b ID) int {
+// Compare returns -1, 0 or 1 as id sorts before, with or after o, for
+// slices.SortFunc.
+func (id ID) Compare(o ID) int {
 	switch {
-	case a.Less(b):
+	case id.Less(o):
 		return -1
-	case b.Less(a):
+	case o.Less(id):
 		return 1
 	}
 	return 0
 }
+
+func compareIDs(a, b ID) int { return a.Compare(b) }

@@ -87,8 +87,7 @@ type outgoing struct {
 }
 
 type recovery struct {
-	term uint64 // the term the replica had reached when it found the damage
-	what string
+	what string // what was found damaged
 }
 
 // ErrStopped is wrapped by the error a stopped replica reports.
@@ -140,7 +139,7 @@ func (r *Replica) recover() error {
 		r.env.Record(fmt.Sprintf("recovered: cut a torn tail, log ends at %d", r.log.lastIndex()))
 	}
 	if c := rec.Corruption; c != nil {
-		r.recovering = &recovery{term: r.term, what: c.What}
+		r.recovering = &recovery{what: c.What}
 		r.env.Record(fmt.Sprintf("storage damaged (%s at index %d): abstaining from votes until repaired", c.What, c.FirstBadIndex))
 	}
 	return nil
