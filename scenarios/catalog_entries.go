@@ -136,7 +136,8 @@ func endOfDayBurst() Scenario {
 	s := base("end-of-day-burst", "bursts of traffic at the open and close, with a follower crash",
 		"the start and end of a trading day, when volume peaks")
 	s.Workload.Clients = 12
-	s.Workload.Groups = 16 // a burst spreads over many accounts
+	s.Workload.OpenLoop = true // arrivals do not wait for the ledger to keep up
+	s.Workload.Groups = 16     // a burst spreads over many accounts
 	s.Workload.HotGroupShare = 0.1
 	s.Workload.Bursts = []Burst{{From: 500 * ms, To: 2 * time.Second, Factor: 8}, {From: 5 * time.Second, To: 7500 * ms, Factor: 8}}
 	s.Faults = fixed(faults.Fault{At: at(5500 * ms), Kind: faults.Crash, Node: "@follower"},

@@ -35,6 +35,7 @@ type driver struct {
 	current checkers.LedgerInput
 	setup   bool
 	retry   []checkers.LedgerInput // unknown operations to submit again
+	due     time.Duration          // open loop: when the next request is due
 }
 
 func (w *workload) driver(index int) *driver {
@@ -60,7 +61,19 @@ func (d *driver) Next(c *cluster.Client) ([]byte, time.Duration, bool) {
 	} else {
 		d.current = d.w.nextOperation(rng)
 	}
-	return d.w.encode(d.current), d.w.thinkTime(rng, now), true
+	return d.w.encode(d.current), d.pause(rng, now), true
+}
+
+// pause is how long to wait before the next request: a think time after
+// the last completion in a closed loop, or until the next arrival is due in
+// an open one.
+func (d *driver) pause(rng *rand.Rand, now time.Duration) time.Duration {
+	gap := d.w.thinkTime(rng, now)
+	if !d.w.spec.OpenLoop {
+		return gap
+	}
+	d.due = max(d.due, now-gap) + gap // arrivals keep their own rhythm
+	return max(d.due-now, 0)
 }
 
 // Completed implements cluster.Driver.

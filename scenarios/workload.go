@@ -21,6 +21,11 @@ type WorkloadSpec struct {
 	Groups int `json:"groups"`
 	// ThinkTime is the mean pause between a client's requests.
 	ThinkTime time.Duration `json:"think_time"`
+	// OpenLoop paces each client by the clock instead of by completions:
+	// requests are due every ThinkTime on average whether or not the last
+	// one finished, and a client that falls behind sends the next at once
+	// (arrivals, as from a bank's upstream systems, do not wait for us).
+	OpenLoop bool `json:"open_loop"`
 	// StopAt is when clients stop issuing new requests.
 	StopAt time.Duration `json:"stop_at"`
 	// Mix weighs the kinds of operation.
