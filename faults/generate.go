@@ -122,6 +122,17 @@ func (g *generator) nodeFault(kind Disruption, t, stop Duration) {
 	}
 	g.downUntil[n] = stop
 	switch kind {
+	case DBitFlip, DMisdirect:
+		// A replica with damaged storage stays impaired after it restarts:
+		// it may not vote until a leader has repaired it, and a leader needs
+		// a majority of voters. So damage counts against the budget until
+		// the end, as TigerBeetle's simulator confines storage faults to a
+		// minority of replicas for the whole run.
+		g.downUntil[n] = g.plan.End
+	case DFsyncFailure:
+		g.downUntil[n] = min(t+Duration(time.Second), g.plan.End) // stopped, then restarted by its supervisor
+	}
+	switch kind {
 	case DCrash:
 		g.emit(Fault{At: t, Kind: Crash, Node: n}, Fault{At: stop, Kind: Restart, Node: n})
 	case DCrashLeader:

@@ -51,6 +51,7 @@ func EncodeMessage(m *Message) []byte {
 		e.u64(m.Match)
 		e.u64(m.RejectHint)
 		e.u64(m.LastIndex)
+		e.bool(m.Recovering)
 	case MsgSnapshot:
 		e.u64(m.Snapshot.Index)
 		e.u64(m.Snapshot.Term)
@@ -133,6 +134,7 @@ func decodeFields(d *decoder, m *Message) error {
 		}
 	case MsgAppendResp:
 		m.Success, m.PrevIndex, m.Match, m.RejectHint, m.LastIndex = d.bool(), d.u64(), d.u64(), d.u64(), d.u64()
+		m.Recovering = d.bool()
 	case MsgSnapshot:
 		m.Snapshot = SnapshotMeta{Index: d.u64(), Term: d.u64(), Timestamp: int64(d.u64())}
 		m.SnapshotData = d.bytes(SnapshotDataMax)

@@ -17,7 +17,7 @@ func sampleMessages() []Message {
 		{Kind: MsgAppend, Term: 3, PrevIndex: 6, PrevTerm: 2, Commit: 5, LastIndex: 8, Entries: entries},
 		{Kind: MsgAppend, Term: 3, PrevIndex: 6, PrevTerm: 2, Commit: 5},
 		{Kind: MsgAppendResp, Term: 3, Success: true, PrevIndex: 6, Match: 8, LastIndex: 8},
-		{Kind: MsgAppendResp, Term: 3, PrevIndex: 6, RejectHint: 4, LastIndex: 4},
+		{Kind: MsgAppendResp, Term: 3, PrevIndex: 6, RejectHint: 4, LastIndex: 4, Recovering: true},
 		{Kind: MsgSnapshot, Term: 3, Snapshot: SnapshotMeta{Index: 100, Term: 2, Timestamp: 99}, SnapshotData: []byte("state")},
 		{Kind: MsgTimeoutNow, Term: 5},
 		{Kind: MsgClientRequest, Request: Request{ClientID: 7, Seq: 2, Command: []byte("cmd")}},

@@ -6,7 +6,7 @@ import "fmt"
 // leader of its term.
 func (r *Replica) handleAppend(from NodeID, m *Message) {
 	r.becomeFollowerOf(from)
-	reply := Message{Kind: MsgAppendResp, PrevIndex: m.PrevIndex}
+	reply := Message{Kind: MsgAppendResp, PrevIndex: m.PrevIndex, Recovering: r.recovering != nil}
 	if m.PrevIndex < r.commit {
 		// Entries through commit are settled and, by log matching, agree
 		// with the leader's: check from commit on instead, which stays

@@ -56,6 +56,9 @@ type Message struct {
 	RejectHint   uint64
 	Snapshot     SnapshotMeta
 	SnapshotData []byte
+	// Recovering, on an AppendResp, says the follower is repairing damaged
+	// storage: if it reports less than it once acknowledged, it lost it.
+	Recovering bool
 
 	// Clients.
 	Request Request

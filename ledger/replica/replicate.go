@@ -155,10 +155,11 @@ func (r *Replica) handleAppendResp(from NodeID, m *Message) {
 	pr := &r.progress[i]
 	pr.recentActive = true
 	if !m.Success {
-		if m.LastIndex < pr.match {
-			// The follower holds less than it acknowledged: only storage
-			// damage does that (acknowledged entries were synced). Stop
-			// counting it for entries it lost, and refill it.
+		if m.Recovering && m.LastIndex < pr.match {
+			// The follower holds less than it acknowledged: storage damage
+			// (acknowledged entries were synced). Stop counting it for
+			// entries it lost, and refill it. Without the flag, a short
+			// log in a rejection is an old answer overtaken by newer ones.
 			r.env.Record(fmt.Sprintf("replica %d lost acknowledged entries %d..%d: re-replicating", from, m.LastIndex+1, pr.match))
 			pr.match = m.LastIndex
 			pr.becomeProbe()

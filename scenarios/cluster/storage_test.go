@@ -44,7 +44,7 @@ func TestCorruptedFollowerIsRepairedByTheLeader(t *testing.T) {
 	if err := c.Restart(follower, 10*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	c.Run(at(2*time.Second + 20*time.Millisecond))
+	c.Run(at(2*time.Second + 10*time.Millisecond)) // the restart, before any heartbeat can repair it
 	if !c.Replica(int(follower)).Status().Recovering {
 		t.Fatal("the damaged replica did not notice the corruption")
 	}
