@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"time"
 
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/repro"
@@ -92,7 +93,7 @@ func shrinkCommand(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "shrunk %s: %d faults -> %d, still failing %s, in %d runs\n", b.Scenario,
 		len(b.Schedule.Faults), len(res.Bundle.Schedule.Faults), res.Target, res.Runs)
 	for _, f := range res.Bundle.Schedule.Faults {
-		fmt.Fprintf(stdout, "  %8v  %s\n", f.At, f.Describe())
+		fmt.Fprintf(stdout, "  %8v  %s\n", time.Duration(f.At), f.Describe())
 	}
 	fmt.Fprintf(stdout, "bundle: %s\nrepro: faultline repro %s\n", dest, dest)
 	return exitViolated
