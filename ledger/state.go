@@ -92,8 +92,10 @@ func (s *State) LastTimestamp() uint64 { return s.lastTimestamp }
 // ChainDigest returns the digest of every command applied so far.
 func (s *State) ChainDigest() [32]byte { return s.chain }
 
-// AccountCount and TransferCount size the state.
-func (s *State) AccountCount() int  { return len(s.accounts) }
+// AccountCount returns how many accounts exist.
+func (s *State) AccountCount() int { return len(s.accounts) }
+
+// TransferCount returns how many transfers have been applied.
 func (s *State) TransferCount() int { return s.transfers.len() }
 
 // LookupAccount returns an account and whether it exists.

@@ -20,6 +20,7 @@ const (
 	OutcomeUnknown
 )
 
+// String names the outcome.
 func (o Outcome) String() string {
 	switch o {
 	case OutcomeOK:
