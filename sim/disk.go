@@ -62,9 +62,30 @@ type DiskStats struct {
 
 // diskFile holds a file twice: as the platter has it (durable) and as reads
 // see it (cached, durable plus every pending write).
+//
+// Most of the time the two agree up to durable's length, so they share one
+// array (shared): durable is a prefix view of cached. That halves the
+// memory and the copying of every synced write. Any change to cached inside
+// durable's length, and any change to durable itself, first gives durable a
+// copy of its own.
 type diskFile struct {
 	durable []byte
 	cached  []byte
+	shared  bool
+	// diverged: a failed fsync dropped writes that cached still shows, so
+	// cached is no longer durable plus the pending writes, and a Sync must
+	// replay its writes onto durable instead of adopting cached.
+	diverged bool
+}
+
+// own gives durable its own array before either copy changes under it.
+func (f *diskFile) own() {
+	if f.shared {
+		if f.durable != nil {
+			f.durable = append([]byte{}, f.durable...)
+		}
+		f.shared = false
+	}
 }
 
 // diskOp is one volatile change: a write, a truncate or a removal.
@@ -202,12 +223,25 @@ func (d *Disk) Sync() error {
 	if d.syncFailures > 0 {
 		d.syncFailures--
 		d.stats.SyncFailures++
+		for _, op := range d.pending {
+			if f := d.files[op.name]; f != nil {
+				f.diverged = true
+			}
+		}
+		clear(d.pending)
 		d.pending = d.pending[:0]
 		d.sim.trace.disk(d.sim.now, d.owner, "fsync-failed", "", 0)
 		return ErrSyncFailed
 	}
 	for _, op := range d.pending {
-		d.apply(op, true)
+		f := d.files[op.name]
+		if f.diverged {
+			d.apply(op, true) // replay: cached holds writes that will never be durable
+			continue
+		}
+		// cached is exactly durable plus the pending writes, so once
+		// they are durable the platter holds what cached holds.
+		f.durable, f.shared = f.cached, f.cached != nil
 	}
 	clear(d.pending)
 	d.pending = d.pending[:0]
@@ -222,8 +256,13 @@ func (d *Disk) apply(op diskOp, durable bool) {
 		d.files[op.name] = f
 	}
 	content := &f.cached
-	if durable {
+	switch {
+	case durable:
+		f.own()
 		content = &f.durable
+	case op.kind == opWrite && op.off < int64(len(f.durable)),
+		op.kind == opTruncate && op.off < int64(len(f.durable)):
+		f.own() // the change lands inside what durable shares
 	}
 	switch op.kind {
 	case opWrite:
@@ -271,11 +310,7 @@ func (d *Disk) crash() {
 	for _, f := range d.files {
 		// Each file is reset from its own durable copy; the order of the
 		// map walk cannot matter because files are independent.
-		if f.durable == nil {
-			f.cached = nil
-			continue
-		}
-		f.cached = append(f.cached[:0:0], f.durable...)
+		f.cached, f.shared, f.diverged = f.durable, f.durable != nil, false
 	}
 }
 

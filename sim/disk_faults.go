@@ -38,7 +38,7 @@ func (d *Disk) FlipBit(name string, off int64, bit uint) error {
 		return fmt.Errorf("flip bit %d at %d of %s (%d bytes): %w", bit, off, name, len(f.cached), ErrInvalidIO)
 	}
 	f.cached[off] ^= 1 << bit
-	if off < int64(len(f.durable)) {
+	if off < int64(len(f.durable)) && !f.shared { // a shared array took the flip already
 		f.durable[off] ^= 1 << bit
 	}
 	d.sim.trace.disk(d.sim.now, d.owner, "bit-flip", name, off)
