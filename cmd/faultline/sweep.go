@@ -14,6 +14,7 @@ import (
 
 	"github.com/faultline/faultline/reports"
 	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/repro"
 	"github.com/faultline/faultline/scenarios/sweep"
 )
 
@@ -28,6 +29,7 @@ type sweepFlags struct {
 	shard, count int
 	json         bool
 	bugs         []string
+	shrink       bool
 }
 
 func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
@@ -41,6 +43,7 @@ func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
 	shard := fs.String("shard", "", "run only shard i of n (0-based), as i/n")
 	fs.BoolVar(&f.json, "json", false, "print one JSON record per run instead of a progress line")
 	bug := fs.String("plant-bug", "", "plant a known bug in every run (demonstrations and tests only)")
+	fs.BoolVar(&f.shrink, "shrink", false, "shrink every failure's bundle too (needs --out)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -59,6 +62,9 @@ func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
 	}
 	if f.parallel < 0 {
 		return f, fmt.Errorf("--parallel must not be negative")
+	}
+	if f.shrink && f.out == "" {
+		return f, fmt.Errorf("--shrink needs --out, where the bundles go")
 	}
 	if *bug != "" {
 		if _, ok := scenarios.PlantedBugs[*bug]; !ok {
@@ -113,7 +119,7 @@ func scenarioNames(name string) ([]string, error) {
 // jobRunner runs one simulation for a sweep; errors become failed
 // records, so one broken run does not hide the others. Failures leave a
 // bundle under bundles, when set.
-func jobRunner(bugs []string, bundles string) sweep.RunFunc {
+func jobRunner(bugs []string, bundles string, shrink bool) sweep.RunFunc {
 	return func(j sweep.Job) reports.RunRecord {
 		sc, _ := scenarios.Lookup(j.Scenario)
 		start := time.Now()
@@ -127,6 +133,9 @@ func jobRunner(bugs []string, bundles string) sweep.RunFunc {
 		if rec.Verdict != "pass" && bundles != "" {
 			if path, err := writeBundle(bundles, &sc, out, opts); err == nil {
 				rec.Bundle = path
+				if shrink {
+					shrinkBundle(&sc, out, opts, path)
+				}
 			}
 		}
 		return rec
@@ -165,7 +174,7 @@ func sweepCommand(args []string, stdout, stderr io.Writer) int {
 	if f.out != "" {
 		bundles = filepath.Join(f.out, "bundles")
 	}
-	summary := sweep.Run(jobs, jobRunner(f.bugs, bundles), sweep.Options{Parallel: f.parallel,
+	summary := sweep.Run(jobs, jobRunner(f.bugs, bundles, f.shrink), sweep.Options{Parallel: f.parallel,
 		OnRecord: func(r reports.RunRecord) {
 			if results != nil {
 				_ = reports.WriteRecord(results, &r)
@@ -245,4 +254,16 @@ func failedInvariants(r reports.RunRecord) string {
 		}
 	}
 	return strings.Join(out, ", ")
+}
+
+// shrinkBundle shrinks a sweep's failure beside its bundle, as
+// <bundle>-shrunk; a failure to shrink leaves the full bundle, which is
+// still the evidence.
+func shrinkBundle(sc *scenarios.Scenario, o *scenarios.Outcome, opts scenarios.RunOptions, path string) {
+	b := repro.FromOutcome(o, opts, sc)
+	res, err := repro.Shrink(b, repro.ShrinkOptions{RunsMax: 200})
+	if err != nil {
+		return
+	}
+	_ = repro.Write(path+"-shrunk", res.Bundle, res.Outcome)
 }
