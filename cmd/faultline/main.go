@@ -33,6 +33,7 @@ func commands() []command {
 	return []command{
 		{"scenarios", "list the scenario catalog", scenariosCommand},
 		{"run", "run one simulation and print its verdict and trace hash", runCommand},
+		{"schedule", "print the fault schedule a seed gives a scenario (JSON, replayable)", scheduleCommand},
 		{"sweep", "run many seeds of one or all scenarios in parallel", sweepCommand},
 		{"repro", "replay a failure bundle and confirm its trace hash", reproCommand},
 		{"shrink", "minimise a failure bundle's fault schedule and workload", shrinkCommand},

@@ -155,3 +155,21 @@ func TestSweepWithAPlantedBugFailsWritesAndShrinksBundles(t *testing.T) {
 		t.Errorf("--shrink without --out: exit %d", code)
 	}
 }
+
+// A seed's schedule, printed and replayed from a file, gives the very same
+// run as the seed alone.
+func TestPrintedScheduleReplaysTheSeedsRun(t *testing.T) {
+	code, sched, _ := runCLI("schedule", "--scenario", "swarm", "--seed", "9")
+	if code != exitPass || !strings.Contains(sched, `"faults"`) {
+		t.Fatalf("exit %d: %s", code, sched)
+	}
+	path := filepath.Join(t.TempDir(), "swarm-9.json")
+	if err := os.WriteFile(path, []byte(sched), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, fromSeed, _ := runCLI("run", "--scenario", "swarm", "--seed", "9")
+	_, fromFile, _ := runCLI("run", "--scenario", "swarm", "--seed", "9", "--schedule", path)
+	if hashOf(fromSeed) == "" || hashOf(fromSeed) != hashOf(fromFile) {
+		t.Fatalf("seed gave %q, its printed schedule %q", hashOf(fromSeed), hashOf(fromFile))
+	}
+}
