@@ -27,6 +27,9 @@ func (r *Replica) handleAppend(from NodeID, m *Message) {
 	last := m.PrevIndex + uint64(len(m.Entries))
 	r.commit = max(r.commit, min(m.Commit, last))
 	r.maybeRepaired(m)
+	if r.stopped != nil {
+		return
+	}
 	reply.Success = true
 	reply.Match = last
 	reply.LastIndex = r.log.lastIndex()
@@ -120,6 +123,13 @@ func (r *Replica) maybeRepaired(m *Message) {
 	}
 	r.env.Record(fmt.Sprintf("storage repaired by the leader of term %d through index %d", m.Term, r.log.lastIndex()))
 	r.recovering = nil
+	// Lower the durable ack mark to the repaired log's end: without it the
+	// next restart would find the log shorter than the old mark (entries
+	// past the leader's end were never committed and are gone for good)
+	// and abstain again, although nothing committed is missing.
+	if err := r.wal.MarkRepaired(); err != nil {
+		r.stop(fmt.Errorf("record repair: %w", err))
+	}
 }
 
 // handleSnapshot installs a leader's snapshot on a follower that lags

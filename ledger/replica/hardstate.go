@@ -3,73 +3,80 @@ package replica
 import (
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 )
 
-// The hard state lives in two files, each one fixed-size record: magic,
-// sequence number, term, vote, checksum. SaveHardState writes and syncs
-// one copy, then the other, so at every moment one copy holds the newest
-// synced state: a torn write or a single damaged copy never loses (or
-// rolls back) a vote the replica acted on.
+// The hard state (term and vote) lives in two slot files with the same
+// record. SaveHardState writes one copy and syncs, then the other and
+// syncs, so that at every moment at least one copy holds the newest synced
+// state. What a crash or a single damaged copy can do:
+//
+//   - a crash tears at most the copy being written; the other holds either
+//     the state being saved (second write) or the one before it (first
+//     write), and a save that did not return was never acted upon;
+//   - a bit flip at rest damages one copy; the other holds the same state
+//     or, mid-save, one of the two above;
+//   - both copies invalid is damage at rest (see slotPair.bothDamaged): the
+//     replica cannot know whom it voted for, which is unrecoverable.
+//
+// A single damaged copy is therefore never reported: it never loses or
+// rolls back a vote the replica acted on, and the next save rewrites it.
 const (
-	hardStateMagic = 0x464c4853 // "FLHS"
-	hardStateSize  = 4 + 8 + 8 + 4 + 4 + 4
+	hardStateMagic       = 0x464c4853 // "FLHS"
+	hardStatePayloadSize = 8 + 4
 )
+
+var hardStateSize = slotSize{hardStatePayloadSize, hardStatePayloadSize}
 
 var hardStateFiles = [2]string{"hardstate-a", "hardstate-b"}
 
 // SaveHardState makes hs durable before it returns.
 func (w *WAL) SaveHardState(hs HardState) error {
-	w.hardSeq++
-	rec := make([]byte, 0, hardStateSize)
-	rec = binary.LittleEndian.AppendUint32(rec, hardStateMagic)
-	rec = binary.LittleEndian.AppendUint64(rec, w.hardSeq)
-	rec = binary.LittleEndian.AppendUint64(rec, hs.Term)
-	rec = binary.LittleEndian.AppendUint32(rec, uint32(hs.Vote))
-	rec = binary.LittleEndian.AppendUint32(rec, 0)
-	rec = binary.LittleEndian.AppendUint32(rec, crc32.Checksum(rec, castagnoli))
-	for _, name := range hardStateFiles {
-		if err := w.disk.Write(name, 0, rec); err != nil {
-			return fmt.Errorf("%w: write %s: %w", ErrStorageFailed, name, err)
+	p, err := readSlots(w.disk, hardStateFiles, hardStateMagic, hardStateSize)
+	if err != nil {
+		return err
+	}
+	// Write the copy that is not the newest valid one first: overwriting
+	// the only good copy first would let a torn write lose both.
+	order := [2]int{0, 1}
+	if p.newest == 0 {
+		order = [2]int{1, 0}
+	}
+	w.hardSeq = max(w.hardSeq, p.seq) + 1
+	var payload [hardStatePayloadSize]byte
+	binary.LittleEndian.PutUint64(payload[:], hs.Term)
+	binary.LittleEndian.PutUint32(payload[8:], uint32(hs.Vote))
+	w.slotBuf = appendSlot(w.slotBuf[:0], hardStateMagic, w.hardSeq, payload[:])
+	for _, slot := range order {
+		name := hardStateFiles[slot]
+		if err := writeSlot(w.disk, name, w.slotBuf); err != nil {
+			return err
 		}
-		if err := w.disk.Sync(); err != nil {
-			return fmt.Errorf("%w: sync %s: %w", ErrStorageFailed, name, err)
+		if err := syncDisk(w.disk, name); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// loadHardState reads both copies and keeps the newest valid one. A copy
-// cut short is a torn write that was never synced and is ignored; a
-// full-size copy that fails its checksum is damage. With no valid copy but
-// damage present, the replica cannot know whom it voted for: that is
-// unrecoverable.
+// loadHardState reads both copies and keeps the newest valid one. With no
+// valid copy it returns the fresh state (term 0, no vote) unless both copies
+// exist: one copy alone can only be the first save, torn by a crash before
+// it returned, so no vote was acted on.
 func (w *WAL) loadHardState() (HardState, error) {
-	var best HardState
-	found, damaged := false, 0
-	for _, name := range hardStateFiles {
-		b, err := w.disk.ReadAll(name)
-		if err != nil || len(b) < hardStateSize {
-			continue // missing, or torn before its first sync
-		}
-		rec := b[:hardStateSize]
-		if binary.LittleEndian.Uint32(rec) != hardStateMagic ||
-			crc32.Checksum(rec[:hardStateSize-4], castagnoli) != binary.LittleEndian.Uint32(rec[hardStateSize-4:]) {
-			damaged++
-			continue
-		}
-		seq := binary.LittleEndian.Uint64(rec[4:])
-		if !found || seq > w.hardSeq {
-			w.hardSeq = seq
-			best = HardState{Term: binary.LittleEndian.Uint64(rec[12:]), Vote: NodeID(int32(binary.LittleEndian.Uint32(rec[20:])))}
-			found = true
-		}
+	p, err := readSlots(w.disk, hardStateFiles, hardStateMagic, hardStateSize)
+	if err != nil {
+		return HardState{}, err
 	}
-	if !found && damaged > 0 {
-		return HardState{}, fmt.Errorf("%w: both copies of the term and vote are damaged", ErrUnrecoverable)
+	if p.bothDamaged() {
+		return HardState{}, fmt.Errorf("%w: both copies of the term and vote (%s, %s) are damaged",
+			ErrUnrecoverable, hardStateFiles[0], hardStateFiles[1])
 	}
-	if !found {
-		best.Vote = None
+	if p.newest < 0 {
+		return HardState{Vote: None}, nil
 	}
-	return best, nil
+	w.hardSeq = p.seq
+	return HardState{
+		Term: binary.LittleEndian.Uint64(p.payload),
+		Vote: NodeID(int32(binary.LittleEndian.Uint32(p.payload[8:]))),
+	}, nil
 }

@@ -1,95 +1,108 @@
 package replica
 
-import (
-	"encoding/binary"
-	"fmt"
-	"hash/crc32"
-)
+import "encoding/binary"
 
-// Snapshots alternate between two files, so that writing a new one never
-// damages the last good one. Each is a header (magic, sequence, meta, data
-// length, data checksum, header checksum) followed by the data.
+// Snapshots alternate between two slot files, so that writing a new one
+// never damages the last good one. The payload is the snapshot's meta
+// (index, term, timestamp) followed by the state machine's data.
+//
+// On open the newest valid copy wins. If the newest is damaged the older
+// one is used; the log behind it may already have been compacted past it,
+// and then the log no longer begins right after the snapshot, which the
+// scan reports as corruption (a gap at the start) so that the leader
+// repairs the replica, by InstallSnapshot if need be. SaveSnapshot also
+// raises the ack mark to the snapshot's index, so that losing a snapshot
+// the replica acknowledged is detected even when no log is left behind it.
+// Both copies damaged is reported as corruption too: the log is kept only
+// if it still runs from index 1.
 const (
-	snapMagic      = 0x464c534e // "FLSN"
-	snapHeaderSize = 4 + 8*5 + 4 + 4
+	snapMagic    = 0x464c534e // "FLSN"
+	snapMetaSize = 8 + 8 + 8
 )
 
-var snapFiles = [2]string{"snap-a", "snap-b"}
+var (
+	snapFiles = [2]string{"snap-a", "snap-b"}
+	snapSize  = slotSize{snapMetaSize, snapMetaSize + SnapshotDataMax}
+)
 
-// SaveSnapshot makes a snapshot durable, then removes the log segments it
-// covers entirely.
+// SaveSnapshot makes a snapshot durable, then removes the log segments
+// whose entries it covers entirely and makes that durable too.
 func (w *WAL) SaveSnapshot(meta SnapshotMeta, data []byte) error {
+	if len(data) > SnapshotDataMax || meta.Index >= walIndexMax {
+		panicf("snapshot through %d of %d bytes, over %d", meta.Index, len(data), SnapshotDataMax)
+	}
 	slot := 0
 	if w.snapSlot == 0 {
 		slot = 1
 	}
-	w.snapSeq++
-	hdr := make([]byte, 0, snapHeaderSize+len(data))
-	hdr = binary.LittleEndian.AppendUint32(hdr, snapMagic)
-	hdr = binary.LittleEndian.AppendUint64(hdr, w.snapSeq)
-	hdr = binary.LittleEndian.AppendUint64(hdr, meta.Index)
-	hdr = binary.LittleEndian.AppendUint64(hdr, meta.Term)
-	hdr = binary.LittleEndian.AppendUint64(hdr, uint64(meta.Timestamp))
-	hdr = binary.LittleEndian.AppendUint64(hdr, uint64(len(data)))
-	hdr = binary.LittleEndian.AppendUint32(hdr, crc32.Checksum(data, castagnoli))
-	hdr = binary.LittleEndian.AppendUint32(hdr, crc32.Checksum(hdr, castagnoli))
-	file := append(hdr, data...)
+	var m [snapMetaSize]byte
+	binary.LittleEndian.PutUint64(m[:], meta.Index)
+	binary.LittleEndian.PutUint64(m[8:], meta.Term)
+	binary.LittleEndian.PutUint64(m[16:], uint64(meta.Timestamp))
+	rec := appendSlot(make([]byte, 0, slotHeaderSize+snapMetaSize+len(data)), snapMagic, w.snapSeq+1, m[:], data)
 	name := snapFiles[slot]
-	if err := w.disk.Truncate(name, 0); err != nil {
-		return fmt.Errorf("%w: reset %s: %w", ErrStorageFailed, name, err)
-	}
-	if err := w.disk.Write(name, 0, file); err != nil {
-		return fmt.Errorf("%w: write %s: %w", ErrStorageFailed, name, err)
-	}
-	if err := w.Sync(); err != nil {
+	if err := writeSlot(w.disk, name, rec); err != nil {
 		return err
 	}
-	w.snapSlot, w.snap = slot, meta
+	if err := syncDisk(w.disk, name); err != nil {
+		return err
+	}
+	w.snapSlot, w.snapSeq, w.snap = slot, w.snapSeq+1, meta
 	w.compact(meta.Index)
-	return w.Sync()
+	if !w.mark.valid || w.mark.index < meta.Index {
+		return w.writeMark(meta.Index, false) // syncs the compaction too
+	}
+	return syncDisk(w.disk, "compaction")
 }
 
-// loadSnapshot picks the newest valid snapshot. It returns a description
-// of any damaged newer one, because the log behind a lost snapshot may
-// already be compacted away: the caller checks for the gap.
-func (w *WAL) loadSnapshot(rec *Recovered) (damaged string) {
-	for slot, name := range snapFiles {
-		b, err := w.disk.ReadAll(name)
-		if err != nil || len(b) == 0 {
-			continue
-		}
-		meta, seq, data, ok := decodeSnapshotFile(b)
-		if !ok {
-			damaged = "snapshot " + name
-			continue
-		}
-		if w.snapSlot < 0 || seq > w.snapSeq {
-			w.snapSlot, w.snapSeq, w.snap = slot, seq, meta
-			rec.Snapshot, rec.SnapshotData = meta, data
-		}
+// loadSnapshot picks the newest valid snapshot. It reports damaged when
+// both copies exist and neither is valid.
+func (w *WAL) loadSnapshot(rec *Recovered) (damaged bool, err error) {
+	p, err := readSlots(w.disk, snapFiles, snapMagic, snapSize)
+	if err != nil {
+		return false, err
 	}
-	return damaged
+	if p.newest < 0 {
+		return p.bothDamaged(), nil
+	}
+	meta := SnapshotMeta{
+		Index:     binary.LittleEndian.Uint64(p.payload),
+		Term:      binary.LittleEndian.Uint64(p.payload[8:]),
+		Timestamp: int64(binary.LittleEndian.Uint64(p.payload[16:])),
+	}
+	if meta.Index >= walIndexMax {
+		return true, nil // checksummed yet impossible: treat as damaged
+	}
+	w.snapSlot, w.snapSeq, w.snap = p.newest, p.seq, meta
+	rec.Snapshot = meta
+	rec.SnapshotData = p.payload[snapMetaSize:len(p.payload):len(p.payload)]
+	return false, nil
 }
 
-func decodeSnapshotFile(b []byte) (SnapshotMeta, uint64, []byte, bool) {
-	if len(b) < snapHeaderSize {
-		return SnapshotMeta{}, 0, nil, false
+// compact removes the segments whose entries the snapshot covers entirely,
+// volatile until a Sync. Segments holding any entry after index are kept.
+func (w *WAL) compact(index uint64) {
+	keep := w.segments[:0]
+	for i, s := range w.segments {
+		covered := s.count() > 0 && s.lastIndex() <= index
+		emptyBefore := s.count() == 0 && i < len(w.segments)-1
+		if covered || emptyBefore {
+			w.disk.Remove(s.name)
+			continue
+		}
+		keep = append(keep, s)
 	}
-	hdr := b[:snapHeaderSize]
-	if binary.LittleEndian.Uint32(hdr) != snapMagic ||
-		crc32.Checksum(hdr[:snapHeaderSize-4], castagnoli) != binary.LittleEndian.Uint32(hdr[snapHeaderSize-4:]) {
-		return SnapshotMeta{}, 0, nil, false
+	clear(w.segments[len(keep):])
+	w.segments = keep
+	w.last = w.lastInSegments()
+}
+
+// lastInSegments returns the last index the segments hold, 0 if none.
+func (w *WAL) lastInSegments() uint64 {
+	for i := len(w.segments) - 1; i >= 0; i-- {
+		if s := &w.segments[i]; s.count() > 0 {
+			return s.lastIndex()
+		}
 	}
-	seq := binary.LittleEndian.Uint64(hdr[4:])
-	meta := SnapshotMeta{Index: binary.LittleEndian.Uint64(hdr[12:]), Term: binary.LittleEndian.Uint64(hdr[20:]),
-		Timestamp: int64(binary.LittleEndian.Uint64(hdr[28:]))}
-	size := binary.LittleEndian.Uint64(hdr[36:])
-	if size != uint64(len(b)-snapHeaderSize) {
-		return SnapshotMeta{}, 0, nil, false
-	}
-	data := b[snapHeaderSize:]
-	if crc32.Checksum(data, castagnoli) != binary.LittleEndian.Uint32(hdr[44:]) {
-		return SnapshotMeta{}, 0, nil, false
-	}
-	return meta, seq, data, true
+	return 0
 }

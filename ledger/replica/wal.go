@@ -1,12 +1,8 @@
 package replica
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
-	"strconv"
-	"strings"
 )
 
 // Storage errors. The replica treats both as fatal for the process: it stops
@@ -20,261 +16,170 @@ var (
 	ErrUnrecoverable = errors.New("replica: storage unrecoverable")
 )
 
-// WALOptions size the log's segment files.
+// WALOptions size the log's segment files. Zero fields take defaults.
 type WALOptions struct {
 	// SegmentEntriesMax starts a new segment after this many entries.
 	SegmentEntriesMax int
-	// SegmentBytesMax starts a new segment past this many bytes.
+	// SegmentBytesMax starts a new segment once a segment reaches this
+	// many bytes. A segment may pass it by one batch's last record.
 	SegmentBytesMax int64
 }
 
+// Segment defaults: small enough that compaction frees space soon after a
+// snapshot, large enough that a segment switch is rare on the hot path.
+const (
+	segmentEntriesDefault = 4096
+	segmentBytesDefault   = 64 << 20
+)
+
+// walIndexMax bounds every log index the WAL writes (and every index it
+// reads lies below it), far beyond any real log, so that index arithmetic
+// (index+1, a segment's last index) never overflows on values read from a
+// damaged disk, and a recovered log can always take one more entry.
+const walIndexMax = 1 << 62
+
 func (o WALOptions) withDefaults() WALOptions {
 	if o.SegmentEntriesMax <= 0 {
-		o.SegmentEntriesMax = 4096
+		o.SegmentEntriesMax = segmentEntriesDefault
 	}
 	if o.SegmentBytesMax <= 0 {
-		o.SegmentBytesMax = 64 << 20
+		o.SegmentBytesMax = segmentBytesDefault
 	}
 	return o
 }
 
 // WAL is a replica's durable state on its Disk: the log in segment files,
-// the hard state in two copies, and snapshots in two slots. Every record
-// carries checksums. Writes are volatile until Sync, except SaveHardState
-// and SaveSnapshot, which are durable when they return.
+// the hard state in two copies, snapshots in two slots, and the ack mark
+// (the highest index the log was ever synced through) in two copies. Every
+// record carries checksums. Appends and truncations are volatile until
+// Sync; SaveHardState and SaveSnapshot are durable when they return.
 type WAL struct {
 	disk     Disk
 	opts     WALOptions
-	segments []segment // in index order
-	last     uint64    // last index on disk (0: none)
-	hardSeq  uint64
+	segments []segment // in index order; the last one takes appends
+	last     uint64    // last index in the segments (0: none)
 	snap     SnapshotMeta
 	snapSeq  uint64
-	snapSlot int // slot holding the newest snapshot, -1 if none
-	buf      []byte
+	snapSlot int // slot holding the newest valid snapshot, -1 if none
+	hardSeq  uint64
+	mark     ackMark
+	buf      []byte // reused encoding buffer of the append path
+	slotBuf  []byte // reused encoding buffer of the small slot records
 }
-
-// segment is one log file: the entries from first on, at known offsets.
-type segment struct {
-	name    string
-	first   uint64
-	offsets []int64 // offsets[i] is where entry first+i starts
-	size    int64
-}
-
-func (s *segment) lastIndex() uint64 { return s.first + uint64(len(s.offsets)) - 1 }
-
-const segmentPrefix = "log-"
-
-func segmentName(first uint64) string { return fmt.Sprintf("%s%020d", segmentPrefix, first) }
 
 // Recovered is what OpenWAL found on disk.
 type Recovered struct {
-	HardState    HardState
-	Snapshot     SnapshotMeta
+	// HardState is the newest durable term and vote; Term 0 and Vote
+	// None if none was ever saved.
+	HardState HardState
+	// Snapshot is the newest valid snapshot; zero Index if none.
+	Snapshot SnapshotMeta
+	// SnapshotData is the state machine's snapshot, nil if none.
 	SnapshotData []byte
-	// Entries follow the snapshot, contiguous and in order.
+	// Entries follow the snapshot, contiguous and in order. Their Data
+	// share one buffer per segment: callers must not write to them.
 	Entries []Entry
 	// TornTail reports that an unsynced tail was cut off: normal after a
 	// crash, since nothing unsynced was ever acknowledged.
 	TornTail bool
 	// Corruption, if set, reports synced data found damaged. Entries from
-	// Corruption.FirstBadIndex on are gone; the replica must not vote until
-	// a leader has repaired its log.
+	// Corruption.FirstBadIndex on are gone from disk; the replica must not
+	// vote until a leader has repaired its log.
 	Corruption *Corruption
 }
 
 // Corruption describes damaged synced data.
 type Corruption struct {
-	What          string
+	// What says what was damaged and how, for the trace.
+	What string
+	// FirstBadIndex is the first log index lost, or 0 if the damage lost
+	// no entry (such as both copies of the snapshot, with the log whole).
 	FirstBadIndex uint64
+	// HardStateTerm is the term recorded on disk when the damage was
+	// found. The replica may have acknowledged lost entries in any term
+	// up to it, so only a leader of this term or later can repair it.
+	HardStateTerm uint64
 }
 
-// Record layout. A log record is a 16-byte header (magic, body length,
-// body CRC, header CRC) and a body (term, index, kind, timestamp, data).
-const (
-	recordMagic      = 0x464c5731 // "FLW1"
-	recordHeaderSize = 16
-	recordBodyFixed  = 8 + 8 + 1 + 8
-)
+// addCorruption records damage, merging it with damage found earlier: the
+// lowest first bad index wins, since everything from it on is gone.
+func (r *Recovered) addCorruption(what string, firstBad uint64) {
+	if r.Corruption == nil {
+		r.Corruption = &Corruption{What: what, FirstBadIndex: firstBad, HardStateTerm: r.HardState.Term}
+		return
+	}
+	c := r.Corruption
+	c.What += "; " + what
+	if firstBad != 0 && (c.FirstBadIndex == 0 || firstBad < c.FirstBadIndex) {
+		c.FirstBadIndex = firstBad
+	}
+}
 
 // OpenWAL reads everything on d and returns the storage and what it holds.
-// Damage is classified, never trusted and never a panic: see scanSegment.
+// Damage is classified (see classifyLog), cut away durably, and never
+// trusted; no disk content makes it panic. It returns an error wrapping
+// ErrUnrecoverable when the replica cannot safely rejoin, or
+// ErrStorageFailed when the disk fails.
 func OpenWAL(d Disk, opts WALOptions) (*WAL, Recovered, error) {
 	w := &WAL{disk: d, opts: opts.withDefaults(), snapSlot: -1}
 	var rec Recovered
 	hs, err := w.loadHardState()
 	if err != nil {
-		return nil, rec, err
+		return nil, Recovered{}, err
 	}
 	rec.HardState = hs
-	snapCorrupt := w.loadSnapshot(&rec)
-	if err := w.loadLog(&rec); err != nil {
-		return nil, rec, err
+	markDamaged, err := w.loadMark()
+	if err != nil {
+		return nil, Recovered{}, err
 	}
-	if snapCorrupt != "" && rec.Corruption == nil && len(rec.Entries) > 0 && rec.Entries[0].Index != rec.Snapshot.Index+1 {
-		rec.Corruption = &Corruption{What: snapCorrupt, FirstBadIndex: rec.Snapshot.Index + 1}
+	snapDamaged, err := w.loadSnapshot(&rec)
+	if err != nil {
+		return nil, Recovered{}, err
 	}
-	if rec.Corruption != nil && rec.Corruption.FirstBadIndex > 0 {
-		if err := w.dropFrom(rec.Corruption.FirstBadIndex, &rec); err != nil {
-			return nil, rec, err
-		}
+	scan, err := w.scanLog(rec.Snapshot)
+	if err != nil {
+		return nil, Recovered{}, err
 	}
+	w.classifyLog(&scan, &rec)
+	if snapDamaged {
+		rec.addCorruption("snapshot: no usable copy left", 0)
+	}
+	if markDamaged {
+		// Both copies of the ack mark are gone: the log may have lost an
+		// acknowledged tail that nothing can now tell from a torn one.
+		rec.addCorruption("ack mark: both copies damaged", 0)
+	}
+	if err := w.repairLog(&scan); err != nil {
+		return nil, Recovered{}, err
+	}
+	w.adopt(&scan, &rec)
 	return w, rec, nil
 }
 
-// loadLog scans the segments in order and keeps the longest valid run of
-// entries that follows the snapshot.
-func (w *WAL) loadLog(rec *Recovered) error {
-	var names []string
-	for _, name := range w.disk.Files() { // sorted, so by first index
-		if strings.HasPrefix(name, segmentPrefix) {
-			names = append(names, name)
+// adopt makes the scanned log the WAL's own, without the entries that a
+// corruption report says are gone.
+func (w *WAL) adopt(scan *logScan, rec *Recovered) {
+	w.segments = scan.segments
+	w.last = scan.last
+	rec.Entries = scan.entries
+	if c := rec.Corruption; c != nil && c.FirstBadIndex > 0 {
+		for len(rec.Entries) > 0 && rec.Entries[len(rec.Entries)-1].Index >= c.FirstBadIndex {
+			rec.Entries = rec.Entries[:len(rec.Entries)-1]
 		}
 	}
-	for i, name := range names {
-		first, err := strconv.ParseUint(strings.TrimPrefix(name, segmentPrefix), 10, 64)
-		if err != nil {
-			rec.Corruption = &Corruption{What: "segment " + name + " has a malformed name", FirstBadIndex: w.last + 1}
-			return nil
-		}
-		seg := segment{name: name, first: first}
-		entries, damage := w.scanSegment(&seg, i == len(names)-1)
-		if !w.linkSegment(&seg, entries, rec) {
-			return nil
-		}
-		if damage == damageTorn {
-			rec.TornTail = true
-			if err := w.disk.Truncate(name, seg.size); err != nil {
-				return fmt.Errorf("%w: cut torn tail of %s: %w", ErrStorageFailed, name, err)
-			}
-		}
-		if damage == damageCorrupt {
-			rec.Corruption = &Corruption{What: "log record in " + name, FirstBadIndex: seg.first + uint64(len(seg.offsets))}
-			return nil
-		}
+	if n := len(rec.Entries); n > 0 && rec.Entries[0].Index != rec.Snapshot.Index+1 {
+		panicf("recovered entries start at %d after snapshot %d", rec.Entries[0].Index, rec.Snapshot.Index)
 	}
-	return nil
 }
 
-// linkSegment appends a scanned segment's entries to the recovered log,
-// skipping those the snapshot covers. It reports false, with Corruption
-// set, when the segment does not continue the log.
-func (w *WAL) linkSegment(seg *segment, entries []Entry, rec *Recovered) bool {
-	want := max(w.last, rec.Snapshot.Index) + 1
-	if len(entries) > 0 && seg.first > want {
-		rec.Corruption = &Corruption{What: "gap before " + seg.name, FirstBadIndex: want}
-		return false
-	}
-	for i := range entries {
-		e := entries[i]
-		if e.Index <= rec.Snapshot.Index {
-			continue
-		}
-		if n := len(rec.Entries); n > 0 && e.Term < rec.Entries[n-1].Term {
-			rec.Corruption = &Corruption{What: "term goes backwards in " + seg.name, FirstBadIndex: e.Index}
-			seg.size = seg.offsets[e.Index-seg.first]
-			seg.offsets = seg.offsets[:e.Index-seg.first]
-			w.segments = append(w.segments, *seg)
-			return false
-		}
-		rec.Entries = append(rec.Entries, e)
-	}
-	w.segments = append(w.segments, *seg)
-	if len(seg.offsets) > 0 {
-		w.last = max(w.last, seg.lastIndex())
-	}
-	return true
-}
+// FirstIndex returns the index of the first entry after the snapshot. The
+// log holds no entries when FirstIndex() > LastIndex().
+func (w *WAL) FirstIndex() uint64 { return w.snap.Index + 1 }
 
-type damage uint8
+// LastIndex returns the index of the last entry on disk, or of the
+// snapshot if the log holds none after it.
+func (w *WAL) LastIndex() uint64 { return max(w.last, w.snap.Index) }
 
-const (
-	damageNone damage = iota
-	damageTorn
-	damageCorrupt
-)
-
-// scanSegment reads the records of one segment until the first that fails.
-//
-// Classification: only unsynced writes can be torn, and a torn write
-// persists a prefix of what was written, so a torn record is always the
-// last thing in the last segment and is cut short: its header incomplete,
-// or its body running past the end of the file. Every other failure (a
-// complete header or body that fails its checksum, an index out of
-// sequence, zeros or garbage before more data) damages data that may have
-// been synced and acknowledged, so it is reported as corruption. A bit flip
-// cannot shorten a file, so it is never mistaken for a torn tail.
-func (w *WAL) scanSegment(seg *segment, last bool) ([]Entry, damage) {
-	data, err := w.disk.ReadAll(seg.name)
-	if err != nil {
-		return nil, damageCorrupt
-	}
-	var entries []Entry
-	off := int64(0)
-	for off < int64(len(data)) {
-		rest := data[off:]
-		e, n, bad := decodeRecord(rest, seg.first+uint64(len(entries)))
-		if bad != damageNone {
-			seg.size = off
-			if bad == damageTorn && !last {
-				bad = damageCorrupt // only the newest segment can hold unsynced writes
-			}
-			return entries, bad
-		}
-		entries = append(entries, e)
-		seg.offsets = append(seg.offsets, off)
-		off += int64(n)
-	}
-	seg.size = off
-	return entries, damageNone
-}
-
-// decodeRecord parses one record expected to hold entry index.
-func decodeRecord(b []byte, index uint64) (Entry, int, damage) {
-	if len(b) < recordHeaderSize {
-		return Entry{}, 0, damageTorn
-	}
-	hdr := b[:recordHeaderSize]
-	if binary.LittleEndian.Uint32(hdr[12:]) != crc32.Checksum(hdr[:12], castagnoli) ||
-		binary.LittleEndian.Uint32(hdr) != recordMagic {
-		return Entry{}, 0, damageCorrupt
-	}
-	bodyLen := int(binary.LittleEndian.Uint32(hdr[4:]))
-	if bodyLen < recordBodyFixed || bodyLen > recordBodyFixed+EntryDataMax {
-		return Entry{}, 0, damageCorrupt
-	}
-	if len(b) < recordHeaderSize+bodyLen {
-		return Entry{}, 0, damageTorn
-	}
-	body := b[recordHeaderSize : recordHeaderSize+bodyLen]
-	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(hdr[8:]) {
-		return Entry{}, 0, damageCorrupt
-	}
-	e := Entry{Term: binary.LittleEndian.Uint64(body), Index: binary.LittleEndian.Uint64(body[8:]),
-		Kind: EntryKind(body[16]), Timestamp: int64(binary.LittleEndian.Uint64(body[17:]))}
-	if e.Index != index || (e.Kind != EntryNoop && e.Kind != EntryCommand) {
-		return Entry{}, 0, damageCorrupt
-	}
-	if len(body) > recordBodyFixed {
-		e.Data = append([]byte(nil), body[recordBodyFixed:]...)
-	}
-	return e, recordHeaderSize + bodyLen, damageNone
-}
-
-// appendRecord encodes e onto b.
-func appendRecord(b []byte, e *Entry) []byte {
-	start := len(b)
-	b = append(b, make([]byte, recordHeaderSize)...)
-	b = binary.LittleEndian.AppendUint64(b, e.Term)
-	b = binary.LittleEndian.AppendUint64(b, e.Index)
-	b = append(b, byte(e.Kind))
-	b = binary.LittleEndian.AppendUint64(b, uint64(e.Timestamp))
-	b = append(b, e.Data...)
-	hdr, body := b[start:start+recordHeaderSize], b[start+recordHeaderSize:]
-	binary.LittleEndian.PutUint32(hdr, recordMagic)
-	binary.LittleEndian.PutUint32(hdr[4:], uint32(len(body)))
-	binary.LittleEndian.PutUint32(hdr[8:], crc32.Checksum(body, castagnoli))
-	binary.LittleEndian.PutUint32(hdr[12:], crc32.Checksum(hdr[:12], castagnoli))
-	return b
+func storageErr(op, name string, err error) error {
+	return fmt.Errorf("%w: %s %s: %w", ErrStorageFailed, op, name, err)
 }

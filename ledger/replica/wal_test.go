@@ -14,9 +14,17 @@ type walSim struct {
 	s *sim.Sim
 }
 
-func newWALSim(t *testing.T, seed uint64) *walSim {
+// walIdleNode is the simulated node that owns the disk; the tests drive
+// the WAL directly.
+type walIdleNode struct{}
+
+func (walIdleNode) Start(*sim.Env)             {}
+func (walIdleNode) Receive(sim.NodeID, []byte) {}
+func (walIdleNode) Timer(uint64)               {}
+
+func newWALSim(t testing.TB, seed uint64) *walSim {
 	t.Helper()
-	s, err := sim.New(sim.Config{Seed: seed, Nodes: []sim.NodeSpec{{Name: "n1", New: func() sim.Node { return idleNode{} }}}})
+	s, err := sim.New(sim.Config{Seed: seed, Nodes: []sim.NodeSpec{{Name: "n1", New: func() sim.Node { return walIdleNode{} }}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +34,9 @@ func newWALSim(t *testing.T, seed uint64) *walSim {
 
 func (ws *walSim) disk() *sim.Disk { return ws.s.Disk(0) }
 
-func (ws *walSim) crash(t *testing.T) {
+// crash drops every unsynced write (or tears them, if armed) and restarts
+// the node, as a power loss would.
+func (ws *walSim) crash(t testing.TB) {
 	t.Helper()
 	if err := ws.s.Crash(0); err != nil {
 		t.Fatal(err)
@@ -37,7 +47,7 @@ func (ws *walSim) crash(t *testing.T) {
 	ws.s.Run(ws.s.Now())
 }
 
-func (ws *walSim) open(t *testing.T, opts WALOptions) (*WAL, Recovered) {
+func (ws *walSim) open(t testing.TB, opts WALOptions) (*WAL, Recovered) {
 	t.Helper()
 	w, rec, err := OpenWAL(ws.disk(), opts)
 	if err != nil {
@@ -46,245 +56,239 @@ func (ws *walSim) open(t *testing.T, opts WALOptions) (*WAL, Recovered) {
 	return w, rec
 }
 
+// flip flips one bit at rest, in the durable copy too.
+func (ws *walSim) flip(t testing.TB, name string, off int64) {
+	t.Helper()
+	if err := ws.disk().FlipBit(name, off, 3); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// entry is the canonical entry i of term: tests compare against it.
+func entry(i, term uint64) Entry {
+	return Entry{Term: term, Index: i, Kind: EntryCommand, Timestamp: int64(i) * 10,
+		Data: fmt.Appendf(nil, "entry-%d-term-%d", i, term)}
+}
+
 func entries(from, to, term uint64) []Entry {
 	var es []Entry
 	for i := from; i <= to; i++ {
-		es = append(es, Entry{Term: term, Index: i, Kind: EntryCommand, Timestamp: int64(i), Data: []byte(fmt.Sprintf("entry-%d", i))})
+		es = append(es, entry(i, term))
 	}
 	return es
 }
 
-func mustAppendSync(t *testing.T, w *WAL, es []Entry) {
+func mustAppend(t testing.TB, w *WAL, es []Entry) {
 	t.Helper()
 	if err := w.Append(es); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func mustSync(t testing.TB, w *WAL) {
+	t.Helper()
 	if err := w.Sync(); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func assertEntries(t *testing.T, got []Entry, first, last uint64) {
+func mustAppendSync(t testing.TB, w *WAL, es []Entry) {
 	t.Helper()
-	if uint64(len(got)) != last-first+1 && !(last < first && len(got) == 0) {
-		t.Fatalf("recovered %d entries, want %d..%d", len(got), first, last)
+	mustAppend(t, w, es)
+	mustSync(t, w)
+}
+
+func sameEntry(a, b Entry) bool {
+	return a.Term == b.Term && a.Index == b.Index && a.Kind == b.Kind &&
+		a.Timestamp == b.Timestamp && string(a.Data) == string(b.Data)
+}
+
+// assertLog checks that got is exactly want.
+func assertLog(t testing.TB, got, want []Entry) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("recovered %d entries (%s), want %d (%s)", len(got), span(got), len(want), span(want))
 	}
-	for i, e := range got {
-		want := entries(first+uint64(i), first+uint64(i), e.Term)[0]
-		if e.Index != want.Index || string(e.Data) != string(want.Data) {
-			t.Fatalf("entry %d is %+v, want %+v", i, e, want)
+	for i := range got {
+		if !sameEntry(got[i], want[i]) {
+			t.Fatalf("entry %d is %+v, want %+v", i, got[i], want[i])
 		}
 	}
+}
+
+func span(es []Entry) string {
+	if len(es) == 0 {
+		return "none"
+	}
+	return fmt.Sprintf("%d..%d", es[0].Index, es[len(es)-1].Index)
 }
 
 func TestWALRoundTripAcrossCrash(t *testing.T) {
-	ws := newWALSim(t, 1)
-	w, _ := ws.open(t, WALOptions{SegmentEntriesMax: 4})
-	if err := w.SaveHardState(HardState{Term: 3, Vote: 2}); err != nil {
-		t.Fatal(err)
+	cases := []struct {
+		name string
+		opts WALOptions
+		snap uint64 // 0: no snapshot
+	}{
+		{name: "one segment", opts: WALOptions{}},
+		{name: "segments of 4 entries", opts: WALOptions{SegmentEntriesMax: 4}},
+		{name: "segments of 100 bytes", opts: WALOptions{SegmentBytesMax: 100}},
+		{name: "snapshot then entries", opts: WALOptions{SegmentEntriesMax: 4}, snap: 9},
 	}
-	mustAppendSync(t, w, entries(1, 10, 3))
-	if err := w.Append(entries(11, 12, 3)); err != nil { // never synced
-		t.Fatal(err)
-	}
-	ws.crash(t)
-	_, rec := ws.open(t, WALOptions{SegmentEntriesMax: 4})
-	if rec.HardState != (HardState{Term: 3, Vote: 2}) || rec.Corruption != nil {
-		t.Fatalf("recovered %+v", rec)
-	}
-	assertEntries(t, rec.Entries, 1, 10)
-}
-
-func TestWALTruncateThenAppend(t *testing.T) {
-	ws := newWALSim(t, 1)
-	w, _ := ws.open(t, WALOptions{SegmentEntriesMax: 3})
-	mustAppendSync(t, w, entries(1, 8, 1))
-	if err := w.TruncateFrom(5); err != nil {
-		t.Fatal(err)
-	}
-	mustAppendSync(t, w, entries(5, 6, 2))
-	ws.crash(t)
-	_, rec := ws.open(t, WALOptions{SegmentEntriesMax: 3})
-	if len(rec.Entries) != 6 || rec.Entries[5].Term != 2 || rec.Entries[3].Term != 1 {
-		t.Fatalf("recovered %+v", rec.Entries)
-	}
-}
-
-// A torn write only ever cuts off unsynced entries: whatever survives is a
-// clean prefix of what was written, never garbage, never a corruption alarm.
-func TestWALTornTailIsACleanPrefix(t *testing.T) {
-	for seed := uint64(1); seed <= 60; seed++ {
-		ws := newWALSim(t, seed)
-		w, _ := ws.open(t, WALOptions{SegmentEntriesMax: 5})
-		mustAppendSync(t, w, entries(1, 7, 1))
-		for i := uint64(8); i <= 20; i += 3 {
-			if err := w.Append(entries(i, i+2, 1)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		ws.disk().TearOnNextCrash()
-		ws.crash(t)
-		_, rec := ws.open(t, WALOptions{SegmentEntriesMax: 5})
-		if rec.Corruption != nil {
-			t.Fatalf("seed %d: torn tail reported as corruption: %+v", seed, rec.Corruption)
-		}
-		if len(rec.Entries) < 7 {
-			t.Fatalf("seed %d: lost synced entries: %d left", seed, len(rec.Entries))
-		}
-		assertEntries(t, rec.Entries, 1, uint64(len(rec.Entries)))
-	}
-}
-
-// A bit flip anywhere in synced data, the last record included, is
-// corruption: never a silently shorter log, never a wrong entry.
-func TestWALBitFlipIsCorruption(t *testing.T) {
-	for _, target := range []uint64{1, 5, 10} {
-		t.Run(fmt.Sprintf("entry %d", target), func(t *testing.T) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
 			ws := newWALSim(t, 1)
-			w, _ := ws.open(t, WALOptions{SegmentEntriesMax: 100})
-			mustAppendSync(t, w, entries(1, 10, 1))
-			seg := w.segments[0]
-			if err := ws.disk().FlipBit(seg.name, seg.offsets[target-1]+recordHeaderSize+3, 2); err != nil {
+			w, _ := ws.open(t, tc.opts)
+			if err := w.SaveHardState(HardState{Term: 3, Vote: 2}); err != nil {
 				t.Fatal(err)
 			}
-			ws.crash(t)
-			_, rec := ws.open(t, WALOptions{SegmentEntriesMax: 100})
-			if rec.Corruption == nil || rec.Corruption.FirstBadIndex != target {
-				t.Fatalf("corruption %+v, want first bad index %d", rec.Corruption, target)
+			mustAppendSync(t, w, entries(1, 14, 3))
+			if tc.snap > 0 {
+				if err := w.SaveSnapshot(SnapshotMeta{Index: tc.snap, Term: 3, Timestamp: 90}, []byte("state")); err != nil {
+					t.Fatal(err)
+				}
 			}
-			assertEntries(t, rec.Entries, 1, target-1)
-			// The damage is cut away for good: reopening finds a clean log.
 			ws.crash(t)
-			_, again := ws.open(t, WALOptions{SegmentEntriesMax: 100})
-			if again.Corruption != nil || len(again.Entries) != int(target-1) {
-				t.Fatalf("after repair: %+v", again)
+			w2, rec := ws.open(t, tc.opts)
+			if rec.HardState != (HardState{Term: 3, Vote: 2}) || rec.Corruption != nil || rec.TornTail {
+				t.Fatalf("recovered hard state %+v corruption %+v torn %v", rec.HardState, rec.Corruption, rec.TornTail)
 			}
+			if rec.Snapshot.Index != tc.snap || (tc.snap > 0 && string(rec.SnapshotData) != "state") {
+				t.Fatalf("recovered snapshot %+v %q", rec.Snapshot, rec.SnapshotData)
+			}
+			assertLog(t, rec.Entries, entries(tc.snap+1, 14, 3))
+			if w2.FirstIndex() != tc.snap+1 || w2.LastIndex() != 14 {
+				t.Fatalf("bounds [%d, %d], want [%d, 14]", w2.FirstIndex(), w2.LastIndex(), tc.snap+1)
+			}
+			mustAppendSync(t, w2, entries(15, 16, 4)) // the recovered WAL takes appends
 		})
 	}
 }
 
-func TestWALMisdirectedWriteNeverYieldsAWrongEntry(t *testing.T) {
-	for seed := uint64(1); seed <= 30; seed++ {
-		ws := newWALSim(t, seed)
-		w, _ := ws.open(t, WALOptions{})
-		mustAppendSync(t, w, entries(1, 20, 1))
-		ws.disk().MisdirectWrites(1)
-		mustAppendSync(t, w, entries(21, 22, 1))
-		mustAppendSync(t, w, entries(23, 30, 1))
-		ws.crash(t)
-		_, rec := ws.open(t, WALOptions{})
-		assertEntries(t, rec.Entries, 1, uint64(len(rec.Entries)))
-		if len(rec.Entries) == 30 {
-			t.Fatalf("seed %d: a misdirected write went unnoticed", seed)
-		}
-		if rec.Corruption == nil {
-			t.Fatalf("seed %d: lost entries without reporting corruption", seed)
-		}
+func TestWALFreshDiskIsEmpty(t *testing.T) {
+	ws := newWALSim(t, 1)
+	w, rec := ws.open(t, WALOptions{})
+	if rec.HardState != (HardState{Vote: None}) || rec.Snapshot != (SnapshotMeta{}) || rec.SnapshotData != nil ||
+		len(rec.Entries) != 0 || rec.TornTail || rec.Corruption != nil {
+		t.Fatalf("fresh disk recovered %+v", rec)
+	}
+	if w.FirstIndex() != 1 || w.LastIndex() != 0 {
+		t.Fatalf("fresh bounds [%d, %d]", w.FirstIndex(), w.LastIndex())
 	}
 }
 
-func TestWALHardStateSurvivesOneDamagedCopy(t *testing.T) {
+func TestWALUnsyncedAppendsVanishOnCrash(t *testing.T) {
+	ws := newWALSim(t, 1)
+	w, _ := ws.open(t, WALOptions{SegmentEntriesMax: 4})
+	mustAppendSync(t, w, entries(1, 10, 1))
+	mustAppend(t, w, entries(11, 13, 1)) // crosses into a new segment, never synced
+	ws.crash(t)
+	_, rec := ws.open(t, WALOptions{SegmentEntriesMax: 4})
+	if rec.Corruption != nil {
+		t.Fatalf("corruption %+v", rec.Corruption)
+	}
+	assertLog(t, rec.Entries, entries(1, 10, 1))
+}
+
+func TestWALTruncateFromThenAppend(t *testing.T) {
+	cases := []struct {
+		name string
+		from uint64
+	}{
+		{name: "inside the last segment", from: 7},
+		{name: "at a segment's first entry", from: 5},
+		{name: "across segments", from: 3},
+		{name: "the whole log", from: 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ws := newWALSim(t, 1)
+			opts := WALOptions{SegmentEntriesMax: 4}
+			w, _ := ws.open(t, opts)
+			mustAppendSync(t, w, entries(1, 8, 1))
+			if err := w.TruncateFrom(tc.from); err != nil {
+				t.Fatal(err)
+			}
+			if w.LastIndex() != tc.from-1 {
+				t.Fatalf("last index %d after truncating from %d", w.LastIndex(), tc.from)
+			}
+			mustAppendSync(t, w, entries(tc.from, 9, 2))
+			ws.crash(t)
+			_, rec := ws.open(t, opts)
+			if rec.Corruption != nil {
+				t.Fatalf("corruption %+v", rec.Corruption)
+			}
+			assertLog(t, rec.Entries, append(entries(1, tc.from-1, 1), entries(tc.from, 9, 2)...))
+		})
+	}
+}
+
+// An unsynced truncation below synced entries followed by a crash brings
+// the old entries back: the truncation was never durable, and that is no
+// corruption (the ack mark was lowered before the cut).
+func TestWALUnsyncedTruncationIsUndoneByCrash(t *testing.T) {
 	ws := newWALSim(t, 1)
 	w, _ := ws.open(t, WALOptions{})
-	for term := uint64(1); term <= 3; term++ {
-		if err := w.SaveHardState(HardState{Term: term, Vote: NodeID(term)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := ws.disk().FlipBit(hardStateFiles[0], 13, 1); err != nil {
+	mustAppendSync(t, w, entries(1, 8, 1))
+	if err := w.TruncateFrom(4); err != nil {
 		t.Fatal(err)
 	}
+	ws.crash(t)
 	_, rec := ws.open(t, WALOptions{})
-	if rec.HardState != (HardState{Term: 3, Vote: 3}) {
-		t.Fatalf("recovered %+v, want term 3 vote 3 from the intact copy", rec.HardState)
+	if rec.Corruption != nil {
+		t.Fatalf("corruption %+v", rec.Corruption)
 	}
-	if err := ws.disk().FlipBit(hardStateFiles[1], 13, 1); err != nil {
-		t.Fatal(err)
+	if len(rec.Entries) != 3 && len(rec.Entries) != 8 {
+		t.Fatalf("recovered %s, want 1..3 or 1..8", span(rec.Entries))
 	}
-	if _, _, err := OpenWAL(ws.disk(), WALOptions{}); !errors.Is(err, ErrUnrecoverable) {
-		t.Fatalf("both copies damaged: err %v, want ErrUnrecoverable", err)
+}
+
+func TestWALSegmentRollover(t *testing.T) {
+	cases := []struct {
+		name         string
+		opts         WALOptions
+		segmentsWant int
+	}{
+		{name: "by entries", opts: WALOptions{SegmentEntriesMax: 5}, segmentsWant: 4},
+		{name: "by bytes", opts: WALOptions{SegmentBytesMax: 3 * recordSizeMin}, segmentsWant: 7},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ws := newWALSim(t, 1)
+			w, _ := ws.open(t, tc.opts)
+			writes := ws.disk().Stats().Writes
+			mustAppend(t, w, entries(1, 20, 1))
+			if got := ws.disk().Stats().Writes - writes; got != int64(tc.segmentsWant) {
+				t.Fatalf("one batch took %d writes, want one per segment (%d)", got, tc.segmentsWant)
+			}
+			if len(w.segments) != tc.segmentsWant {
+				t.Fatalf("%d segments, want %d", len(w.segments), tc.segmentsWant)
+			}
+			mustSync(t, w)
+			ws.crash(t)
+			_, rec := ws.open(t, tc.opts)
+			assertLog(t, rec.Entries, entries(1, 20, 1))
+		})
 	}
 }
 
 func TestWALFsyncFailureIsAStorageFailure(t *testing.T) {
-	ws := newWALSim(t, 1)
-	w, _ := ws.open(t, WALOptions{})
-	if err := w.Append(entries(1, 2, 1)); err != nil {
-		t.Fatal(err)
+	cases := []struct {
+		name string
+		op   func(w *WAL) error
+	}{
+		{name: "Sync", op: func(w *WAL) error { return w.Sync() }},
+		{name: "SaveHardState", op: func(w *WAL) error { return w.SaveHardState(HardState{Term: 2, Vote: 1}) }},
+		{name: "SaveSnapshot", op: func(w *WAL) error { return w.SaveSnapshot(SnapshotMeta{Index: 2, Term: 1}, []byte("s")) }},
 	}
-	ws.disk().FailSyncs(1)
-	if err := w.Sync(); !errors.Is(err, ErrStorageFailed) || !errors.Is(err, sim.ErrSyncFailed) {
-		t.Fatalf("sync error %v", err)
-	}
-}
-
-func TestWALSnapshotCompactsAndRecovers(t *testing.T) {
-	ws := newWALSim(t, 1)
-	w, _ := ws.open(t, WALOptions{SegmentEntriesMax: 4})
-	mustAppendSync(t, w, entries(1, 14, 1))
-	if err := w.SaveSnapshot(SnapshotMeta{Index: 9, Term: 1, Timestamp: 9}, []byte("state@9")); err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range ws.disk().Files() {
-		if name == segmentName(1) || name == segmentName(5) {
-			t.Fatalf("segment %s is covered by the snapshot but still on disk", name)
-		}
-	}
-	ws.crash(t)
-	_, rec := ws.open(t, WALOptions{SegmentEntriesMax: 4})
-	if rec.Snapshot.Index != 9 || string(rec.SnapshotData) != "state@9" || rec.Corruption != nil {
-		t.Fatalf("recovered snapshot %+v %q corruption %+v", rec.Snapshot, rec.SnapshotData, rec.Corruption)
-	}
-	assertEntries(t, rec.Entries, 10, 14)
-}
-
-// If the newest snapshot is damaged after the log behind it was compacted,
-// the older snapshot no longer meets the log: that gap is corruption, to be
-// repaired by the leader, never papered over.
-func TestWALDamagedSnapshotWithCompactedLogIsCorruption(t *testing.T) {
-	ws := newWALSim(t, 1)
-	w, _ := ws.open(t, WALOptions{SegmentEntriesMax: 4})
-	mustAppendSync(t, w, entries(1, 20, 1))
-	if err := w.SaveSnapshot(SnapshotMeta{Index: 4, Term: 1}, []byte("s4")); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.SaveSnapshot(SnapshotMeta{Index: 16, Term: 1}, []byte("s16")); err != nil {
-		t.Fatal(err)
-	}
-	if err := ws.disk().FlipBit(snapFiles[w.snapSlot], snapHeaderSize, 0); err != nil {
-		t.Fatal(err)
-	}
-	_, rec := ws.open(t, WALOptions{SegmentEntriesMax: 4})
-	if rec.Snapshot.Index != 4 || rec.Corruption == nil || rec.Corruption.FirstBadIndex != 5 {
-		t.Fatalf("snapshot %+v corruption %+v", rec.Snapshot, rec.Corruption)
-	}
-	if len(rec.Entries) != 0 {
-		t.Fatalf("entries after a gap were returned: %d", len(rec.Entries))
-	}
-}
-
-// FuzzOpenWAL writes arbitrary bytes as a segment, a hard state copy and a
-// snapshot, and checks that opening them is an error or a valid recovery,
-// never a panic.
-func FuzzOpenWAL(f *testing.F) {
-	rec := appendRecord(nil, &Entry{Term: 1, Index: 1, Kind: EntryCommand, Data: []byte("x")})
-	f.Add(rec, []byte{}, []byte{})
-	f.Add(rec[:10], make([]byte, hardStateSize), make([]byte, snapHeaderSize))
-	f.Fuzz(func(t *testing.T, segment, hard, snap []byte) {
-		ws := newWALSim(t, 1)
-		d := ws.disk()
-		for name, b := range map[string][]byte{segmentName(1): segment, hardStateFiles[0]: hard, snapFiles[0]: snap} {
-			if len(b) > 0 {
-				_ = d.Write(name, 0, b)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ws := newWALSim(t, 1)
+			w, _ := ws.open(t, WALOptions{})
+			mustAppend(t, w, entries(1, 2, 1))
+			ws.disk().FailSyncs(1)
+			if err := tc.op(w); !errors.Is(err, ErrStorageFailed) || !errors.Is(err, sim.ErrSyncFailed) {
+				t.Fatalf("error %v, want ErrStorageFailed wrapping sim.ErrSyncFailed", err)
 			}
-		}
-		w, rec, err := OpenWAL(d, WALOptions{})
-		if err != nil {
-			return
-		}
-		if len(rec.Entries) > 0 && rec.Entries[0].Index != rec.Snapshot.Index+1 {
-			t.Fatalf("entries start at %d after snapshot %d", rec.Entries[0].Index, rec.Snapshot.Index)
-		}
-		_ = w.Append([]Entry{{Term: 9, Index: w.LastIndex() + 1, Kind: EntryNoop}})
-	})
+		})
+	}
 }

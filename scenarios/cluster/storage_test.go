@@ -52,6 +52,18 @@ func TestCorruptedFollowerIsRepairedByTheLeader(t *testing.T) {
 	if c.Replica(int(follower)).Status().Recovering {
 		t.Fatal("the damaged replica was never repaired")
 	}
+	// The repair is durable: a restart finds the log whole again.
+	if err := c.Crash(follower); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Restart(follower, 10*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	c.Run(at(8*time.Second + 10*time.Millisecond))
+	if c.Replica(int(follower)).Status().Recovering {
+		t.Fatal("the repaired replica abstains again after a restart")
+	}
+	c.Run(at(9 * time.Second))
 	assertConverged(t, c)
 	if err := checkIncrements(c, drivers); err != nil {
 		t.Fatal(err)

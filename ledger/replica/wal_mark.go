@@ -1,0 +1,106 @@
+package replica
+
+import "encoding/binary"
+
+// The ack mark closes the blind spot of checksums alone. A record damaged
+// at rest that happens to be the last one on disk, with nothing after it,
+// looks exactly like a torn write of an unsynced tail; so does a lost final
+// segment file, or a snapshot lost after compaction. Cutting such a tail as
+// torn would silently drop entries the replica acknowledged, and a replica
+// that forgets an acknowledged entry can vote for a leader that lacks a
+// committed one.
+//
+// So the WAL keeps, in two alternating slot files, the highest index it has
+// ever confirmed durable: Sync writes it after the log's fsync has
+// succeeded, and syncs it, before returning; SaveSnapshot raises it to the
+// snapshot's index. It is therefore a lower bound of what the disk held
+// when any acknowledgement was sent. On open, damage at or below the mark is
+// corruption, damage above it is a torn tail (nothing there was ever
+// acknowledged), and a log that ends below the mark has lost synced
+// entries. The price is one small write and a second fsync per Sync that
+// extends the log (see BenchmarkWALAppend).
+//
+// The mark only goes down when the log is truncated on purpose (a conflict
+// with the leader, TruncateFrom) or the replica is declared repaired
+// (MarkRepaired). It is not lowered when damage is cut away at open: the
+// corruption is then reported again at every open until the log is whole
+// again, so a restart cannot make a damaged replica forget that it may have
+// lost acknowledged entries.
+const (
+	markMagic       = 0x464c4d4b // "FLMK"
+	markPayloadSize = 8
+)
+
+var (
+	markFiles = [2]string{"ackmark-a", "ackmark-b"}
+	markSize  = slotSize{markPayloadSize, markPayloadSize}
+)
+
+// ackMark is the WAL's copy of the durable mark.
+type ackMark struct {
+	index uint64
+	valid bool // a valid copy was found on open, or one was written since
+	seq   uint64
+	slot  int // slot holding the newest valid copy, -1 if none
+}
+
+// loadMark reads the mark. It reports damaged when both copies exist and
+// neither is valid; the mark is then unknown and classification falls back
+// to the shape of the damage alone.
+func (w *WAL) loadMark() (damaged bool, err error) {
+	w.mark = ackMark{slot: -1}
+	p, err := readSlots(w.disk, markFiles, markMagic, markSize)
+	if err != nil {
+		return false, err
+	}
+	if p.newest >= 0 {
+		w.mark = ackMark{index: min(binary.LittleEndian.Uint64(p.payload), walIndexMax), valid: true, seq: p.seq, slot: p.newest}
+	}
+	return p.bothDamaged(), nil
+}
+
+// writeMark makes index the durable mark. It writes the slot that does not
+// hold the newest copy, so a torn write leaves the previous mark, a lower
+// bound still. Lowering writes both slots, so that no older copy can ever
+// claim more than the log holds.
+func (w *WAL) writeMark(index uint64, lower bool) error {
+	copies := 1
+	if lower {
+		copies = 2
+	}
+	for range copies {
+		slot := 0
+		if w.mark.slot == 0 {
+			slot = 1
+		}
+		var payload [markPayloadSize]byte
+		binary.LittleEndian.PutUint64(payload[:], index)
+		w.mark.seq++
+		w.slotBuf = appendSlot(w.slotBuf[:0], markMagic, w.mark.seq, payload[:])
+		if err := writeSlot(w.disk, markFiles[slot], w.slotBuf); err != nil {
+			return err
+		}
+		if err := syncDisk(w.disk, markFiles[slot]); err != nil {
+			return err
+		}
+		w.mark.index, w.mark.valid, w.mark.slot = index, true, slot
+	}
+	return nil
+}
+
+// lowerMark brings the durable mark down to index before the log is cut
+// below it, so that the cut can never look like lost synced entries.
+func (w *WAL) lowerMark(index uint64) error {
+	if !w.mark.valid || w.mark.index <= index {
+		return nil
+	}
+	return w.writeMark(index, true)
+}
+
+// MarkRepaired tells the WAL that the consensus layer has repaired the log
+// after a Corruption report (its log now matches a leader of the term in
+// Corruption.HardStateTerm or later, through that leader's last index).
+// It lowers the ack mark to the last index, durably, so that the next open
+// no longer reports entries beyond it as lost. Without this call the report
+// repeats at every open until the log again reaches the old mark.
+func (w *WAL) MarkRepaired() error { return w.lowerMark(w.LastIndex()) }

@@ -1,0 +1,126 @@
+package replica
+
+import (
+	"encoding/binary"
+	"hash/crc32"
+)
+
+// The hard state, the ack mark and the snapshots each live in two files
+// ("slots"), so that rewriting one never damages the only good copy. A slot
+// holds one record at offset 0:
+//
+//	magic u32 | sequence u64 | payload length u64 | payload CRC-32C u32 | header CRC-32C u32 | payload
+//
+// The sequence number orders the two copies. Bytes after the record are
+// ignored: a misdirected write may leave some there, and a snapshot slot
+// may hold the tail of a longer, older snapshot until it is trimmed.
+const slotHeaderSize = 4 + 8 + 8 + 4 + 4
+
+// appendSlot encodes onto b a slot record whose payload is the parts,
+// concatenated (so a snapshot's data is copied once, into b).
+func appendSlot(b []byte, magic uint32, seq uint64, parts ...[]byte) []byte {
+	start := len(b)
+	size, sum := 0, uint32(0)
+	for _, p := range parts {
+		size += len(p)
+		sum = crc32.Update(sum, castagnoli, p)
+	}
+	b = binary.LittleEndian.AppendUint32(b, magic)
+	b = binary.LittleEndian.AppendUint64(b, seq)
+	b = binary.LittleEndian.AppendUint64(b, uint64(size))
+	b = binary.LittleEndian.AppendUint32(b, sum)
+	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	return b
+}
+
+// slotSize bounds a slotted record's payload, in bytes.
+type slotSize struct{ min, max uint64 }
+
+// decodeSlot parses the slot record at the start of b, whose payload size
+// must be within size. The payload aliases b. The length is checked against
+// the bounds and the bytes present before it is used.
+func decodeSlot(b []byte, magic uint32, size slotSize) (seq uint64, payload []byte, ok bool) {
+	if len(b) < slotHeaderSize {
+		return 0, nil, false
+	}
+	h := b[:slotHeaderSize]
+	if binary.LittleEndian.Uint32(h) != magic ||
+		binary.LittleEndian.Uint32(h[24:]) != crc32.Checksum(h[:24], castagnoli) {
+		return 0, nil, false
+	}
+	n := binary.LittleEndian.Uint64(h[12:])
+	if n < size.min || n > size.max || n > uint64(len(b)-slotHeaderSize) {
+		return 0, nil, false
+	}
+	payload = b[slotHeaderSize : slotHeaderSize+int(n)]
+	if crc32.Checksum(payload, castagnoli) != binary.LittleEndian.Uint32(h[20:]) {
+		return 0, nil, false
+	}
+	return binary.LittleEndian.Uint64(h[4:]), payload, true
+}
+
+// slotPair is what reading both copies of a slotted record found.
+type slotPair struct {
+	exists  [2]bool
+	valid   [2]bool
+	newest  int // the valid copy with the higher sequence, -1 if none
+	seq     uint64
+	payload []byte
+}
+
+// bothDamaged reports that both copies exist and neither is valid. Every
+// writer here rewrites only a copy that is not the newest valid one, and a
+// crash tears at most the copy being written, so this is never the result
+// of a crash alone: it is damage at rest.
+func (p *slotPair) bothDamaged() bool {
+	return p.exists[0] && p.exists[1] && !p.valid[0] && !p.valid[1]
+}
+
+// readSlots reads both copies of a slotted record.
+func readSlots(d Disk, names [2]string, magic uint32, size slotSize) (slotPair, error) {
+	p := slotPair{newest: -1}
+	for i, name := range names {
+		if d.Size(name) < 0 {
+			continue
+		}
+		p.exists[i] = true
+		b, err := d.ReadAll(name)
+		if err != nil {
+			return p, storageErr("read", name, err)
+		}
+		seq, payload, ok := decodeSlot(b, magic, size)
+		if !ok {
+			continue
+		}
+		p.valid[i] = true
+		if p.newest < 0 || seq > p.seq {
+			p.newest, p.seq, p.payload = i, seq, payload
+		}
+	}
+	return p, nil
+}
+
+// writeSlot overwrites the record in file name, volatile until a Sync, and
+// trims whatever an older, longer record left after it.
+func writeSlot(d Disk, name string, rec []byte) error {
+	if err := d.Write(name, 0, rec); err != nil {
+		return storageErr("write", name, err)
+	}
+	if d.Size(name) > int64(len(rec)) {
+		if err := d.Truncate(name, int64(len(rec))); err != nil {
+			return storageErr("trim", name, err)
+		}
+	}
+	return nil
+}
+
+// syncDisk makes every earlier write durable.
+func syncDisk(d Disk, why string) error {
+	if err := d.Sync(); err != nil {
+		return storageErr("sync", why, err)
+	}
+	return nil
+}
