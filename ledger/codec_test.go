@@ -92,6 +92,9 @@ func TestDamagedEncodingsAreRejected(t *testing.T) {
 func TestSnapshotRoundTripAndDamage(t *testing.T) {
 	s := fixture(t)
 	snap := s.Snapshot()
+	if len(snap) != cap(snap) {
+		t.Fatalf("snapshot size computed as %d, encoded %d bytes", cap(snap), len(snap))
+	}
 	r, err := Restore(snap)
 	if err != nil {
 		t.Fatal(err)

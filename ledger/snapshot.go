@@ -6,7 +6,7 @@ import "fmt"
 // timestamp, the chain digest, accounts by ID and transfers in the order
 // they were applied, with a CRC-32C trailer.
 func (s *State) Snapshot() []byte {
-	w := writer{b: make([]byte, 0, 64+len(s.accounts)*88+s.transfers.len()*160)}
+	w := writer{b: make([]byte, 0, s.snapshotSize())}
 	w.u8(codecVersion)
 	w.u32(uint32(len(s.cfg.Ledgers)))
 	for _, l := range s.cfg.Ledgers {
@@ -40,6 +40,18 @@ func (s *State) Snapshot() []byte {
 	}
 	w.seal()
 	return w.b
+}
+
+// snapshotSize is the exact length of Snapshot's encoding, so that the
+// buffer, often hundreds of kilobytes, is allocated once and never copied.
+func (s *State) snapshotSize() int {
+	n := 1 + 4 // version, ledger count
+	for _, l := range s.cfg.Ledgers {
+		n += 4 + 1 + 1 + len(l.Name)
+	}
+	n += 8 + len(s.chain) + 4 + len(s.accounts)*snapAccountSize
+	n += 4 + s.transfers.len()*snapTransferSize
+	return n + 4 // the checksum
 }
 
 func (w *writer) fields(f *transferFields) {

@@ -8,7 +8,10 @@ type transferStore struct {
 	n      int
 }
 
-const chunkBits = 14 // 16,384 transfers per chunk
+// chunkBits sizes a chunk at 1,024 transfers (about 200 KiB): large enough
+// that the chunk index costs nothing, small enough that a simulation's
+// ledgers (thousands of transfers, on every replica) waste little.
+const chunkBits = 10
 
 func (s *transferStore) len() int { return s.n }
 
@@ -18,15 +21,22 @@ func (s *transferStore) at(i uint32) *transfer {
 
 func (s *transferStore) push(t transfer) uint32 {
 	c := s.n >> chunkBits
-	if c == len(s.chunks) {
+	switch {
+	case c == len(s.chunks):
 		// The first chunk starts small, for the many small ledgers of
-		// simulations; append grows it up to the chunk size, after which
-		// full-size chunks follow and nothing is copied again.
+		// simulations; later ones are allocated whole.
 		size := 1 << chunkBits
 		if c == 0 {
 			size = 64
 		}
 		s.chunks = append(s.chunks, make([]transfer, 0, size))
+	case len(s.chunks[c]) == cap(s.chunks[c]):
+		// The first chunk doubles up to the chunk size (append would
+		// grow it by smaller steps and overshoot the chunk), after which
+		// nothing is copied again.
+		grown := make([]transfer, len(s.chunks[c]), min(2*cap(s.chunks[c]), 1<<chunkBits))
+		copy(grown, s.chunks[c])
+		s.chunks[c] = grown
 	}
 	s.chunks[c] = append(s.chunks[c], t)
 	s.n++

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"slices"
 	"sort"
 )
 
@@ -44,6 +43,10 @@ type Disk struct {
 	// pending are the writes since the last Sync, in order: what a crash
 	// loses, and what a torn write persists a prefix of.
 	pending []diskOp
+	// pendingData holds the bytes of the pending writes, one after another:
+	// a write copies its data here rather than into an allocation of its
+	// own, and the buffer is reused once Sync or a crash settles them.
+	pendingData []byte
 
 	syncFailures    int  // the next n Syncs fail
 	misdirectNext   int  // the next n writes land at a wrong offset
@@ -65,9 +68,11 @@ type DiskStats struct {
 //
 // Most of the time the two agree up to durable's length, so they share one
 // array (shared): durable is a prefix view of cached. That halves the
-// memory and the copying of every synced write. Any change to cached inside
-// durable's length, and any change to durable itself, first gives durable a
-// copy of its own.
+// memory and the copying of every synced write. Any change to durable, and
+// any write to bytes both copies see, first gives durable a copy of its
+// own. A truncation below durable's end caps cached's view instead, so that
+// cached can only grow again into a new array; so while shared, cached's
+// spare capacity never overlaps durable.
 type diskFile struct {
 	durable []byte
 	cached  []byte
@@ -122,8 +127,12 @@ func (d *Disk) Write(name string, off int64, p []byte) error {
 		d.misdirectNext--
 		off = d.misdirect(name, off)
 	}
-	data := append([]byte(nil), p...)
-	op := diskOp{kind: opWrite, name: name, off: off, data: data}
+	start := len(d.pendingData)
+	d.pendingData = append(d.pendingData, p...)
+	// The op's view is capped so that nothing can append into a later
+	// write's bytes; if the buffer moves as it grows, the view keeps the
+	// old array, which holds the same bytes.
+	op := diskOp{kind: opWrite, name: name, off: off, data: d.pendingData[start:len(d.pendingData):len(d.pendingData)]}
 	d.apply(op, false)
 	d.pending = append(d.pending, op)
 	d.stats.Writes++
@@ -228,8 +237,7 @@ func (d *Disk) Sync() error {
 				f.diverged = true
 			}
 		}
-		clear(d.pending)
-		d.pending = d.pending[:0]
+		d.settlePending()
 		d.sim.trace.disk(d.sim.now, d.owner, "fsync-failed", "", 0)
 		return ErrSyncFailed
 	}
@@ -243,9 +251,16 @@ func (d *Disk) Sync() error {
 		// they are durable the platter holds what cached holds.
 		f.durable, f.shared = f.cached, f.cached != nil
 	}
+	d.settlePending()
+	return nil
+}
+
+// settlePending forgets the pending writes once they are durable or lost,
+// keeping both buffers for the writes to come.
+func (d *Disk) settlePending() {
 	clear(d.pending)
 	d.pending = d.pending[:0]
-	return nil
+	d.pendingData = d.pendingData[:0]
 }
 
 // apply performs op on the cached copy, or on the durable copy.
@@ -255,47 +270,75 @@ func (d *Disk) apply(op diskOp, durable bool) {
 		f = &diskFile{}
 		d.files[op.name] = f
 	}
-	content := &f.cached
-	switch {
-	case durable:
+	if durable {
 		f.own()
-		content = &f.durable
-	case op.kind == opWrite && op.off < int64(len(f.durable)),
-		op.kind == opTruncate && op.off < int64(len(f.durable)):
-		f.own() // the change lands inside what durable shares
+		f.durable, _ = change(f.durable, op)
+		return
 	}
+	// Only a change to bytes that both copies see needs durable to take a
+	// copy of its own first; bytes past durable's end are cached's alone.
+	seenByBoth := int64(min(len(f.cached), len(f.durable)))
+	switch {
+	case op.kind == opWrite && op.off < seenByBoth:
+		f.own()
+	case op.kind == opTruncate && f.shared && op.off < int64(len(f.durable)) && op.off <= int64(len(f.cached)):
+		// Cut without copying: the view is capped, so growing cached
+		// again moves it to a new array instead of writing over bytes
+		// durable still holds.
+		f.cached = f.cached[:op.off:op.off]
+		return
+	}
+	var moved bool
+	f.cached, moved = change(f.cached, op)
+	if moved {
+		f.shared = false // durable alone holds the old array now
+	}
+}
+
+// change performs op on b and reports whether the result left b's array.
+func change(b []byte, op diskOp) ([]byte, bool) {
 	switch op.kind {
 	case opWrite:
-		*content = writeAt(*content, op.off, op.data)
+		return writeAt(b, op.off, op.data)
 	case opTruncate:
-		*content = resize(*content, op.off)
-	case opRemove:
-		*content = nil
+		return resize(b, op.off)
 	}
+	return nil, true // opRemove
 }
 
-// writeAt writes data into b at off, growing b with zeros as needed.
-func writeAt(b []byte, off int64, data []byte) []byte {
+// writeAt writes data into b at off, growing b with zeros as needed, and
+// reports whether growing moved it to a new array.
+func writeAt(b []byte, off int64, data []byte) ([]byte, bool) {
 	end := off + int64(len(data))
-	b = resize(b, max(int64(len(b)), end))
+	b, moved := resize(b, max(int64(len(b)), end))
 	copy(b[off:end], data)
-	return b
+	return b, moved
 }
 
-// resize returns b with length size: cut, or grown with zeros. A nil result
-// never stands for an existing empty file, so it returns an empty non-nil
-// slice for size 0.
-func resize(b []byte, size int64) []byte {
+// resize returns b with length size, cut or grown with zeros, and whether
+// it moved to a new array. A nil result never stands for an existing empty
+// file, so it returns an empty non-nil slice for size 0.
+func resize(b []byte, size int64) ([]byte, bool) {
+	moved := false
 	if b == nil {
-		b = []byte{}
+		b, moved = []byte{}, true
 	}
 	if int64(len(b)) >= size {
-		return b[:size]
+		return b[:size], moved
 	}
 	old := len(b)
-	b = slices.Grow(b, int(size)-old)[:size] // amortized growth, no temporary
+	if int(size) > cap(b) {
+		// Double, as a file that grows once tends to keep growing (a log
+		// segment): append's growth slows to 1.25x for large slices, which
+		// made the copying of growing segments the simulator's largest
+		// allocation.
+		grown := make([]byte, size, max(int(size), 2*cap(b)))
+		copy(grown, b)
+		return grown, true
+	}
+	b = b[:size]
 	clear(b[old:])
-	return b
+	return b, moved
 }
 
 // crash drops what was not synced. With a torn write armed, a random prefix
@@ -305,8 +348,7 @@ func (d *Disk) crash() {
 		d.tornOnNextCrash = false
 		d.persistTornPrefix()
 	}
-	clear(d.pending)
-	d.pending = d.pending[:0]
+	d.settlePending()
 	for _, f := range d.files {
 		// Each file is reset from its own durable copy; the order of the
 		// map walk cannot matter because files are independent.

@@ -185,18 +185,31 @@ func crashAndRestart(t *testing.T, ps *probeSim, id sim.NodeID) {
 // what is durable; these cases change cached data under a synced prefix
 // and check that the platter keeps its own copy.
 func TestUnsyncedOverwritesNeverReachThePlatter(t *testing.T) {
+	truncate := func(d *sim.Disk, size int64) {
+		if err := d.Truncate("f", size); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cases := []struct {
 		name   string
 		change func(d *sim.Disk)
+		reads  string // what the page cache shows before the crash
 	}{
-		{"overwrite inside", func(d *sim.Disk) { mustWrite(t, d, "f", 1, "xy") }},
+		{"overwrite inside", func(d *sim.Disk) { mustWrite(t, d, "f", 1, "xy") }, "AxyD"},
 		{"truncate then append", func(d *sim.Disk) {
-			if err := d.Truncate("f", 1); err != nil {
-				t.Fatal(err)
-			}
+			truncate(d, 1)
 			mustWrite(t, d, "f", 1, "zzzzzz")
-		}},
-		{"remove then recreate", func(d *sim.Disk) { d.Remove("f"); mustWrite(t, d, "f", 0, "new") }},
+		}, "Azzzzzz"},
+		{"truncate then extend with zeros", func(d *sim.Disk) { truncate(d, 1); truncate(d, 3) }, "A\x00\x00"},
+		{"truncate then overwrite what is left", func(d *sim.Disk) {
+			truncate(d, 3)
+			mustWrite(t, d, "f", 0, "zz")
+		}, "zzC"},
+		{"append then overwrite inside", func(d *sim.Disk) {
+			mustWrite(t, d, "f", 4, "EFGH")
+			mustWrite(t, d, "f", 2, "zzzz")
+		}, "ABzzzzGH"},
+		{"remove then recreate", func(d *sim.Disk) { d.Remove("f"); mustWrite(t, d, "f", 0, "new") }, "new"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -205,6 +218,9 @@ func TestUnsyncedOverwritesNeverReachThePlatter(t *testing.T) {
 			mustWrite(t, d, "f", 0, "ABCD")
 			mustSync(t, d)
 			tc.change(d)
+			if got := readAll(t, d, "f"); got != tc.reads {
+				t.Fatalf("before the crash the file reads %q, want %q", got, tc.reads)
+			}
 			crashAndRestart(t, ps, 0)
 			if got := readAll(t, d, "f"); got != "ABCD" {
 				t.Fatalf("after the crash the file holds %q, want the synced ABCD", got)

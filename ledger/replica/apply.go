@@ -75,11 +75,12 @@ const snapshotVersion = 1
 // encodeSnapshot serializes the replicated state: the applied digest, the
 // client sessions and the state machine.
 func (r *Replica) encodeSnapshot() []byte {
-	e := encoder{}
+	sessions, sm := r.sessions.encode(), r.sm.Snapshot()
+	e := encoder{buf: make([]byte, 0, 1+len(r.digest)+4+len(sessions)+4+len(sm))}
 	e.u8(snapshotVersion)
 	e.buf = append(e.buf, r.digest[:]...)
-	e.bytes(r.sessions.encode())
-	e.bytes(r.sm.Snapshot())
+	e.bytes(sessions)
+	e.bytes(sm)
 	return e.buf
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"slices"
 )
 
 // ErrBadMessage is wrapped by every decoding error: garbage on the wire is
@@ -25,7 +26,15 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // EncodeMessage returns m in the wire format: a version byte, the kind, the
 // kind's fields, and a CRC-32C of all of it.
 func EncodeMessage(m *Message) []byte {
-	e := encoder{buf: make([]byte, 0, 64+messageDataSize(m))}
+	return AppendMessage(make([]byte, 0, 64+messageDataSize(m)), m)
+}
+
+// AppendMessage appends m in the wire format to dst and returns the
+// extended buffer, so that a sender can encode many messages into one
+// reused buffer.
+func AppendMessage(dst []byte, m *Message) []byte {
+	start := len(dst)
+	e := encoder{buf: slices.Grow(dst, 64+messageDataSize(m))}
 	e.u8(wireVersion)
 	e.u8(uint8(m.Kind))
 	e.u64(m.Term)
@@ -70,7 +79,7 @@ func EncodeMessage(m *Message) []byte {
 		e.u64(m.Reply.Index)
 		e.bytes(m.Reply.Result)
 	}
-	e.u32(crc32.Checksum(e.buf, castagnoli))
+	e.u32(crc32.Checksum(e.buf[start:], castagnoli))
 	return e.buf
 }
 

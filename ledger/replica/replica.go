@@ -63,6 +63,7 @@ type Replica struct {
 
 	waiters []waiter // requests awaiting commit, by increasing log index
 	outbox  []outgoing
+	wire    []byte // the outbox's encoded messages, one after another
 
 	// recovering is set while the replica repairs damaged storage: it
 	// neither votes nor campaigns until a leader has refilled its log.
@@ -157,12 +158,12 @@ func (r *Replica) stop(err error) {
 	// Nothing queued may leave: it could report state that never became
 	// durable. The clients still waiting are told, since that reply
 	// depends on nothing stored.
-	r.outbox = r.outbox[:0]
+	r.clearOutbox()
 	r.failWaiters(StatusStopped)
 	for _, o := range r.outbox {
 		r.env.Send(o.to, o.wire)
 	}
-	r.outbox = r.outbox[:0]
+	r.clearOutbox()
 }
 
 // Stopped returns why the replica stopped serving, or nil.
@@ -205,7 +206,24 @@ func (r *Replica) send(to NodeID, m Message) {
 	if m.Term == 0 {
 		m.Term = r.term
 	}
-	r.outbox = append(r.outbox, outgoing{to: to, wire: EncodeMessage(&m)})
+	start := len(r.wire)
+	r.wire = AppendMessage(r.wire, &m)
+	r.outbox = append(r.outbox, outgoing{to: to, wire: r.wire[start:len(r.wire):len(r.wire)]})
+}
+
+// wireRetainMax bounds the encoding buffer kept between handlers: one that
+// grew for a snapshot is let go rather than held for heartbeats.
+const wireRetainMax = 1 << 20
+
+// clearOutbox forgets the sent (or dropped) messages and reuses their
+// encoding buffer.
+func (r *Replica) clearOutbox() {
+	clear(r.outbox)
+	r.outbox = r.outbox[:0]
+	r.wire = r.wire[:0]
+	if cap(r.wire) > wireRetainMax {
+		r.wire = nil
+	}
 }
 
 func (r *Replica) sendNow(to NodeID, m *Message) { r.env.Send(to, EncodeMessage(m)) }
@@ -234,9 +252,8 @@ func (r *Replica) flush() {
 	}
 	for i := range r.outbox {
 		r.env.Send(r.outbox[i].to, r.outbox[i].wire)
-		r.outbox[i].wire = nil
 	}
-	r.outbox = r.outbox[:0]
+	r.clearOutbox()
 }
 
 func (r *Replica) persist() error {

@@ -17,8 +17,19 @@ import (
 const slotHeaderSize = 4 + 8 + 8 + 4 + 4
 
 // appendSlot encodes onto b a slot record whose payload is the parts,
-// concatenated (so a snapshot's data is copied once, into b).
+// concatenated.
 func appendSlot(b []byte, magic uint32, seq uint64, parts ...[]byte) []byte {
+	b = appendSlotHeader(b, magic, seq, parts...)
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	return b
+}
+
+// appendSlotHeader encodes onto b the header of a slot record whose payload
+// is the parts, concatenated, without the payload itself: a large payload
+// (a snapshot) is then written from where it is, never copied into b.
+func appendSlotHeader(b []byte, magic uint32, seq uint64, parts ...[]byte) []byte {
 	start := len(b)
 	size, sum := 0, uint32(0)
 	for _, p := range parts {
@@ -29,11 +40,7 @@ func appendSlot(b []byte, magic uint32, seq uint64, parts ...[]byte) []byte {
 	b = binary.LittleEndian.AppendUint64(b, seq)
 	b = binary.LittleEndian.AppendUint64(b, uint64(size))
 	b = binary.LittleEndian.AppendUint32(b, sum)
-	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
-	for _, p := range parts {
-		b = append(b, p...)
-	}
-	return b
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
 }
 
 // slotSize bounds a slotted record's payload, in bytes.
@@ -103,14 +110,19 @@ func readSlots(d Disk, names [2]string, magic uint32, size slotSize) (slotPair, 
 	return p, nil
 }
 
-// writeSlot overwrites the record in file name, volatile until a Sync, and
-// trims whatever an older, longer record left after it.
-func writeSlot(d Disk, name string, rec []byte) error {
-	if err := d.Write(name, 0, rec); err != nil {
-		return storageErr("write", name, err)
+// writeSlot overwrites the record in file name with the pieces, one after
+// another, volatile until a Sync, and trims whatever an older, longer
+// record left after it.
+func writeSlot(d Disk, name string, pieces ...[]byte) error {
+	off := int64(0)
+	for _, p := range pieces {
+		if err := d.Write(name, off, p); err != nil {
+			return storageErr("write", name, err)
+		}
+		off += int64(len(p))
 	}
-	if d.Size(name) > int64(len(rec)) {
-		if err := d.Truncate(name, int64(len(rec))); err != nil {
+	if d.Size(name) > off {
+		if err := d.Truncate(name, off); err != nil {
 			return storageErr("trim", name, err)
 		}
 	}
