@@ -53,6 +53,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return c.run(args[1:], stdout, stderr)
 		}
 	}
+	if args[0] == workerCommandName { // internal, so not in the usage
+		return workerCommand(args[1:], stdout, stderr)
+	}
 	fmt.Fprintf(stderr, "faultline: unknown command %q\n\n", args[0])
 	usage(stderr)
 	return exitUsage

@@ -68,6 +68,10 @@ func TestBadUsageExitsTwo(t *testing.T) {
 		{"sweep", "--shard", "3/3"},
 		{"sweep", "--shard", "a/b"},
 		{"sweep", "--parallel", "-1"},
+		{"sweep", "--run-timeout", "-1s"},
+		{"sweep", "--run-timeout", "soon"},
+		{workerCommandName, "--plant-bug", "no-such-bug"},
+		{workerCommandName, "extra"},
 	}
 	for _, args := range cases {
 		if code, _, errOut := runCLI(args...); code != exitUsage || errOut == "" {
@@ -172,4 +176,13 @@ func TestPrintedScheduleReplaysTheSeedsRun(t *testing.T) {
 	if hashOf(fromSeed) == "" || hashOf(fromSeed) != hashOf(fromFile) {
 		t.Fatalf("seed gave %q, its printed schedule %q", hashOf(fromSeed), hashOf(fromFile))
 	}
+}
+
+// TestMain lets the test binary serve as a sweep's worker process, as the
+// faultline binary does: sweep starts os.Executable() sweep-worker.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == workerCommandName {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -30,6 +31,7 @@ type sweepFlags struct {
 	json         bool
 	bugs         []string
 	shrink       bool
+	runTimeout   time.Duration
 }
 
 func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
@@ -44,6 +46,8 @@ func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
 	fs.BoolVar(&f.json, "json", false, "print one JSON record per run instead of a progress line")
 	bug := fs.String("plant-bug", "", "plant a known bug in every run (demonstrations and tests only)")
 	fs.BoolVar(&f.shrink, "shrink", false, "shrink every failure's bundle too (needs --out)")
+	fs.DurationVar(&f.runTimeout, "run-timeout", 5*time.Minute,
+		"fail a run that takes longer than this in wall-clock time, as a hang (0: no limit)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -62,6 +66,9 @@ func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
 	}
 	if f.parallel < 0 {
 		return f, fmt.Errorf("--parallel must not be negative")
+	}
+	if f.runTimeout < 0 {
+		return f, fmt.Errorf("--run-timeout must not be negative")
 	}
 	if f.shrink && f.out == "" {
 		return f, fmt.Errorf("--shrink needs --out, where the bundles go")
@@ -142,6 +149,72 @@ func jobRunner(bugs []string, bundles string, shrink bool) sweep.RunFunc {
 	}
 }
 
+// sweepWorkers starts each worker as this same executable running the
+// hidden sweep-worker command, on one core (a simulation is
+// single-threaded; see sweep.Workers for why processes).
+func sweepWorkers(f sweepFlags, bundles string) sweep.Workers {
+	exe, err := os.Executable()
+	if err != nil {
+		exe = os.Args[0]
+	}
+	args := []string{workerCommandName, "--bundles", bundles}
+	if f.shrink {
+		args = append(args, "--shrink")
+	}
+	for _, bug := range f.bugs {
+		args = append(args, "--plant-bug", bug)
+	}
+	return sweep.Workers{
+		Command: func() *exec.Cmd {
+			cmd := exec.Command(exe, args...)
+			cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+			return cmd
+		},
+		RunTimeout: f.runTimeout,
+		Failed: func(j sweep.Job, err error) reports.RunRecord {
+			return reports.RunRecord{Scenario: j.Scenario, Seed: j.Seed, Verdict: "fail", Error: err.Error(),
+				Repro: scenarios.ReproCommand(j.Scenario, j.Seed, f.bugs...)}
+		},
+	}
+}
+
+// workerCommandName is the hidden command a sweep starts its workers with.
+const workerCommandName = "sweep-worker"
+
+// workerCommand serves a sweep's jobs on standard input and output (see
+// sweep.Serve). Users never run it; sweep does.
+func workerCommand(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("faultline "+workerCommandName, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	bundles := fs.String("bundles", "", "write failure bundles under this directory")
+	shrink := fs.Bool("shrink", false, "shrink every failure's bundle too")
+	var bugs []string
+	fs.Func("plant-bug", "plant a known bug in every run", func(name string) error {
+		if _, ok := scenarios.PlantedBugs[name]; !ok {
+			return fmt.Errorf("unknown planted bug %q", name)
+		}
+		bugs = append(bugs, name)
+		return nil
+	})
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "faultline %s: bad arguments %q\n", workerCommandName, args)
+		return exitUsage
+	}
+	runJob := jobRunner(bugs, *bundles, *shrink)
+	err := sweep.Serve(os.Stdin, stdout, func(j sweep.Job) reports.RunRecord {
+		if _, ok := scenarios.Lookup(j.Scenario); !ok {
+			return reports.RunRecord{Scenario: j.Scenario, Seed: j.Seed, Verdict: "fail",
+				Error: fmt.Sprintf("unknown scenario %q", j.Scenario)}
+		}
+		return runJob(j)
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "faultline %s: %v\n", workerCommandName, err)
+		return exitUsage
+	}
+	return exitPass
+}
+
 func sweepCommand(args []string, stdout, stderr io.Writer) int {
 	f, err := parseSweepFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -174,7 +247,7 @@ func sweepCommand(args []string, stdout, stderr io.Writer) int {
 	if f.out != "" {
 		bundles = filepath.Join(f.out, "bundles")
 	}
-	summary := sweep.Run(jobs, jobRunner(f.bugs, bundles, f.shrink), sweep.Options{Parallel: f.parallel,
+	summary, err := sweep.RunWorkers(jobs, sweepWorkers(f, bundles), sweep.Options{Parallel: f.parallel,
 		OnRecord: func(r reports.RunRecord) {
 			if results != nil {
 				_ = reports.WriteRecord(results, &r)
@@ -184,6 +257,10 @@ func sweepCommand(args []string, stdout, stderr io.Writer) int {
 			}
 		},
 		OnProgress: progress.update})
+	if err != nil {
+		fmt.Fprintf(stderr, "faultline sweep: %v\n", err)
+		return exitUsage
+	}
 	progress.done()
 	if err := closeResults(); err != nil {
 		fmt.Fprintf(stderr, "faultline sweep: %v\n", err)

@@ -1,5 +1,6 @@
-// Package sweep runs many simulations in parallel, one per goroutine, each
-// on its own seed, and collects their records in a deterministic order.
+// Package sweep runs many simulations in parallel, each on its own seed,
+// in worker processes (RunWorkers) or on goroutines (Run), and collects
+// their records in a deterministic order.
 package sweep
 
 import (
@@ -22,7 +23,7 @@ type RunFunc func(Job) reports.RunRecord
 
 // Options shape a sweep.
 type Options struct {
-	// Parallel is how many simulations run at once; 0 means every core.
+	// Parallel is how many simulations run at once; 0 means one per core.
 	Parallel int
 	// OnRecord, if set, receives each record in job order, as soon as it
 	// and every job before it are done (for streaming JSON lines).
@@ -37,40 +38,18 @@ type Summary struct {
 	Records      []reports.RunRecord // in job order
 }
 
-// Run runs every job and returns the records in job order, whatever order
-// they finished in, so that a sweep's output does not depend on timing.
+// Run runs every job on goroutines of this process and returns the
+// records in job order, whatever order they finished in, so that a sweep's
+// output does not depend on timing. It is the embeddable form; RunWorkers
+// scales better across cores (see its doc).
 func Run(jobs []Job, run RunFunc, opts Options) Summary {
-	workers := opts.Parallel
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, max(len(jobs), 1))
-	records := make([]reports.RunRecord, len(jobs))
-	finished := make([]bool, len(jobs))
+	c := newCollector(jobs, opts)
 	next := make(chan int)
-	var mu sync.Mutex
-	emitted, done, failed := 0, 0, 0
 	var wg sync.WaitGroup
-	for range workers {
+	for range c.workers(opts.Parallel) {
 		wg.Go(func() {
 			for i := range next {
-				rec := run(jobs[i])
-				mu.Lock()
-				records[i], finished[i] = rec, true
-				done++
-				if rec.Verdict != "pass" {
-					failed++
-				}
-				for emitted < len(jobs) && finished[emitted] {
-					if opts.OnRecord != nil {
-						opts.OnRecord(records[emitted])
-					}
-					emitted++
-				}
-				if opts.OnProgress != nil {
-					opts.OnProgress(done, len(jobs), failed)
-				}
-				mu.Unlock()
+				c.add(i, run(jobs[i]))
 			}
 		})
 	}
@@ -79,7 +58,57 @@ func Run(jobs []Job, run RunFunc, opts Options) Summary {
 	}
 	close(next)
 	wg.Wait()
-	return Summary{Runs: len(jobs), Failed: failed, Records: records}
+	return c.summary()
+}
+
+// collector gathers records from workers that finish in any order and
+// hands them on in job order.
+type collector struct {
+	opts     Options
+	mu       sync.Mutex
+	records  []reports.RunRecord
+	finished []bool
+	emitted  int
+	done     int
+	failed   int
+}
+
+func newCollector(jobs []Job, opts Options) *collector {
+	return &collector{opts: opts, records: make([]reports.RunRecord, len(jobs)), finished: make([]bool, len(jobs))}
+}
+
+// workers is how many workers to start for parallel (0: one per core this
+// process may use, which honours a container's CPU limit): never more than
+// there are jobs.
+func (c *collector) workers(parallel int) int {
+	if parallel <= 0 {
+		parallel = runtime.GOMAXPROCS(0)
+	}
+	return min(parallel, max(len(c.records), 1))
+}
+
+// add records job i's result and emits every record now due, in order.
+func (c *collector) add(i int, rec reports.RunRecord) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.records[i], c.finished[i] = rec, true
+	c.done++
+	if rec.Verdict != "pass" {
+		c.failed++
+	}
+	for c.emitted < len(c.records) && c.finished[c.emitted] {
+		if c.opts.OnRecord != nil {
+			c.opts.OnRecord(c.records[c.emitted])
+		}
+		c.emitted++
+	}
+	if c.opts.OnProgress != nil {
+		c.opts.OnProgress(c.done, len(c.records), c.failed)
+	}
+}
+
+func (c *collector) summary() Summary {
+	return Summary{Runs: len(c.records), Failed: c.failed, Records: c.records}
 }
 
 // Shard keeps the jobs of shard index (0-based) of count: a deterministic

@@ -1,0 +1,254 @@
+package sweep
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/faultline/faultline/reports"
+)
+
+// Workers describes the worker processes of RunWorkers.
+//
+// Why processes rather than goroutines: every simulation allocates heavily
+// and keeps its own core busy, and in one Go process the simulations share
+// one heap, one garbage collector and one page allocator. Measured on two
+// cores (BENCHMARKS.md), two goroutine workers reach about 1.65x the runs
+// of one, while two single-core worker processes reach about 1.9x, since
+// each collects only its own garbage. Processes also contain what a
+// goroutine cannot: a run that crashes the Go runtime, or hangs, costs its
+// seed a failed record, not the sweep.
+type Workers struct {
+	// Command returns a command that starts one worker: a process that
+	// calls Serve on its standard input and output. It is called again to
+	// replace a worker that died or was killed.
+	Command func() *exec.Cmd
+	// RunTimeout bounds one run's wall-clock time. A worker that has not
+	// answered by then is killed and its run recorded as failed (a hang is
+	// a finding). Zero means no bound.
+	RunTimeout time.Duration
+	// Failed builds the record of a run whose worker died or hung, from
+	// the job and what went wrong; nil gives a bare failed record.
+	Failed func(Job, error) reports.RunRecord
+}
+
+// Errors a worker process can end a run with. The record's Error says which.
+var (
+	// ErrWorkerDied: the worker exited, or broke the protocol, while
+	// running the job.
+	ErrWorkerDied = errors.New("worker process died")
+	// ErrRunTimeout: the run outlived Workers.RunTimeout and its worker
+	// was killed.
+	ErrRunTimeout = errors.New("run timed out")
+)
+
+// stderrTailMax is how much of a dead worker's standard error its run's
+// record quotes: enough for a panic's message and the top of its stack.
+const stderrTailMax = 4 << 10
+
+// RunWorkers runs every job in worker processes, opts.Parallel of them at
+// once, and returns the records in job order, as Run does. It returns an
+// error only when a worker cannot be started at all.
+func RunWorkers(jobs []Job, w Workers, opts Options) (Summary, error) {
+	c := newCollector(jobs, opts)
+	next := make(chan int)
+	errs := make(chan error, 1)
+	var wg sync.WaitGroup
+	for range c.workers(opts.Parallel) {
+		wg.Go(func() {
+			var p *workerProcess
+			defer func() { p.stop() }()
+			for i := range next {
+				if p == nil {
+					var err error
+					if p, err = startWorker(w.Command()); err != nil {
+						select {
+						case errs <- err:
+						default:
+						}
+						for range next { // let the feeder finish
+						}
+						return
+					}
+				}
+				rec, err := p.run(jobs[i], w.RunTimeout)
+				if err != nil {
+					p.stop()
+					p = nil
+					rec = w.failed(jobs[i], err)
+				}
+				c.add(i, rec)
+			}
+		})
+	}
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return Summary{}, err
+	default:
+	}
+	return c.summary(), nil
+}
+
+func (w *Workers) failed(j Job, err error) reports.RunRecord {
+	if w.Failed != nil {
+		return w.Failed(j, err)
+	}
+	return reports.RunRecord{Scenario: j.Scenario, Seed: j.Seed, Verdict: "fail", Error: err.Error()}
+}
+
+// workerProcess is one running worker and the pipes to it.
+type workerProcess struct {
+	cmd     *exec.Cmd
+	jobs    io.WriteCloser
+	results chan []byte // one line per run; closed when the output ends
+	stderr  *tailBuffer
+	exited  chan struct{}
+}
+
+func startWorker(cmd *exec.Cmd) (*workerProcess, error) {
+	p := &workerProcess{cmd: cmd, results: make(chan []byte), stderr: &tailBuffer{max: stderrTailMax},
+		exited: make(chan struct{})}
+	cmd.Stderr = p.stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start worker %s: %w", cmd.Path, err)
+	}
+	p.jobs = in
+	go func() {
+		defer close(p.results)
+		lines := bufio.NewScanner(out)
+		lines.Buffer(make([]byte, 64<<10), 256<<20)
+		for lines.Scan() {
+			p.results <- bytes.Clone(lines.Bytes())
+		}
+		_, _ = io.Copy(io.Discard, out) // an over-long line: drain to the end
+	}()
+	return p, nil
+}
+
+// run sends one job and waits for its record.
+func (p *workerProcess) run(j Job, timeout time.Duration) (reports.RunRecord, error) {
+	line, _ := json.Marshal(workerJob{Scenario: j.Scenario, Seed: j.Seed})
+	if _, err := p.jobs.Write(append(line, '\n')); err != nil {
+		return reports.RunRecord{}, p.died(err)
+	}
+	var deadline <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		deadline = t.C
+	}
+	select {
+	case b, ok := <-p.results:
+		if !ok {
+			return reports.RunRecord{}, p.died(nil)
+		}
+		var rec reports.RunRecord
+		if err := json.Unmarshal(b, &rec); err != nil || rec.Scenario != j.Scenario || rec.Seed != j.Seed {
+			return reports.RunRecord{}, p.died(fmt.Errorf("answered %.200q", b))
+		}
+		return rec, nil
+	case <-deadline:
+		return reports.RunRecord{}, fmt.Errorf("%w: no result after %v; killed its worker", ErrRunTimeout, timeout)
+	}
+}
+
+// died explains a worker's death: how it exited and the end of what it
+// printed to standard error (a panic's message, a runtime fatal error).
+func (p *workerProcess) died(cause error) error {
+	p.stop()
+	var why strings.Builder
+	if cause != nil {
+		fmt.Fprintf(&why, ": %v", cause)
+	}
+	if state := p.cmd.ProcessState; state != nil {
+		fmt.Fprintf(&why, " (%s)", state)
+	}
+	if tail := strings.TrimSpace(p.stderr.String()); tail != "" {
+		fmt.Fprintf(&why, "; stderr: %s", tail)
+	}
+	return fmt.Errorf("%w%s", ErrWorkerDied, why.String())
+}
+
+// stop ends the worker: closing its input asks it to exit; one that is
+// stuck in a run is killed. Stopping twice, or a nil worker, is harmless.
+func (p *workerProcess) stop() {
+	if p == nil || p.cmd.ProcessState != nil {
+		return
+	}
+	_ = p.jobs.Close()
+	_ = p.cmd.Process.Kill() // a worker between runs would exit anyway; one in a run must not linger
+	for range p.results {    // drain, so the reader goroutine ends
+	}
+	_ = p.cmd.Wait()
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	b   []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if over := len(t.b) - t.max; over > 0 {
+		t.b = append(t.b[:0], t.b[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.b)
+}
+
+// workerJob is one line of a worker's input.
+type workerJob struct {
+	Scenario string `json:"scenario"`
+	Seed     uint64 `json:"seed"`
+}
+
+// Serve is a worker's main loop: it reads jobs, one JSON line each, from
+// in, runs each with run and writes its record as one JSON line to out,
+// until in ends. Nothing else may be written to out.
+func Serve(in io.Reader, out io.Writer, run RunFunc) error {
+	lines := bufio.NewScanner(in)
+	w := bufio.NewWriter(out)
+	for lines.Scan() {
+		var j workerJob
+		if err := json.Unmarshal(lines.Bytes(), &j); err != nil || j.Scenario == "" {
+			return fmt.Errorf("worker: bad job line %.200q", lines.Bytes())
+		}
+		rec := run(Job(j))
+		if err := reports.WriteRecord(w, &rec); err != nil {
+			return err
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+	}
+	return lines.Err()
+}
