@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -58,4 +60,45 @@ func normalizedResults(t *testing.T, path string) []byte {
 		out.Write(append(b, '\n'))
 	}
 	return out.Bytes()
+}
+
+// The sweep commands in examples/ take flags this build accepts, so the
+// ready-made setups do not rot as the CLI changes.
+func TestExampleSweepCommandsParse(t *testing.T) {
+	files, _ := filepath.Glob("../../examples/*/*.y*ml")
+	if len(files) == 0 {
+		t.Fatal("no example files found")
+	}
+	shell := strings.NewReplacer(`"${JOB_COMPLETION_INDEX}`, "0", "${JOB_COMPLETION_INDEX}", "0",
+		"${{ matrix.shard }}", "0", `"`, "", ";", " ")
+	found := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A command may be folded over several YAML lines: join each
+		// "faultline sweep" with the indented lines that continue it.
+		lines := strings.Split(string(data), "\n")
+		for i, line := range lines {
+			at := strings.Index(line, "faultline sweep ")
+			if at < 0 || strings.HasPrefix(strings.TrimSpace(line), "#") {
+				continue
+			}
+			cmd := line[at:]
+			for j := i + 1; j < len(lines) && strings.HasPrefix(strings.TrimSpace(lines[j]), "--"); j++ {
+				cmd += " " + strings.TrimSpace(lines[j])
+			}
+			cmd, _, _ = strings.Cut(shell.Replace(cmd), "||")
+			cmd, _, _ = strings.Cut(cmd, " code=")
+			args := strings.Fields(cmd)[2:]
+			if _, err := parseSweepFlags(args, io.Discard); err != nil {
+				t.Errorf("%s: %q: %v", f, cmd, err)
+			}
+			found++
+		}
+	}
+	if found < 2 {
+		t.Fatalf("found %d sweep commands in the examples, want the Kubernetes and GitHub Actions ones", found)
+	}
 }
