@@ -77,7 +77,10 @@ type Replica struct {
 // Stats counts what a replica did, for harnesses and benchmarks.
 type Stats struct {
 	Elections, LeaderTerms, Applied, Snapshots, SnapshotsInstalled uint64
-	BadMessages                                                    uint64
+	// SnapshotsSent counts InstallSnapshot messages sent as leader: each
+	// carries the whole state, so a high count is worth a look.
+	SnapshotsSent uint64
+	BadMessages   uint64
 }
 
 // outgoing is a message encoded when it was queued, so that later changes

@@ -27,6 +27,7 @@ type progress struct {
 	inflight     []uint64 // last index of each unanswered Append, in order
 	snapshotAt   uint64   // index of the snapshot in flight
 	recentActive bool     // heard from since the last quorum check
+	heard        bool     // heard from since the last snapshot was sent
 	stalled      int      // heartbeats in a row without progress
 }
 
@@ -112,6 +113,18 @@ func (r *Replica) sendSnapshot(i int) {
 	if r.snapData == nil {
 		panicf("follower %d needs index %d, compacted, but there is no snapshot", r.peers[i], pr.next)
 	}
+	if !pr.heard {
+		// Silent since the last snapshot went out: the follower may be
+		// down, and the whole state again would be wasted on it. A probe
+		// at the snapshot's index costs a heartbeat; the answer of a live
+		// follower brings the snapshot at once (or shows it needs none).
+		r.send(r.peers[i], Message{Kind: MsgAppend, PrevIndex: r.log.snap.Index, PrevTerm: r.log.snap.Term,
+			Commit: min(r.commit, pr.match), LastIndex: r.log.lastIndex()})
+		pr.state, pr.probeSent = probeState, true
+		return
+	}
+	pr.heard = false
+	r.stats.SnapshotsSent++
 	r.send(r.peers[i], Message{Kind: MsgSnapshot, Snapshot: r.log.snap, SnapshotData: r.snapData})
 	pr.state = snapshotState
 	pr.snapshotAt = r.log.snap.Index
@@ -153,7 +166,7 @@ func (r *Replica) handleAppendResp(from NodeID, m *Message) {
 	}
 	i := r.peerIndex(from)
 	pr := &r.progress[i]
-	pr.recentActive = true
+	pr.recentActive, pr.heard = true, true
 	if !m.Success {
 		if m.Recovering && m.LastIndex < pr.match {
 			// The follower holds less than it acknowledged: storage damage

@@ -134,3 +134,46 @@ func TestUnrecoverableHardStateStopsTheReplica(t *testing.T) {
 	}
 	assertObserverClean(t, c)
 }
+
+// A follower that is down for long, while the leader compacts past it, is
+// not sent the whole state again every few heartbeats: the leader probes
+// it, and sends a snapshot once it answers.
+func TestALeaderSendsNoSnapshotsToADeadFollower(t *testing.T) {
+	stop := at(8 * time.Second)
+	drivers := []*incrementer{{key: "a", until: stop}, {key: "b", until: stop}}
+	c, err := newTestCluster(14, 3, drivers, func(cfg *cluster.Config) { cfg.Tune = tuneSmallSnapshots })
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Run(at(time.Second))
+	leader, _ := c.Leader()
+	follower := sim.NodeID((leader + 1) % 3)
+	if err := c.Crash(follower); err != nil {
+		t.Fatal(err)
+	}
+	before := c.Replica(leader).Status().Stats.SnapshotsSent
+	c.Run(at(5 * time.Second))
+	if l, _ := c.Leader(); l != leader {
+		t.Fatalf("leadership moved from %d to %d; the test needs a steady leader", leader, l)
+	}
+	st := c.Replica(leader).Status().Stats
+	if st.Snapshots == 0 {
+		t.Fatal("the leader never compacted, so the test shows nothing")
+	}
+	t.Logf("leader %d: %d snapshots taken, %d sent to the dead follower", leader, st.Snapshots, st.SnapshotsSent-before)
+	if sent := st.SnapshotsSent - before; sent > 1 {
+		t.Fatalf("the leader sent %d snapshots to a follower that never answered", sent)
+	}
+	if err := c.Restart(follower, 0); err != nil {
+		t.Fatal(err)
+	}
+	c.Run(at(9 * time.Second))
+	if c.Replica(int(follower)).Status().Stats.SnapshotsInstalled == 0 {
+		t.Fatal("the restarted follower caught up without a snapshot; the test shows nothing")
+	}
+	assertConverged(t, c)
+	if err := checkIncrements(c, drivers); err != nil {
+		t.Fatal(err)
+	}
+	assertObserverClean(t, c)
+}
