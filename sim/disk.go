@@ -128,6 +128,13 @@ func (d *Disk) Write(name string, off int64, p []byte) error {
 		off = d.misdirect(name, off)
 	}
 	start := len(d.pendingData)
+	if need := start + len(p); need > cap(d.pendingData) {
+		// Double (append grows large buffers by only 1.25x): the buffer
+		// is kept across Syncs, so it settles at the largest batch.
+		grown := make([]byte, start, max(need, 2*cap(d.pendingData)))
+		copy(grown, d.pendingData)
+		d.pendingData = grown
+	}
 	d.pendingData = append(d.pendingData, p...)
 	// The op's view is capped so that nothing can append into a later
 	// write's bytes; if the buffer moves as it grows, the view keeps the

@@ -214,9 +214,10 @@ func (r *Replica) send(to NodeID, m Message) {
 	r.outbox = append(r.outbox, outgoing{to: to, wire: r.wire[start:len(r.wire):len(r.wire)]})
 }
 
-// wireRetainMax bounds the encoding buffer kept between handlers: one that
-// grew for a snapshot is let go rather than held for heartbeats.
-const wireRetainMax = 1 << 20
+// wireRetainMax bounds the encoding buffer kept between handlers: large
+// enough for a full pipeline of appends to catch a follower up, while one
+// that grew for a big snapshot is let go rather than held for heartbeats.
+const wireRetainMax = 4 << 20
 
 // clearOutbox forgets the sent (or dropped) messages and reuses their
 // encoding buffer.

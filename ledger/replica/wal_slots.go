@@ -110,21 +110,21 @@ func readSlots(d Disk, names [2]string, magic uint32, size slotSize) (slotPair, 
 	return p, nil
 }
 
-// writeSlot overwrites the record in file name with the pieces, one after
-// another, volatile until a Sync, and trims whatever an older, longer
-// record left after it.
+// writeSlot replaces the record in file name with the pieces, one after
+// another, volatile until a Sync. The file is emptied first rather than
+// overwritten in place: nothing of the older record can outlive the new
+// one, and no device (nor the simulated one, which would copy the synced
+// old record) has to preserve bytes about to be replaced.
 func writeSlot(d Disk, name string, pieces ...[]byte) error {
+	if err := d.Truncate(name, 0); err != nil {
+		return storageErr("empty", name, err)
+	}
 	off := int64(0)
 	for _, p := range pieces {
 		if err := d.Write(name, off, p); err != nil {
 			return storageErr("write", name, err)
 		}
 		off += int64(len(p))
-	}
-	if d.Size(name) > off {
-		if err := d.Truncate(name, off); err != nil {
-			return storageErr("trim", name, err)
-		}
 	}
 	return nil
 }
