@@ -125,7 +125,7 @@ func (r *Replica) electionWon(pre bool) {
 
 func (r *Replica) handlePreVote(from NodeID, m *Message) {
 	grant := m.Term > r.term && r.log.isUpToDate(m.LastTerm, m.LastIndex) &&
-		!r.inLease() && r.recovering == nil
+		!r.inLease() && r.recovering.vouchesFor(m.LastTerm, m.LastIndex)
 	reply := Message{Kind: MsgPreVoteResp, Granted: grant}
 	if grant {
 		reply.Term = m.Term
@@ -135,7 +135,11 @@ func (r *Replica) handlePreVote(from NodeID, m *Message) {
 
 func (r *Replica) handleVote(from NodeID, m *Message) {
 	canVote := r.vote == from || (r.vote == None && r.leader == None)
-	grant := canVote && r.log.isUpToDate(m.LastTerm, m.LastIndex) && r.recovering == nil
+	grant := canVote && r.log.isUpToDate(m.LastTerm, m.LastIndex) && r.recovering.vouchesFor(m.LastTerm, m.LastIndex)
+	if grant && r.recovering != nil {
+		r.env.Record(fmt.Sprintf("storage damaged, but candidate %d holds everything acknowledged here (term %d, index %d): voting",
+			from, m.LastTerm, m.LastIndex))
+	}
 	if grant {
 		r.vote = from
 		r.hardDirty = true

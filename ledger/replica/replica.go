@@ -92,6 +92,38 @@ type outgoing struct {
 
 type recovery struct {
 	what string // what was found damaged
+	// term and ackedThrough bound what the replica may have acknowledged
+	// and lost: entries at indices up to ackedThrough, in terms up to
+	// term. ackedKnown is false when that bound itself was lost.
+	term         uint64
+	ackedThrough uint64
+	ackedKnown   bool
+}
+
+// vouchesFor reports whether a replica recovering from storage damage may
+// vote for a candidate whose log ends at (lastTerm, lastIndex); a replica
+// not recovering (nil) always may, subject to the usual rules.
+//
+// The danger is a committed entry whose only vote-checking copy was the
+// lost one. Any leader that counted this replica's acknowledgement did so
+// in a term no later than term, at an index no later than ackedThrough. A
+// candidate whose last entry is of a later term got it from a leader that
+// held every entry committed before that term (Leader Completeness), at
+// lower indices than its own; one whose last entry is of term itself and
+// reaches ackedThrough matches that term's leader up to past the entry. In
+// both cases it holds every entry this replica may have helped commit; any
+// other candidate might not, and gets no vote. This is protocol-aware
+// recovery (Alagappan et al., FAST 2018) reduced to what Raft's vote needs,
+// and it lets a cluster in which a majority found damage elect a leader
+// from the replicas that still hold everything.
+func (rc *recovery) vouchesFor(lastTerm, lastIndex uint64) bool {
+	if rc == nil {
+		return true
+	}
+	if !rc.ackedKnown {
+		return false
+	}
+	return lastTerm > rc.term || (lastTerm == rc.term && lastIndex >= rc.ackedThrough)
 }
 
 // ErrStopped is wrapped by the error a stopped replica reports.
@@ -143,7 +175,7 @@ func (r *Replica) recover() error {
 		r.env.Record(fmt.Sprintf("recovered: cut a torn tail, log ends at %d", r.log.lastIndex()))
 	}
 	if c := rec.Corruption; c != nil {
-		r.recovering = &recovery{what: c.What}
+		r.recovering = &recovery{what: c.What, term: c.HardStateTerm, ackedThrough: c.AckedThrough, ackedKnown: c.AckedKnown}
 		r.env.Record(fmt.Sprintf("storage damaged (%s at index %d): abstaining from votes until repaired", c.What, c.FirstBadIndex))
 	}
 	return nil

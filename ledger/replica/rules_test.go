@@ -123,3 +123,33 @@ func TestConflictingSuffixIsReplaced(t *testing.T) {
 		t.Fatalf("log ends at %d/%d, want 2/2 after the conflict", r.log.lastIndex(), r.log.lastTerm())
 	}
 }
+
+// A replica recovering from storage damage votes only for a candidate that
+// surely holds whatever it acknowledged: a later last term, or the same
+// term reaching its ack mark. With the mark lost it never votes.
+func TestADamagedReplicaVotesOnlyForACandidateHoldingWhatItAcknowledged(t *testing.T) {
+	rc := &recovery{term: 5, ackedThrough: 100, ackedKnown: true}
+	cases := []struct {
+		lastTerm, lastIndex uint64
+		want                bool
+	}{
+		{6, 1, true},     // a later term: its leader held everything committed before
+		{5, 100, true},   // the same term, through the mark
+		{5, 150, true},   // the same term, past the mark
+		{5, 99, false},   // the same term, short of the mark: may lack an acknowledged entry
+		{4, 1000, false}, // an older term, however long: may lack an entry committed in term 5
+	}
+	for _, c := range cases {
+		if got := rc.vouchesFor(c.lastTerm, c.lastIndex); got != c.want {
+			t.Errorf("candidate ending at term %d index %d: vote %v, want %v", c.lastTerm, c.lastIndex, got, c.want)
+		}
+	}
+	lost := &recovery{term: 5, ackedKnown: false}
+	if lost.vouchesFor(9, 1000) {
+		t.Error("a replica that lost its ack mark voted")
+	}
+	var healthy *recovery
+	if !healthy.vouchesFor(0, 0) {
+		t.Error("a replica without damage is held back by the recovery rule")
+	}
+}

@@ -99,6 +99,12 @@ type Corruption struct {
 	// found. The replica may have acknowledged lost entries in any term
 	// up to it, so only a leader of this term or later can repair it.
 	HardStateTerm uint64
+	// AckedThrough is the ack mark when the damage was found: no index
+	// above it was ever acknowledged. AckedKnown is false when the mark
+	// itself was lost (or never written); then nothing bounds what the
+	// replica may have acknowledged.
+	AckedThrough uint64
+	AckedKnown   bool
 }
 
 // addCorruption records damage, merging it with damage found earlier: the
@@ -148,6 +154,9 @@ func OpenWAL(d Disk, opts WALOptions) (*WAL, Recovered, error) {
 		// Both copies of the ack mark are gone: the log may have lost an
 		// acknowledged tail that nothing can now tell from a torn one.
 		rec.addCorruption("ack mark: both copies damaged", 0)
+	}
+	if c := rec.Corruption; c != nil {
+		c.AckedThrough, c.AckedKnown = w.mark.index, w.mark.valid
 	}
 	if err := w.repairLog(&scan); err != nil {
 		return nil, Recovered{}, err

@@ -177,3 +177,55 @@ func TestALeaderSendsNoSnapshotsToADeadFollower(t *testing.T) {
 	}
 	assertObserverClean(t, c)
 }
+
+// When a majority of replicas find their synced logs damaged at once, the
+// cluster still elects a leader: the damaged replicas vote for a healthy
+// candidate that holds everything they acknowledged (and for no other), it
+// refills them, and no acknowledged write is lost. Without that rule the
+// two healthy replicas could never gather a majority again.
+func TestAClusterRecoversWhenAMajorityFindsDamage(t *testing.T) {
+	stop := at(8 * time.Second)
+	drivers := []*incrementer{{key: "a", until: stop}, {key: "b", until: stop}}
+	c, err := newTestCluster(15, 5, drivers, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Run(at(2 * time.Second))
+	leader, _ := c.Leader()
+	damaged := []sim.NodeID{sim.NodeID(leader), sim.NodeID((leader + 1) % 5), sim.NodeID((leader + 2) % 5)}
+	okBefore := len(drivers[0].ok) + len(drivers[1].ok)
+	for _, id := range damaged {
+		if err := c.Crash(id); err != nil {
+			t.Fatal(err)
+		}
+		flipSyncedLogBit(t, c.Disk(id))
+	}
+	for _, id := range damaged {
+		if err := c.Restart(id, 50*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Run(at(2*time.Second + 60*time.Millisecond))
+	for _, id := range damaged {
+		if !c.Replica(int(id)).Status().Recovering {
+			t.Fatalf("replica %d did not notice its damage", id)
+		}
+	}
+	c.Run(at(9 * time.Second))
+	if _, ok := c.Leader(); !ok {
+		t.Fatal("no leader after a majority found damage")
+	}
+	if okAfter := len(drivers[0].ok) + len(drivers[1].ok); okAfter <= okBefore+100 {
+		t.Fatalf("the cluster served %d increments after the damage", okAfter-okBefore)
+	}
+	for _, id := range damaged {
+		if c.Replica(int(id)).Status().Recovering {
+			t.Errorf("replica %d was never repaired", id)
+		}
+	}
+	assertConverged(t, c)
+	if err := checkIncrements(c, drivers); err != nil {
+		t.Fatal(err)
+	}
+	assertObserverClean(t, c)
+}
