@@ -14,8 +14,12 @@
 // fsynced before any vote or acknowledgement; snapshots with log compaction
 // and InstallSnapshot; monotonic cluster time assigned by the leader;
 // exactly-once client sessions kept in the replicated state; linearizable
-// reads through the log; and detection of storage corruption, after which a
-// replica abstains from voting until a leader has repaired it.
+// reads through the log; and detection of storage corruption (checksums,
+// plus a durable ack mark that tells a torn unsynced tail from damaged
+// synced data), after which a replica never campaigns, and votes only for a
+// candidate that surely holds everything it ever acknowledged, until a
+// leader has repaired it (protocol-aware recovery: a cluster where a
+// majority found damage can still elect a leader).
 //
 // Handlers follow one discipline, the Ready loop of etcd's raft folded into
 // each call: state changes first, then everything that must be durable is
