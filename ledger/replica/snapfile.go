@@ -51,7 +51,7 @@ func (w *WAL) SaveSnapshot(meta SnapshotMeta, data []byte) error {
 	w.snapSlot, w.snapSeq, w.snap = slot, w.snapSeq+1, meta
 	w.compact(meta.Index)
 	if !w.mark.valid || w.mark.index < meta.Index {
-		return w.writeMark(meta.Index, false) // syncs the compaction too
+		return w.writeMark(meta.Index) // syncs the compaction too
 	}
 	return syncDisk(w.disk, "compaction")
 }

@@ -248,3 +248,29 @@ func TestWALBothMarkCopiesDamaged(t *testing.T) {
 	}
 	assertLog(t, rec.Entries, entries(1, 8, 1))
 }
+
+// Damage to either copy of the ack mark must not lower it: the surviving
+// copy still proves how far the log was acknowledged, so a flip in the last
+// synced record (shaped like a torn tail) is still found to be corruption.
+// Found by swarm seed 630: a misdirected write hit the log's last record
+// and the newest mark copy together, the older copy vouched only for an
+// earlier index, and recovery cut acknowledged entries as a torn tail.
+func TestWALOneDamagedMarkCopyKeepsTheMark(t *testing.T) {
+	for _, damaged := range markFiles {
+		t.Run(damaged, func(t *testing.T) {
+			ws := newWALSim(t, 1)
+			w, _ := ws.open(t, WALOptions{})
+			mustAppendSync(t, w, entries(1, 4, 1))
+			mustAppendSync(t, w, entries(5, 8, 1))
+			name, off := recordAt(t, w, 8)
+			ws.flip(t, name, off+recordHeaderSize+1)
+			ws.flip(t, damaged, 6)
+			ws.crash(t)
+			_, rec := ws.open(t, WALOptions{})
+			if rec.Corruption == nil || rec.Corruption.FirstBadIndex != 8 || rec.TornTail {
+				t.Fatalf("corruption %+v torn %v, want first bad index 8", rec.Corruption, rec.TornTail)
+			}
+			assertLog(t, rec.Entries, entries(1, 7, 1))
+		})
+	}
+}

@@ -10,15 +10,15 @@ import "encoding/binary"
 // that forgets an acknowledged entry can vote for a leader that lacks a
 // committed one.
 //
-// So the WAL keeps, in two alternating slot files, the highest index it has
-// ever confirmed durable: Sync writes it after the log's fsync has
+// So the WAL keeps, in two slot files, the highest index it has ever
+// confirmed durable: Sync writes it after the log's fsync has
 // succeeded, and syncs it, before returning; SaveSnapshot raises it to the
 // snapshot's index. It is therefore a lower bound of what the disk held
 // when any acknowledgement was sent. On open, damage at or below the mark is
 // corruption, damage above it is a torn tail (nothing there was ever
 // acknowledged), and a log that ends below the mark has lost synced
-// entries. The price is one small write and a second fsync per Sync that
-// extends the log (see BenchmarkWALAppend).
+// entries. The price is two small writes and two more fsyncs per Sync that
+// extends the log (see writeMark and BenchmarkWALAppend).
 //
 // The mark only goes down when the log is truncated on purpose (a conflict
 // with the leader, TruncateFrom) or the replica is declared repaired
@@ -59,22 +59,26 @@ func (w *WAL) loadMark() (damaged bool, err error) {
 	return p.bothDamaged(), nil
 }
 
-// writeMark makes index the durable mark. It writes the slot that does not
-// hold the newest copy, so a torn write leaves the previous mark, a lower
-// bound still. Lowering writes both slots, so that no older copy can ever
-// claim more than the log holds.
-func (w *WAL) writeMark(index uint64, lower bool) error {
-	copies := 1
-	if lower {
-		copies = 2
-	}
-	for range copies {
+// writeMark makes index the durable mark. It writes both copies, one after
+// the other, each synced before the next is touched, so that at every
+// moment at least one valid copy holds the newest mark that was ever
+// durable: a crash tears at most the copy being written (the other holds
+// the previous mark, and nothing was acknowledged under the new one yet),
+// and damage at rest to either copy leaves the other holding the same
+// value. Alternating copies, one per write, would be a write cheaper, but
+// then damage to the newest copy would leave only the previous, lower mark
+// and acknowledged entries past it could be cut as a torn tail (swarm seed
+// 630: one misdirected-write burst hit the log's last record and the newest
+// mark copy). Writing both also means that lowering the mark leaves no
+// older copy claiming more than the log holds.
+func (w *WAL) writeMark(index uint64) error {
+	var payload [markPayloadSize]byte
+	binary.LittleEndian.PutUint64(payload[:], index)
+	for range markFiles {
 		slot := 0
 		if w.mark.slot == 0 {
 			slot = 1
 		}
-		var payload [markPayloadSize]byte
-		binary.LittleEndian.PutUint64(payload[:], index)
 		w.mark.seq++
 		w.slotBuf = appendSlot(w.slotBuf[:0], markMagic, w.mark.seq, payload[:])
 		if err := writeSlot(w.disk, markFiles[slot], w.slotBuf); err != nil {
@@ -94,7 +98,7 @@ func (w *WAL) lowerMark(index uint64) error {
 	if !w.mark.valid || w.mark.index <= index {
 		return nil
 	}
-	return w.writeMark(index, true)
+	return w.writeMark(index)
 }
 
 // MarkRepaired tells the WAL that the consensus layer has repaired the log

@@ -107,7 +107,7 @@ func (w *WAL) Sync() error {
 		return err
 	}
 	if last := w.LastIndex(); last > w.mark.index {
-		return w.writeMark(last, false)
+		return w.writeMark(last)
 	}
 	return nil
 }
