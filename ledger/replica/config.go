@@ -43,8 +43,9 @@ type Config struct {
 	EntriesPerAppendMax int
 	// InflightMax caps the Append messages in flight to one follower.
 	InflightMax int
-	// SnapshotEntries is how many applied entries trigger a snapshot and
-	// log compaction.
+	// SnapshotEntries is the fewest applied entries that trigger a
+	// snapshot and log compaction; the entries must also outweigh the
+	// latest snapshot in bytes (see Replica.snapshotDue).
 	SnapshotEntries uint64
 	// SessionsMax caps the client sessions kept; the least recently used
 	// session is evicted beyond it.

@@ -170,7 +170,7 @@ func (r *Replica) installSnapshot(meta SnapshotMeta, data []byte) error {
 		r.log = raftLog{snap: meta}
 	}
 	r.commit, r.applied = meta.Index, meta.Index
-	r.snapData = data
+	r.snapData, r.sinceSnap = data, 0
 	r.stats.SnapshotsInstalled++
 	if err := r.wal.SaveSnapshot(meta, data); err != nil {
 		r.stop(err)

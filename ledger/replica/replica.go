@@ -52,6 +52,9 @@ type Replica struct {
 	sessions sessionTable
 	digest   [32]byte // running digest of the applied log
 	snapData []byte   // the latest snapshot, served to lagging followers
+	// sinceSnap is the bytes of entry data applied after the latest
+	// snapshot (see snapshotDue).
+	sinceSnap uint64
 
 	electionElapsed  int
 	heartbeatElapsed int
