@@ -133,7 +133,7 @@ func startWorker(cmd *exec.Cmd) (*workerProcess, error) {
 		return nil, fmt.Errorf("start worker %s: %w", cmd.Path, err)
 	}
 	p.jobs = in
-	go func() {
+	go func() { // nondeterministic-ok: reads a worker's pipe in the sweep coordinator, outside any simulation
 		defer close(p.results)
 		lines := bufio.NewScanner(out)
 		lines.Buffer(make([]byte, 64<<10), 256<<20)
@@ -153,7 +153,7 @@ func (p *workerProcess) run(j Job, timeout time.Duration) (reports.RunRecord, er
 	}
 	var deadline <-chan time.Time
 	if timeout > 0 {
-		t := time.NewTimer(timeout)
+		t := time.NewTimer(timeout) // nondeterministic-ok: --run-timeout is wall-clock by design, in the coordinator
 		defer t.Stop()
 		deadline = t.C
 	}
