@@ -45,10 +45,11 @@ func (r *Replica) applyCommitted() {
 // so a snapshot every fixed number of entries would rewrite the whole
 // state ever more often per byte of new work (quadratic over a run: in an
 // end-of-day-burst run each replica wrote about 11 MB of snapshots for
-// under 3 MB of log, and 3.4 MB with this rule). It is also the point where the log stops paying for itself: until
-// the log since the snapshot outweighs it, catching a lagging follower up
-// from the log is cheaper than sending it the snapshot (CockroachDB's raft
-// log truncation weighs the same two sizes).
+// under 3 MB of log, and 3.4 MB with this rule). It is also the point where
+// the log stops paying for itself: until the log since the snapshot
+// outweighs it, catching a lagging follower up from the log is cheaper
+// than sending it the snapshot (CockroachDB's raft log truncation weighs
+// the same two sizes).
 func (r *Replica) snapshotDue() bool {
 	return r.applied-r.log.snap.Index >= r.cfg.SnapshotEntries && r.sinceSnap >= uint64(len(r.snapData))
 }
