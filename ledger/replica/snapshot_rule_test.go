@@ -9,7 +9,10 @@ type growingMachine struct {
 	snapshotBytes int
 }
 
-func (m *growingMachine) Apply(cmd []byte, _ int64) []byte { m.state = append(m.state, cmd...); return nil }
+func (m *growingMachine) Apply(cmd []byte, _ int64) []byte {
+	m.state = append(m.state, cmd...)
+	return nil
+}
 func (m *growingMachine) Snapshot() []byte {
 	m.snapshotBytes += len(m.state)
 	return append([]byte(nil), m.state...)
