@@ -65,6 +65,8 @@ type ScenarioReport struct {
 	Timeline    []TimelinePoint `json:"timeline,omitempty"`
 	FaultSpans  []FaultSpan     `json:"fault_spans,omitempty"`
 	TraceHashes []SeedHash      `json:"trace_hashes"`
+	// WallSeconds is the machine time the runs took, summed.
+	WallSeconds float64 `json:"wall_seconds"`
 }
 
 // FailingSeed is one failed run and how to reproduce it.
@@ -102,77 +104,13 @@ var Limits = []string{
 }
 
 // Build aggregates run records into a report. info describes the
-// scenarios; records may come from several sweeps or shards.
+// scenarios; records may come from several sweeps or shards, in any order.
 func Build(records []RunRecord, info map[string]ScenarioInfo, ev Evidence) Report {
-	SortRecords(records)
-	r := Report{Title: "faultline resilience report", Evidence: ev, Limits: Limits,
-		Scope: "The replicated double-entry ledger (ledger, ledger/replica) under the faultline simulator's fault model."}
-	byScenario := map[string][]RunRecord{}
-	for _, rec := range records {
-		byScenario[rec.Scenario] = append(byScenario[rec.Scenario], rec)
+	a := NewAggregator(info)
+	for i := range records {
+		a.Add(&records[i])
 	}
-	names := make([]string, 0, len(byScenario))
-	for name := range byScenario {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		sr := buildScenario(byScenario[name], info[name])
-		if sr.Name == "" {
-			sr.Name = name
-		}
-		r.Scenarios = append(r.Scenarios, sr)
-		r.Runs += sr.Runs
-		r.Failed += sr.Failed
-		for _, b := range sr.Breaches {
-			r.Breaches = append(r.Breaches, name+": "+b)
-		}
-	}
-	return r
-}
-
-func buildScenario(recs []RunRecord, info ScenarioInfo) ScenarioReport {
-	sr := ScenarioReport{ScenarioInfo: info, Runs: len(recs), Invariants: map[string]map[string]int{},
-		Seeds: fmt.Sprintf("%d-%d", recs[0].Seed, recs[len(recs)-1].Seed), AvailabilityMin: 1}
-	var recovery []float64
-	var lat, latFault []float64
-	availSum := 0.0
-	for i, rec := range recs {
-		sr.TraceHashes = append(sr.TraceHashes, SeedHash{Seed: rec.Seed, Hash: rec.TraceHash})
-		for name, status := range rec.Invariants {
-			if sr.Invariants[name] == nil {
-				sr.Invariants[name] = map[string]int{}
-			}
-			sr.Invariants[name][status]++
-		}
-		if rec.Verdict != "pass" {
-			sr.Failed++
-			sr.FailingSeeds = append(sr.FailingSeeds, failingSeed(rec))
-		}
-		m := rec.Metrics
-		if m == nil {
-			continue
-		}
-		if i == 0 {
-			sr.Timeline, sr.FaultSpans = m.Timeline, m.FaultSpans
-		}
-		recovery = append(recovery, m.RecoverySeconds...)
-		sr.AckedLost += m.AckedLost
-		sr.AvailabilityMin = min(sr.AvailabilityMin, m.Availability)
-		availSum += m.Availability
-		lat = append(lat, m.LatencyMs.P99)
-		latFault = append(latFault, m.LatencyUnderFaultMs.P99)
-		sr.Latency = mergeLatency(sr.Latency, m.LatencyMs)
-		sr.LatencyUnderFault = mergeLatency(sr.LatencyUnderFault, m.LatencyUnderFaultMs)
-	}
-	sr.AvailabilityMean = availSum / float64(len(recs))
-	sr.RecoveryP50S, sr.RecoveryP99S, sr.RecoveryMaxS = percentile(recovery, 0.5), percentile(recovery, 0.99), percentile(recovery, 1)
-	sr.Breaches = breaches(&sr)
-	sr.Verdict = "pass"
-	if sr.Failed > 0 || len(sr.Breaches) > 0 {
-		sr.Verdict = "fail"
-	}
-	return sr
+	return a.Report(ev)
 }
 
 func failingSeed(rec RunRecord) FailingSeed {

@@ -94,19 +94,16 @@ func WriteRecord(w io.Writer, r *RunRecord) error {
 func ReadRecords(r io.Reader) ([]RunRecord, error) {
 	var out []RunRecord
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 64<<20)
+	sc.Buffer(make([]byte, 64<<10), recordLineMax)
 	line := 0
 	for sc.Scan() {
 		line++
 		if len(sc.Bytes()) == 0 {
 			continue
 		}
-		var rec RunRecord
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+		rec, err := decodeRecordLine(sc.Bytes())
+		if err != nil {
 			return nil, fmt.Errorf("results line %d: %w", line, err)
-		}
-		if rec.Scenario == "" || (rec.Verdict != "pass" && rec.Verdict != "fail") {
-			return nil, fmt.Errorf("results line %d: not a run record (scenario %q, verdict %q)", line, rec.Scenario, rec.Verdict)
 		}
 		out = append(out, rec)
 	}

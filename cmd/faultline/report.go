@@ -49,12 +49,17 @@ func reportCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "faultline report: usage: faultline report --in DIR [--in DIR ...] [--out DIR] [--baseline report.json]")
 		return exitUsage
 	}
-	records, err := readResults(in)
+	agg := reports.NewAggregator(scenarioInfo())
+	merge, err := reports.ScanResults(resultsPaths(in), agg)
 	if err != nil {
 		fmt.Fprintf(stderr, "faultline report: %v\n", err)
 		return exitUsage
 	}
-	rep := reports.Build(records, scenarioInfo(), evidence(in))
+	rep := agg.Report(evidence(in))
+	if rep.Runs == 0 {
+		fmt.Fprintf(stderr, "faultline report: no run records in %v\n", []string(in))
+		return exitUsage
+	}
 	if *baseline != "" {
 		earlier, err := readReport(*baseline)
 		if err != nil {
@@ -63,7 +68,7 @@ func reportCommand(args []string, stdout, stderr io.Writer) int {
 		}
 		rep.CompareWith(earlier)
 	}
-	if err := writeReports(*out, &rep, records); err != nil {
+	if err := writeReports(*out, &rep, merge); err != nil {
 		fmt.Fprintf(stderr, "faultline report: %v\n", err)
 		return exitUsage
 	}
@@ -72,40 +77,17 @@ func reportCommand(args []string, stdout, stderr io.Writer) int {
 	return exitPass
 }
 
-// readResults reads and merges the results of several sweeps or shards.
-// The same run in two inputs (a shard given twice) is an error, not a
-// silent double count.
-func readResults(dirs []string) ([]reports.RunRecord, error) {
-	var all []reports.RunRecord
-	seen := map[string]string{}
-	for _, dir := range dirs {
-		path := dir
-		if info, err := os.Stat(dir); err == nil && info.IsDir() {
-			path = filepath.Join(dir, "results.jsonl")
+// resultsPaths names the results file of each input: a sweep's output
+// directory holds results.jsonl; a file is taken as it is.
+func resultsPaths(inputs []string) []string {
+	paths := make([]string, len(inputs))
+	for i, in := range inputs {
+		paths[i] = in
+		if info, err := os.Stat(in); err == nil && info.IsDir() {
+			paths[i] = filepath.Join(in, "results.jsonl")
 		}
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		recs, err := reports.ReadRecords(bufio.NewReader(f))
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		for _, r := range recs {
-			key := fmt.Sprintf("%s/%d", r.Scenario, r.Seed)
-			if prev, dup := seen[key]; dup {
-				return nil, fmt.Errorf("%s seed %d appears in both %s and %s", r.Scenario, r.Seed, prev, path)
-			}
-			seen[key] = path
-		}
-		all = append(all, recs...)
 	}
-	if len(all) == 0 {
-		return nil, fmt.Errorf("no run records in %v", dirs)
-	}
-	reports.SortRecords(all)
-	return all, nil
+	return paths
 }
 
 func scenarioInfo() map[string]reports.ScenarioInfo {
@@ -143,7 +125,7 @@ func readReport(path string) (reports.Report, error) {
 	return r, nil
 }
 
-func writeReports(dir string, rep *reports.Report, records []reports.RunRecord) error {
+func writeReports(dir string, rep *reports.Report, merge *reports.Merge) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -158,34 +140,46 @@ func writeReports(dir string, rep *reports.Report, records []reports.RunRecord) 
 			enc.SetIndent("", "  ")
 			return enc.Encode(rep)
 		}},
-		{"junit.xml", func(w io.Writer) error { return reports.WriteJUnit(w, rep, records) }},
-		{"results.jsonl", func(w io.Writer) error {
-			for i := range records {
-				if err := reports.WriteRecord(w, &records[i]); err != nil {
-					return err
-				}
-			}
-			return nil
-		}},
+		{"junit.xml", func(w io.Writer) error { return reports.WriteJUnit(w, rep) }},
+		{"results.jsonl", merge.WriteSorted},
 	}
 	for _, wr := range writers {
-		f, err := os.Create(filepath.Join(dir, wr.name))
-		if err != nil {
-			return err
-		}
-		bw := bufio.NewWriter(f)
-		err = wr.write(bw)
-		if ferr := bw.Flush(); err == nil {
-			err = ferr
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := writeAtomically(filepath.Join(dir, wr.name), wr.write); err != nil {
 			return fmt.Errorf("write %s: %w", wr.name, err)
 		}
 	}
 	return nil
+}
+
+// writeAtomically writes a file beside path and renames it into place
+// once complete: an interrupted report leaves the previous file whole,
+// and a results.jsonl being merged can be the output too (--out naming an
+// --in directory), because the merge reads the inputs before the rename.
+func writeAtomically(path string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil { // CreateTemp makes it private; a report is for reading
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
+	bw := bufio.NewWriter(f)
+	err = write(bw)
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }
 
 func overallOf(r *reports.Report) string {

@@ -40,6 +40,14 @@ func TestMergedShardsEqualOneSweep(t *testing.T) {
 	if code, _, errOut := runCLI("report", "--in", shards[0], "--in", shards[0], "--out", filepath.Join(dir, "dup")); code != exitUsage {
 		t.Fatalf("a duplicated shard was accepted: %s", errOut)
 	}
+	// The merge streams its inputs, so writing the report into an input
+	// directory must not truncate the results file it is still reading.
+	if code, out, errOut := runCLI("report", "--in", shards[0], "--in", shards[1], "--in", shards[2], "--out", shards[0]); code != exitPass {
+		t.Fatalf("report into an input: %d\n%s\n%s", code, out, errOut)
+	}
+	if got := normalizedResults(t, filepath.Join(shards[0], "results.jsonl")); !bytes.Equal(want, got) {
+		t.Fatalf("a report written over an input lost runs:\n%s", got)
+	}
 }
 
 // normalizedResults re-encodes a results file without wall times.

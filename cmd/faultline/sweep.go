@@ -295,27 +295,15 @@ func openResults(dir string) (io.Writer, func() error, error) {
 }
 
 func printSummary(w io.Writer, s sweep.Summary, f sweepFlags) {
-	perScenario := map[string][2]int{}
-	for _, r := range s.Records {
-		c := perScenario[r.Scenario]
-		c[0]++
-		if r.Verdict != "pass" {
-			c[1]++
-		}
-		perScenario[r.Scenario] = c
-	}
-	for _, name := range sortedKeys(perScenario) {
-		c := perScenario[name]
+	for _, c := range s.Scenarios {
 		verdict := "PASS"
-		if c[1] > 0 {
+		if c.Failed > 0 {
 			verdict = "FAIL"
 		}
-		fmt.Fprintf(w, "%s %-22s %d runs, %d failed\n", verdict, name, c[0], c[1])
+		fmt.Fprintf(w, "%s %-22s %d runs, %d failed\n", verdict, c.Name, c.Runs, c.Failed)
 	}
-	for _, r := range s.Records {
-		if r.Verdict != "pass" {
-			fmt.Fprintf(w, "  failing: %s seed %d (%s): %s\n", r.Scenario, r.Seed, failedInvariants(r), r.Repro)
-		}
+	for _, r := range s.Failures {
+		fmt.Fprintf(w, "  failing: %s seed %d (%s): %s\n", r.Scenario, r.Seed, failedInvariants(r), r.Repro)
 	}
 	fmt.Fprintf(w, "sweep: %d runs, %d failed (seeds %d-%d, shard %d/%d)\n", s.Runs, s.Failed, f.first, f.last, f.shard, f.count)
 }

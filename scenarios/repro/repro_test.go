@@ -32,16 +32,10 @@ func TestSweepFindsShrinksAndReproducesAPlantedBug(t *testing.T) {
 		}
 		return o.Record(&sc, 0)
 	}, sweep.Options{Parallel: 1, OnRecord: func(reports.RunRecord) {}})
-	var failing *reports.RunRecord
-	for i := range summary.Records {
-		if summary.Records[i].Verdict == "fail" {
-			failing = &summary.Records[i]
-			break
-		}
-	}
-	if failing == nil {
+	if len(summary.Failures) == 0 {
 		t.Fatal("the sweep did not find the planted bug")
 	}
+	failing := summary.Failures[0]
 	opts := scenarios.RunOptions{Bugs: []string{plantedBug}}
 	o, err := scenarios.Run(&sc, failing.Seed, opts)
 	if err != nil {

@@ -6,6 +6,8 @@ package sweep
 import (
 	"fmt"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/faultline/faultline/reports"
@@ -26,16 +28,28 @@ type Options struct {
 	// Parallel is how many simulations run at once; 0 means one per core.
 	Parallel int
 	// OnRecord, if set, receives each record in job order, as soon as it
-	// and every job before it are done (for streaming JSON lines).
+	// and every job before it are done (for streaming JSON lines). It is
+	// the only way to see every record: a sweep does not keep them.
 	OnRecord func(reports.RunRecord)
 	// OnProgress, if set, is told after every finished job.
 	OnProgress func(done, total, failed int)
 }
 
-// Summary is what a sweep found.
+// Summary is what a sweep found. It holds counts and the failed runs'
+// records, not every record, so that a sweep of millions of seeds runs in
+// memory that does not grow with its passing runs.
 type Summary struct {
 	Runs, Failed int
-	Records      []reports.RunRecord // in job order
+	// Scenarios counts runs and failures per scenario, by name.
+	Scenarios []ScenarioCount
+	// Failures are the records of the runs that did not pass, in job order.
+	Failures []reports.RunRecord
+}
+
+// ScenarioCount is one scenario's share of a sweep.
+type ScenarioCount struct {
+	Name         string
+	Runs, Failed int
 }
 
 // Run runs every job on goroutines of this process and returns the
@@ -58,23 +72,25 @@ func Run(jobs []Job, run RunFunc, opts Options) Summary {
 	}
 	close(next)
 	wg.Wait()
-	return c.summary()
+	return c.result()
 }
 
 // collector gathers records from workers that finish in any order and
-// hands them on in job order.
+// hands them on in job order, keeping only those that wait for an earlier
+// job to finish.
 type collector struct {
-	opts     Options
-	mu       sync.Mutex
-	records  []reports.RunRecord
-	finished []bool
-	emitted  int
-	done     int
-	failed   int
+	opts    Options
+	total   int
+	mu      sync.Mutex
+	waiting map[int]reports.RunRecord // finished, but an earlier job has not
+	emitted int
+	done    int
+	counts  map[string]*ScenarioCount
+	summary Summary
 }
 
 func newCollector(jobs []Job, opts Options) *collector {
-	return &collector{opts: opts, records: make([]reports.RunRecord, len(jobs)), finished: make([]bool, len(jobs))}
+	return &collector{opts: opts, total: len(jobs), waiting: map[int]reports.RunRecord{}, counts: map[string]*ScenarioCount{}}
 }
 
 // workers is how many workers to start for parallel (0: one per core this
@@ -84,31 +100,57 @@ func (c *collector) workers(parallel int) int {
 	if parallel <= 0 {
 		parallel = runtime.GOMAXPROCS(0)
 	}
-	return min(parallel, max(len(c.records), 1))
+	return min(parallel, max(c.total, 1))
 }
 
 // add records job i's result and emits every record now due, in order.
 func (c *collector) add(i int, rec reports.RunRecord) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.records[i], c.finished[i] = rec, true
+	c.waiting[i] = rec
 	c.done++
 	if rec.Verdict != "pass" {
-		c.failed++
+		c.summary.Failed++
 	}
-	for c.emitted < len(c.records) && c.finished[c.emitted] {
-		if c.opts.OnRecord != nil {
-			c.opts.OnRecord(c.records[c.emitted])
+	for {
+		due, ok := c.waiting[c.emitted]
+		if !ok {
+			break
 		}
+		delete(c.waiting, c.emitted)
 		c.emitted++
+		c.count(due)
+		if c.opts.OnRecord != nil {
+			c.opts.OnRecord(due)
+		}
 	}
 	if c.opts.OnProgress != nil {
-		c.opts.OnProgress(c.done, len(c.records), c.failed)
+		c.opts.OnProgress(c.done, c.total, c.summary.Failed)
 	}
 }
 
-func (c *collector) summary() Summary {
-	return Summary{Runs: len(c.records), Failed: c.failed, Records: c.records}
+// count folds an emitted record into the summary.
+func (c *collector) count(rec reports.RunRecord) {
+	sc := c.counts[rec.Scenario]
+	if sc == nil {
+		sc = &ScenarioCount{Name: rec.Scenario}
+		c.counts[rec.Scenario] = sc
+	}
+	sc.Runs++
+	c.summary.Runs++
+	if rec.Verdict != "pass" {
+		sc.Failed++
+		c.summary.Failures = append(c.summary.Failures, rec)
+	}
+}
+
+func (c *collector) result() Summary {
+	s := c.summary
+	for _, sc := range c.counts {
+		s.Scenarios = append(s.Scenarios, *sc)
+	}
+	slices.SortFunc(s.Scenarios, func(a, b ScenarioCount) int { return strings.Compare(a.Name, b.Name) })
+	return s
 }
 
 // Shard keeps the jobs of shard index (0-based) of count: a deterministic

@@ -28,14 +28,21 @@ func jobs(n int) []Job {
 }
 
 func TestRecordsComeInJobOrderWhateverTheParallelism(t *testing.T) {
-	one := Run(jobs(40), fakeRun, Options{Parallel: 1})
+	var want []reports.RunRecord
+	one := Run(jobs(40), fakeRun, Options{Parallel: 1, OnRecord: func(r reports.RunRecord) { want = append(want, r) }})
+	for i, rec := range want {
+		if rec.Seed != uint64(i+1) {
+			t.Fatalf("record %d is seed %d", i, rec.Seed)
+		}
+	}
 	for _, p := range []int{2, 8} {
 		var streamed []reports.RunRecord
 		many := Run(jobs(40), fakeRun, Options{Parallel: p, OnRecord: func(r reports.RunRecord) { streamed = append(streamed, r) }})
-		if !reflect.DeepEqual(one.Records, many.Records) || !reflect.DeepEqual(one.Records, streamed) {
+		if !reflect.DeepEqual(want, streamed) || !reflect.DeepEqual(one, many) {
 			t.Fatalf("parallel %d changed the records or their order", p)
 		}
-		if many.Failed != 5 || many.Runs != 40 {
+		if many.Failed != 5 || many.Runs != 40 || len(many.Failures) != 5 || many.Failures[0].Seed != 7 ||
+			!reflect.DeepEqual(many.Scenarios, []ScenarioCount{{Name: "s", Runs: 40, Failed: 5}}) {
 			t.Fatalf("summary %+v", many)
 		}
 	}

@@ -98,7 +98,7 @@ func RunWorkers(jobs []Job, w Workers, opts Options) (Summary, error) {
 		return Summary{}, err
 	default:
 	}
-	return c.summary(), nil
+	return c.result(), nil
 }
 
 func (w *Workers) failed(j Job, err error) reports.RunRecord {

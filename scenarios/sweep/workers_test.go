@@ -58,7 +58,8 @@ func testWorkers(kind string) Workers {
 }
 
 func TestWorkerProcessesGiveTheSameRecordsAsGoroutines(t *testing.T) {
-	want := Run(jobs(40), fakeRun, Options{Parallel: 1})
+	var records []reports.RunRecord
+	want := Run(jobs(40), fakeRun, Options{Parallel: 1, OnRecord: func(r reports.RunRecord) { records = append(records, r) }})
 	for _, p := range []int{1, 3} {
 		var streamed []reports.RunRecord
 		got, err := RunWorkers(jobs(40), testWorkers("fake"), Options{Parallel: p,
@@ -66,7 +67,7 @@ func TestWorkerProcessesGiveTheSameRecordsAsGoroutines(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(want, got) || !reflect.DeepEqual(want.Records, streamed) {
+		if !reflect.DeepEqual(want, got) || !reflect.DeepEqual(records, streamed) {
 			t.Fatalf("%d worker processes changed the records or their order", p)
 		}
 	}
@@ -80,11 +81,15 @@ func TestAWorkerThatDiesOrHangsFailsOnlyItsSeed(t *testing.T) {
 	js[4].Scenario = "hang"
 	w := testWorkers("fake")
 	w.RunTimeout = time.Second
-	got, err := RunWorkers(js, w, Options{Parallel: 2})
+	var got []reports.RunRecord
+	summary, err := RunWorkers(js, w, Options{Parallel: 2, OnRecord: func(r reports.RunRecord) { got = append(got, r) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, rec := range got.Records {
+	if len(got) != len(js) {
+		t.Fatalf("%d records for %d jobs", len(got), len(js))
+	}
+	for i, rec := range got {
 		switch i {
 		case 1:
 			if rec.Verdict != "fail" || !strings.Contains(rec.Error, ErrWorkerDied.Error()) ||
@@ -101,8 +106,8 @@ func TestAWorkerThatDiesOrHangsFailsOnlyItsSeed(t *testing.T) {
 			}
 		}
 	}
-	if got.Failed != 2 {
-		t.Fatalf("%d failed, want the 2 broken runs", got.Failed)
+	if summary.Failed != 2 || len(summary.Failures) != 2 {
+		t.Fatalf("%d failed, want the 2 broken runs", summary.Failed)
 	}
 }
 
