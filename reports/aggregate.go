@@ -2,6 +2,8 @@ package reports
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"slices"
@@ -110,6 +112,7 @@ func (t *scenarioTally) finish() ScenarioReport {
 	sr.Seeds = fmt.Sprintf("%d-%d", t.first, t.last)
 	sr.TraceHashes = slices.Clone(sr.TraceHashes)
 	slices.SortFunc(sr.TraceHashes, func(a, b SeedHash) int { return cmp.Compare(a.Seed, b.Seed) })
+	sr.TraceDigest = TraceDigest(sr.TraceHashes)
 	sr.FailingSeeds = slices.Clone(sr.FailingSeeds)
 	slices.SortFunc(sr.FailingSeeds, func(a, b FailingSeed) int { return cmp.Compare(a.Seed, b.Seed) })
 	sr.AvailabilityMean = float64(t.availability) / availabilityUnit / float64(sr.Runs)
@@ -120,4 +123,14 @@ func (t *scenarioTally) finish() ScenarioReport {
 		sr.Verdict = "fail"
 	}
 	return sr
+}
+
+// TraceDigest is the SHA-256, in hex, of one "seed:trace_hash\n" line per
+// run, in the order given (a report gives them in seed order).
+func TraceDigest(hashes []SeedHash) string {
+	h := sha256.New()
+	for _, sh := range hashes {
+		fmt.Fprintf(h, "%d:%s\n", sh.Seed, sh.Hash)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

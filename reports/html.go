@@ -17,6 +17,11 @@ func WriteHTML(w io.Writer, r *Report) error {
 	}{r, overall(r)})
 }
 
+// htmlTraceHashesMax caps the trace hashes the page lists per scenario: a
+// sweep of a million seeds would otherwise make a page of tens of
+// megabytes. The digest covers them all.
+const htmlTraceHashesMax = 1000
+
 var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"pct":    func(v float64) string { return template.HTMLEscapeString(formatPct(v)) },
 	"upper":  strings.ToUpper,
@@ -24,6 +29,8 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 	"names":  sortedNames[map[string]int],
 	"counts": statusCounts,
 	"join":   strings.Join,
+	"shown":  func(hs []SeedHash) []SeedHash { return hs[:min(len(hs), htmlTraceHashesMax)] },
+	"hidden": func(hs []SeedHash) int { return max(len(hs)-htmlTraceHashesMax, 0) },
 	"lower":  strings.ToLower,
 	"anchor": func(s string) string { return "scenario-" + s },
 }).Parse(reportHTML))

@@ -82,8 +82,8 @@ nav a { margin-right: 10px; font-size: 13px; }
 <tr><th>generated</th><td>{{.Evidence.GeneratedAt}}</td></tr>
 <tr><th>results</th><td>{{join .Evidence.Sources ", "}}</td></tr>
 </table>
-<p class="muted">Trace hashes of every run, by scenario and seed: the same seed and binary reproduce each exactly.</p>
-{{range .Scenarios}}<details><summary>{{.Name}} ({{len .TraceHashes}} runs)</summary><p><code>{{range .TraceHashes}}{{.Seed}}:{{.Hash}} {{end}}</code></p></details>{{end}}
+<p class="muted">Trace hashes of the runs, by scenario and seed: the same seed and binary reproduce each exactly. The digest is the SHA-256 of every run's <code>seed:trace_hash</code> line in seed order; report.json and results.jsonl hold every hash.</p>
+{{range .Scenarios}}<details><summary>{{.Name}} ({{len .TraceHashes}} runs, digest <code>{{.TraceDigest}}</code>)</summary><p><code>{{range shown .TraceHashes}}{{.Seed}}:{{.Hash}} {{end}}</code>{{with hidden .TraceHashes}} and {{.}} more{{end}}</p></details>{{end}}
 </section>
 </main>
 </body>

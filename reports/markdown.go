@@ -41,6 +41,10 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	e := r.Evidence
 	fmt.Fprintf(&b, "\n## Evidence\n\n- module version: %s\n- VCS revision: %s\n- binary SHA-256: %s\n- generated: %s\n- sources: %s\n",
 		e.ModuleVersion, e.Revision, e.BinarySHA256, e.GeneratedAt, strings.Join(e.Sources, ", "))
+	b.WriteString("\nTrace digests (SHA-256 of every run's `seed:trace_hash` line, in seed order; every hash is in report.json):\n\n")
+	for _, s := range r.Scenarios {
+		fmt.Fprintf(&b, "- %s (%d runs): `%s`\n", s.Name, s.Runs, s.TraceDigest)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

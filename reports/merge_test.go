@@ -2,6 +2,9 @@ package reports
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -141,5 +144,40 @@ func TestMergeRejectsBadInput(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: error %v, want %q", tc.paths, err, tc.want)
 		}
+	}
+}
+
+// A page lists at most htmlTraceHashesMax hashes a scenario, and the digest
+// stands for all of them: anyone can recompute it from the results.
+func TestTheDigestCoversTraceHashesThePageDoesNotList(t *testing.T) {
+	var recs []RunRecord
+	var lines strings.Builder
+	for seed := uint64(1); seed <= htmlTraceHashesMax+500; seed++ {
+		hash := fmt.Sprintf("%016x", seed*7919)
+		recs = append(recs, RunRecord{Scenario: "baseline", Seed: seed, Verdict: "pass", TraceHash: hash})
+		fmt.Fprintf(&lines, "%d:%s\n", seed, hash)
+	}
+	sum := sha256.Sum256([]byte(lines.String()))
+	want := hex.EncodeToString(sum[:])
+	slices.Reverse(recs)
+	r := Build(recs, sampleInfo, Evidence{})
+	if got := r.Scenarios[0].TraceDigest; got != want {
+		t.Fatalf("digest %s, want %s", got, want)
+	}
+	var html, md bytes.Buffer
+	if err := WriteHTML(&html, &r); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteMarkdown(&md, &r); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{html.String(), md.String()} {
+		if !strings.Contains(s, want) {
+			t.Error("the digest is missing from a rendering")
+		}
+	}
+	if !strings.Contains(html.String(), "1000:") || strings.Contains(html.String(), "1001:") ||
+		!strings.Contains(html.String(), "and 500 more") {
+		t.Error("the page does not list exactly the first 1000 hashes and say how many more")
 	}
 }

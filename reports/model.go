@@ -65,6 +65,10 @@ type ScenarioReport struct {
 	Timeline    []TimelinePoint `json:"timeline,omitempty"`
 	FaultSpans  []FaultSpan     `json:"fault_spans,omitempty"`
 	TraceHashes []SeedHash      `json:"trace_hashes"`
+	// TraceDigest is the SHA-256 of every "seed:trace_hash" line, in seed
+	// order: one value that two reports of the same runs share, and that
+	// anyone can recompute from results.jsonl (see TraceDigest).
+	TraceDigest string `json:"trace_digest"`
 	// WallSeconds is the machine time the runs took, summed.
 	WallSeconds float64 `json:"wall_seconds"`
 }
