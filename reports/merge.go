@@ -198,11 +198,23 @@ func (c *cursor) next() (bool, error) {
 	}
 }
 
+// mergeFanInMax bounds the segments merged at once. Sweeps and their
+// shards give one segment per scenario and file; a file whose scenarios
+// alternate line by line would give one per line, and a cursor each.
+const mergeFanInMax = 64
+
+func openCursor(files []*os.File, s segment) *cursor {
+	return &cursor{r: bufio.NewReader(io.NewSectionReader(files[s.file], s.start, s.end-s.start)), path: files[s.file].Name()}
+}
+
 // mergeSegments writes one scenario's segments merged by seed.
 func mergeSegments(w io.Writer, files []*os.File, segs []segment) error {
+	if len(segs) > mergeFanInMax {
+		return sortSegments(w, files, segs)
+	}
 	var live []*cursor
 	for _, s := range segs {
-		c := &cursor{r: bufio.NewReader(io.NewSectionReader(files[s.file], s.start, s.end-s.start)), path: files[s.file].Name()}
+		c := openCursor(files, s)
 		ok, err := c.next()
 		if err != nil {
 			return err
@@ -228,6 +240,37 @@ func mergeSegments(w io.Writer, files []*os.File, segs []segment) error {
 		}
 		if !ok {
 			live = slices.Delete(live, i, i+1)
+		}
+	}
+	return nil
+}
+
+// sortSegments writes one scenario's segments in seed order by reading
+// them all into memory: the fallback for inputs too fragmented to merge,
+// which holds one scenario's lines at a time.
+func sortSegments(w io.Writer, files []*os.File, segs []segment) error {
+	type seededLine struct {
+		seed uint64
+		line []byte
+	}
+	var lines []seededLine
+	for _, s := range segs {
+		c := openCursor(files, s)
+		for {
+			ok, err := c.next()
+			if err != nil {
+				return err
+			}
+			if !ok {
+				break
+			}
+			lines = append(lines, seededLine{c.seed, bytes.Clone(bytes.TrimRight(c.line, "\r\n"))})
+		}
+	}
+	slices.SortStableFunc(lines, func(a, b seededLine) int { return cmp.Compare(a.seed, b.seed) })
+	for _, l := range lines {
+		if _, err := w.Write(append(l.line, '\n')); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -181,3 +181,35 @@ func TestTheDigestCoversTraceHashesThePageDoesNotList(t *testing.T) {
 		t.Error("the page does not list exactly the first 1000 hashes and say how many more")
 	}
 }
+
+// A file whose scenarios alternate line by line (one segment per line) is
+// merged in canonical order too, past the fan-in a merge takes at once.
+func TestMergeSortsAFileTooFragmentedToMerge(t *testing.T) {
+	var recs []RunRecord
+	for seed := uint64(1); seed <= 2*mergeFanInMax+10; seed++ {
+		for _, sc := range []string{"b", "a"} {
+			recs = append(recs, RunRecord{Scenario: sc, Seed: 2*mergeFanInMax + 11 - seed, Verdict: "pass", TraceHash: sc})
+		}
+	}
+	path := filepath.Join(t.TempDir(), "alternating.jsonl")
+	writeResults(t, path, recs, false)
+	m, err := ScanResults([]string{path}, NewAggregator(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.segments) <= mergeFanInMax {
+		t.Fatalf("%d segments: the test does not exceed the fan-in", len(m.segments))
+	}
+	var got bytes.Buffer
+	if err := m.WriteSorted(&got); err != nil {
+		t.Fatal(err)
+	}
+	SortRecords(recs)
+	var want bytes.Buffer
+	for i := range recs {
+		_ = WriteRecord(&want, &recs[i])
+	}
+	if got.String() != want.String() {
+		t.Fatalf("merged:\n%.400s\nwant:\n%.400s", got.String(), want.String())
+	}
+}
