@@ -65,11 +65,6 @@ func (s *Server) propose(raw json.RawMessage, mayForward bool, reply func(any)) 
 		return
 	}
 	cmd, _ := json.Marshal(KVCommand{Op: req.Type, Key: req.Key, Value: req.Value, From: req.From, To: req.To})
-	if s.staleReads && req.Type == "read" {
-		kv := s.r.StateMachine().(*Machine).kv
-		reply(replyBody(req.Type, replica.Reply{Status: replica.StatusOK, Result: kv.Apply(cmd, 0)}))
-		return
-	}
 	cmd = append([]byte{forKV}, cmd...)
 	s.r.Propose(replica.Request{Command: cmd}, func(rep replica.Reply) {
 		if rep.Status == replica.StatusNotLeader && mayForward && rep.Leader != replica.None && int(rep.Leader) < len(s.ids) {

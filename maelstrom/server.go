@@ -31,26 +31,18 @@ type Server struct {
 	timers map[replica.TimerID]*time.Timer
 	nextID replica.TimerID
 	tune   func(*replica.Config)
-	// staleReads, a planted bug for testing the test, answers reads from
-	// the local copy instead of through the log.
-	staleReads bool
 }
 
 // Options adjust a Server.
 type Options struct {
 	// Tune, if set, adjusts the replica's config.
 	Tune func(*replica.Config)
-	// UnsafeStaleReads answers reads from this node's local state without
-	// going through the log: a deliberate linearizability bug, so that
-	// tests can show their checker catches it. Never set it otherwise.
-	UnsafeStaleReads bool
 }
 
 // NewServer builds a server on node.
 func NewServer(node *mnode.Node, opts Options) *Server {
 	s := &Server{node: node, events: make(chan func(), 1024), start: time.Now(),
-		disk: NewMemDisk(), timers: make(map[replica.TimerID]*time.Timer), tune: opts.Tune,
-		staleReads: opts.UnsafeStaleReads}
+		disk: NewMemDisk(), timers: make(map[replica.TimerID]*time.Timer), tune: opts.Tune}
 	node.Handle("init", s.handleInit)
 	node.Handle("raft", s.handleRaft)
 	for _, op := range []string{"read", "write", "cas"} {

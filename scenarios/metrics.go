@@ -28,19 +28,29 @@ func (o *Outcome) Record(sc *Scenario, wall time.Duration) reports.RunRecord {
 		}
 	}
 	if rec.Verdict == "fail" {
-		rec.Repro = ReproCommand(o.Scenario, o.Seed, o.Bugs...)
+		rec.Repro = ReproCommand(o.Scenario, o.Seed)
 	}
 	return rec
 }
 
-// ReproCommand is the command line that reproduces a run.
-func ReproCommand(scenario string, seed uint64, bugs ...string) string {
-	cmd := fmt.Sprintf("faultline run --scenario %s --seed %d", scenario, seed)
-	for _, b := range bugs {
-		cmd += " --plant-bug " + b
+// ReproCommand is the command line that reproduces a run of this binary:
+// for a mutant's build, it first builds that mutant again.
+func ReproCommand(scenario string, seed uint64) string {
+	args := fmt.Sprintf("run --scenario %s --seed %d", scenario, seed)
+	if Mutant == "" {
+		return "faultline " + args
 	}
-	return cmd
+	return MutantBuildCommand(Mutant) + " && " + MutantBinary(Mutant) + " " + args
 }
+
+// MutantBuildCommand is the command, run from the repository's root, that
+// builds the faultline binary of mutant name at MutantBinary(name).
+func MutantBuildCommand(name string) string {
+	return fmt.Sprintf("go run ./cmd/mutants build --out %s %s", MutantBinary(name), name)
+}
+
+// MutantBinary is where MutantBuildCommand puts mutant name's binary.
+func MutantBinary(name string) string { return "bin/faultline-" + name }
 
 func (o *Outcome) metrics(sc *Scenario) *reports.Metrics {
 	h := o.History

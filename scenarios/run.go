@@ -24,30 +24,9 @@ type RunOptions struct {
 	// CheckTimeout bounds the linearizability search; past it the verdict
 	// is unknown, never pass. Zero means 20s.
 	CheckTimeout time.Duration
-	// Bugs plants known bugs by name (see PlantedBugs), so that tests and
-	// demonstrations can prove the harness finds, shrinks and reproduces
-	// real failures. Failure bundles record them.
-	Bugs []string
 	// StopAt, if set, ends client traffic earlier than the scenario does
 	// (shrinking shortens the workload); the quiet period after it stays.
 	StopAt time.Duration
-}
-
-// PlantedBugs are the bugs RunOptions.Bugs can plant, with what they break.
-var PlantedBugs = map[string]string{
-	"commit-without-quorum": "a leader acknowledges writes as soon as its own disk holds them",
-}
-
-func (o RunOptions) tune() (func(*replica.Config), error) {
-	for _, b := range o.Bugs {
-		if _, ok := PlantedBugs[b]; !ok {
-			return nil, fmt.Errorf("unknown planted bug %q", b)
-		}
-	}
-	if len(o.Bugs) == 0 {
-		return nil, nil
-	}
-	return func(c *replica.Config) { c.UnsafeCommitWithoutQuorum = true }, nil
 }
 
 // Outcome is everything a run produced: the verdicts, and the evidence
@@ -68,8 +47,8 @@ type Outcome struct {
 	Model         porcupine.Model
 	LastHeal      time.Duration
 	Recovery      time.Duration
-	// Bugs were planted for this run.
-	Bugs []string
+	// Mutant names the planted bug of the binary that ran it (see Mutant).
+	Mutant string
 	// CommitTimes are the true times at which log indexes were first
 	// applied anywhere, in index order.
 	CommitTimes []time.Duration
@@ -108,7 +87,7 @@ func Run(sc *Scenario, seed uint64, opts RunOptions) (*Outcome, error) {
 	} else {
 		o = r.judge(opts)
 	}
-	o.Bugs = opts.Bugs
+	o.Mutant = Mutant
 	return o, nil
 }
 
@@ -154,12 +133,8 @@ func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule) (*
 	if clientOpts.AttemptTimeout == 0 {
 		clientOpts = cluster.DefaultClientOptions()
 	}
-	tune, err := opts.tune()
-	if err != nil {
-		return nil, err
-	}
 	cfg := cluster.Config{Seed: seed, Replicas: sc.Replicas, Link: sc.Link, Trace: opts.Trace,
-		ClockDriftPPM: sc.ClockDriftPPM, ClockOffset: sc.ClockOffset, Tune: tune,
+		ClockDriftPPM: sc.ClockDriftPPM, ClockOffset: sc.ClockOffset,
 		MaxEvents:       eventsMax,
 		NewStateMachine: func() replica.StateMachine { return ledger.NewMachine(LedgerConfig) }}
 	for i := range sc.Workload.Clients {

@@ -29,7 +29,6 @@ type runFlags struct {
 	trace    string
 	json     bool
 	bundles  string
-	bugs     []string
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
@@ -42,15 +41,11 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	fs.StringVar(&f.trace, "trace", "", "write the trace as JSON lines to this file")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object instead of text")
 	fs.StringVar(&f.bundles, "bundles", "faultline-bundles", "write a failure bundle under this directory on failure (empty: none)")
-	bug := fs.String("plant-bug", "", "plant a known bug, to see the harness catch it (demonstrations and tests only)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	if *bug != "" {
-		f.bugs = []string{*bug}
 	}
 	s, err := parseSeed(*seed)
 	if err != nil {
@@ -105,7 +100,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "faultline run: %v\n", err)
 		return exitUsage
 	}
-	opts := scenarios.RunOptions{Bugs: f.bugs}
+	var opts scenarios.RunOptions
 	if opts.Schedule, err = loadSchedule(f.schedule); err != nil {
 		fmt.Fprintf(stderr, "faultline run: %v\n", err)
 		return exitUsage

@@ -29,7 +29,6 @@ type sweepFlags struct {
 	out          string
 	shard, count int
 	json         bool
-	bugs         []string
 	shrink       bool
 	runTimeout   time.Duration
 }
@@ -44,7 +43,6 @@ func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
 	fs.StringVar(&f.out, "out", "", "write results.jsonl into this directory")
 	shard := fs.String("shard", "", "run only shard i of n (0-based), as i/n")
 	fs.BoolVar(&f.json, "json", false, "print one JSON record per run instead of a progress line")
-	bug := fs.String("plant-bug", "", "plant a known bug in every run (demonstrations and tests only)")
 	fs.BoolVar(&f.shrink, "shrink", false, "shrink every failure's bundle too (needs --out)")
 	fs.DurationVar(&f.runTimeout, "run-timeout", 5*time.Minute,
 		"fail a run that takes longer than this in wall-clock time, as a hang (0: no limit)")
@@ -72,12 +70,6 @@ func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
 	}
 	if f.shrink && f.out == "" {
 		return f, fmt.Errorf("--shrink needs --out, where the bundles go")
-	}
-	if *bug != "" {
-		if _, ok := scenarios.PlantedBugs[*bug]; !ok {
-			return f, fmt.Errorf("--plant-bug %q: unknown (known: %v)", *bug, sortedKeys(scenarios.PlantedBugs))
-		}
-		f.bugs = []string{*bug}
 	}
 	return f, nil
 }
@@ -126,15 +118,15 @@ func scenarioNames(name string) ([]string, error) {
 // jobRunner runs one simulation for a sweep; errors become failed
 // records, so one broken run does not hide the others. Failures leave a
 // bundle under bundles, when set.
-func jobRunner(bugs []string, bundles string, shrink bool) sweep.RunFunc {
+func jobRunner(bundles string, shrink bool) sweep.RunFunc {
 	return func(j sweep.Job) reports.RunRecord {
 		sc, _ := scenarios.Lookup(j.Scenario)
 		start := time.Now()
-		opts := scenarios.RunOptions{Bugs: bugs}
+		var opts scenarios.RunOptions
 		out, err := scenarios.Run(&sc, j.Seed, opts)
 		if err != nil {
 			return reports.RunRecord{Scenario: j.Scenario, Seed: j.Seed, Verdict: "fail", Error: err.Error(),
-				Repro: scenarios.ReproCommand(j.Scenario, j.Seed, bugs...)}
+				Repro: scenarios.ReproCommand(j.Scenario, j.Seed)}
 		}
 		rec := out.Record(&sc, time.Since(start))
 		if rec.Verdict != "pass" && bundles != "" {
@@ -161,9 +153,6 @@ func sweepWorkers(f sweepFlags, bundles string) sweep.Workers {
 	if f.shrink {
 		args = append(args, "--shrink")
 	}
-	for _, bug := range f.bugs {
-		args = append(args, "--plant-bug", bug)
-	}
 	return sweep.Workers{
 		Command: func() *exec.Cmd {
 			cmd := exec.Command(exe, args...)
@@ -173,7 +162,7 @@ func sweepWorkers(f sweepFlags, bundles string) sweep.Workers {
 		RunTimeout: f.runTimeout,
 		Failed: func(j sweep.Job, err error) reports.RunRecord {
 			return reports.RunRecord{Scenario: j.Scenario, Seed: j.Seed, Verdict: "fail", Error: err.Error(),
-				Repro: scenarios.ReproCommand(j.Scenario, j.Seed, f.bugs...)}
+				Repro: scenarios.ReproCommand(j.Scenario, j.Seed)}
 		},
 	}
 }
@@ -188,19 +177,11 @@ func workerCommand(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	bundles := fs.String("bundles", "", "write failure bundles under this directory")
 	shrink := fs.Bool("shrink", false, "shrink every failure's bundle too")
-	var bugs []string
-	fs.Func("plant-bug", "plant a known bug in every run", func(name string) error {
-		if _, ok := scenarios.PlantedBugs[name]; !ok {
-			return fmt.Errorf("unknown planted bug %q", name)
-		}
-		bugs = append(bugs, name)
-		return nil
-	})
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "faultline %s: bad arguments %q\n", workerCommandName, args)
 		return exitUsage
 	}
-	runJob := jobRunner(bugs, *bundles, *shrink)
+	runJob := jobRunner(*bundles, *shrink)
 	err := sweep.Serve(os.Stdin, stdout, func(j sweep.Job) reports.RunRecord {
 		if _, ok := scenarios.Lookup(j.Scenario); !ok {
 			return reports.RunRecord{Scenario: j.Scenario, Seed: j.Seed, Verdict: "fail",

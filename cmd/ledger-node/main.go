@@ -20,10 +20,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "ledger-node takes no arguments: Maelstrom starts it and talks to it on stdin and stdout")
 		os.Exit(2)
 	}
-	// A planted bug, for showing that the Maelstrom test's checker catches
-	// stale reads; see maelstrom/linkv_test.go. Never set it otherwise.
-	unsafe := os.Getenv("LEDGER_NODE_UNSAFE_STALE_READS") == "1"
-	s := maelstrom.NewServer(mnode.NewNode(), maelstrom.Options{UnsafeStaleReads: unsafe})
+	s := maelstrom.NewServer(mnode.NewNode(), maelstrom.Options{})
 	if err := s.Run(); err != nil {
 		fmt.Fprintf(os.Stderr, "ledger-node: %v\n", err)
 		os.Exit(1)

@@ -62,12 +62,6 @@ type Config struct {
 	// OnLeader, if set, is called when this replica becomes leader of a
 	// term. Harnesses use it to check election safety.
 	OnLeader func(term uint64)
-
-	// UnsafeCommitWithoutQuorum is a planted bug, for proving that the
-	// harness finds, shrinks and reproduces real failures: the leader
-	// commits (and acknowledges) an entry as soon as its own disk holds it,
-	// without waiting for a quorum. Never set it outside those tests.
-	UnsafeCommitWithoutQuorum bool
 }
 
 // DefaultConfig returns sane timing and bounds for a replica; the caller

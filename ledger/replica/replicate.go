@@ -226,11 +226,7 @@ func (r *Replica) maybeCommit() {
 		}
 	}
 	slices.Sort(matches)
-	quorum := r.quorum
-	if r.cfg.UnsafeCommitWithoutQuorum {
-		quorum = 1 // the planted bug: this replica alone "is" a quorum
-	}
-	candidate := matches[len(matches)-quorum]
+	candidate := matches[len(matches)-r.quorum]
 	if candidate <= r.commit {
 		return
 	}

@@ -40,8 +40,9 @@ type Bundle struct {
 	Workload scenarios.WorkloadSpec `json:"workload"`
 	// StopAt, when set, shortened the workload (shrinking).
 	StopAt faults.Duration `json:"stop_at,omitempty"`
-	// Bugs were planted for the run (tests and demonstrations).
-	Bugs []string `json:"bugs,omitempty"`
+	// Mutant names the planted bug of the build that failed (see
+	// scenarios.Mutant); only that build replays the bundle.
+	Mutant string `json:"mutant,omitempty"`
 	// ModuleVersion and Revision name the code that failed.
 	ModuleVersion string `json:"module_version"`
 	Revision      string `json:"revision"`
@@ -81,14 +82,14 @@ func Version() (module, revision string) {
 // Options returns the run options that replay the bundle.
 func (b *Bundle) Options() scenarios.RunOptions {
 	sched := b.Schedule
-	return scenarios.RunOptions{Schedule: &sched, Bugs: b.Bugs, StopAt: time.Duration(b.StopAt)}
+	return scenarios.RunOptions{Schedule: &sched, StopAt: time.Duration(b.StopAt)}
 }
 
 // FromOutcome builds a bundle from a failed run.
 func FromOutcome(o *scenarios.Outcome, opts scenarios.RunOptions, sc *scenarios.Scenario) *Bundle {
 	module, revision := Version()
 	b := &Bundle{Version: BundleVersion, Scenario: o.Scenario, Seed: o.Seed, Schedule: o.Schedule,
-		Workload: sc.Workload, StopAt: faults.Duration(opts.StopAt), Bugs: opts.Bugs,
+		Workload: sc.Workload, StopAt: faults.Duration(opts.StopAt), Mutant: o.Mutant,
 		ModuleVersion: module, Revision: revision, TraceHash: o.TraceHash}
 	for _, a := range o.Applied {
 		b.Applied = append(b.Applied, AppliedFault{AtSeconds: a.At.Seconds(), Description: a.Fault.Describe(), Skipped: a.Skipped})

@@ -1,6 +1,7 @@
 package repro
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -17,11 +18,19 @@ type Replay struct {
 	SameFailure bool
 }
 
+// ErrWrongBuild is wrapped when a bundle needs another build: one made by
+// a mutant (a planted bug) replays only on that mutant's binary, since the
+// real code would simply pass and hide the failure.
+var ErrWrongBuild = errors.New("repro: the bundle needs another build")
+
 // Run replays a bundle with the current code.
 func Run(b *Bundle) (*Replay, error) {
 	sc, ok := scenarios.Lookup(b.Scenario)
 	if !ok {
 		return nil, fmt.Errorf("%w: unknown scenario %q", ErrBadBundle, b.Scenario)
+	}
+	if err := checkBuild(b); err != nil {
+		return nil, err
 	}
 	o, err := scenarios.Run(&sc, b.Seed, b.Options())
 	if err != nil {
@@ -29,6 +38,18 @@ func Run(b *Bundle) (*Replay, error) {
 	}
 	return &Replay{Outcome: o, SameTrace: o.TraceHash == b.TraceHash,
 		SameFailure: slices.Equal(failedNames(o.Verdicts), failedNames(b.Violations))}, nil
+}
+
+// checkBuild refuses a bundle recorded by another mutant's build.
+func checkBuild(b *Bundle) error {
+	switch {
+	case b.Mutant == scenarios.Mutant:
+		return nil
+	case b.Mutant == "":
+		return fmt.Errorf("%w: it was recorded by the real code, and this binary is mutant %s", ErrWrongBuild, scenarios.Mutant)
+	}
+	return fmt.Errorf("%w: it was recorded by mutant %s; build that with %s and run %s",
+		ErrWrongBuild, b.Mutant, scenarios.MutantBuildCommand(b.Mutant), scenarios.MutantBinary(b.Mutant))
 }
 
 // failedNames lists the invariants that did not pass, sorted.

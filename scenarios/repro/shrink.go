@@ -48,6 +48,9 @@ func Shrink(b *Bundle, opts ShrinkOptions) (*Shrunk, error) {
 	if !ok || len(b.Violations) == 0 {
 		return nil, fmt.Errorf("%w: nothing to shrink (scenario %q, %d violations)", ErrBadBundle, b.Scenario, len(b.Violations))
 	}
+	if err := checkBuild(b); err != nil {
+		return nil, err
+	}
 	s := &shrinker{b: b, sc: sc, target: b.Violations[0].Invariant, max: opts.RunsMax, opts: opts,
 		stopAt: time.Duration(b.StopAt)}
 	if s.max == 0 {
@@ -63,7 +66,7 @@ func Shrink(b *Bundle, opts ShrinkOptions) (*Shrunk, error) {
 	if !s.fails(fs) { // leave s.best describing exactly the result
 		return nil, fmt.Errorf("shrink: the final schedule stopped failing (nondeterminism?)")
 	}
-	shrunk := FromOutcome(s.best, scenarios.RunOptions{Bugs: b.Bugs, StopAt: s.stopAt}, &sc)
+	shrunk := FromOutcome(s.best, scenarios.RunOptions{StopAt: s.stopAt}, &sc)
 	shrunk.CreatedFrom = fmt.Sprintf("shrunk from %d faults to %d in %d runs", len(b.Schedule.Faults), len(fs), s.runs)
 	return &Shrunk{Bundle: shrunk, Outcome: s.best, Runs: s.runs, Target: s.target}, nil
 }
@@ -76,7 +79,7 @@ func (s *shrinker) fails(fs []faults.Fault) bool {
 	}
 	s.runs++
 	sched := faults.Schedule{Faults: slices.Clone(fs)}
-	o, err := scenarios.Run(&s.sc, s.b.Seed, scenarios.RunOptions{Schedule: &sched, Bugs: s.b.Bugs, StopAt: s.stopAt})
+	o, err := scenarios.Run(&s.sc, s.b.Seed, scenarios.RunOptions{Schedule: &sched, StopAt: s.stopAt})
 	if s.opts.Progress != nil {
 		s.opts.Progress(s.runs, len(fs))
 	}
