@@ -1,6 +1,7 @@
 package maelstrom_test
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -13,6 +14,7 @@ import (
 	"github.com/anishathalye/porcupine"
 
 	"github.com/faultline/faultline/checkers"
+	"github.com/faultline/faultline/mutants"
 )
 
 // TestLinKVUnderPartitionsAndKill runs three real ledger-node processes as
@@ -24,7 +26,7 @@ func TestLinKVUnderPartitionsAndKill(t *testing.T) {
 	if testing.Short() {
 		duration = 5 * time.Second
 	}
-	res, h := runLinKV(t, duration, false)
+	res, h := runLinKV(t, buildNode(t), duration, false)
 	ok, unknown := h.counts()
 	t.Logf("%d operations: %d ok, %d unknown", len(h.ops), ok, unknown)
 	if ok < 50 {
@@ -35,12 +37,20 @@ func TestLinKVUnderPartitionsAndKill(t *testing.T) {
 	}
 }
 
-// The checker is not a rubber stamp: a node that answers reads from its
-// local copy (planted behind a test-only switch) serves stale reads during
-// a partition, and the same test must catch it.
+// The checker is not a rubber stamp: a node built with the mutant
+// maelstrom-local-reads (mutants/catalog), which answers reads from its
+// local copy, serves stale reads during a partition, and the same test
+// must catch it.
 func TestLinKVCatchesStaleReads(t *testing.T) {
-	t.Setenv("LEDGER_NODE_UNSAFE_STALE_READS", "1")
-	res, _ := runLinKV(t, 5*time.Second, true)
+	root, err := mutants.FindRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "ledger-node-local-reads")
+	if err := mutants.BuildBinary(context.Background(), root, t.TempDir(), "maelstrom-local-reads", "./cmd/ledger-node", bin); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := runLinKV(t, bin, 5*time.Second, true)
 	if res != porcupine.Illegal {
 		t.Fatalf("stale reads went unnoticed: verdict %s", res)
 	}
@@ -48,8 +58,8 @@ func TestLinKVCatchesStaleReads(t *testing.T) {
 
 // runLinKV runs the lin-kv workload against three nodes under the nemesis
 // schedule and checks the history.
-func runLinKV(t *testing.T, duration time.Duration, expectIllegal bool) (porcupine.CheckResult, *history) {
-	nw := startNetwork(t, buildNode(t), 3)
+func runLinKV(t *testing.T, node string, duration time.Duration, expectIllegal bool) (porcupine.CheckResult, *history) {
+	nw := startNetwork(t, node, 3)
 	h := &history{}
 	var wg sync.WaitGroup
 	deadline := time.Now().Add(duration)

@@ -38,9 +38,18 @@ func (o *Outcome) Record(sc *Scenario, wall time.Duration) reports.RunRecord {
 func ReproCommand(scenario string, seed uint64) string {
 	args := fmt.Sprintf("run --scenario %s --seed %d", scenario, seed)
 	if Mutant == "" {
-		return "faultline " + args
+		return Binary() + " " + args
 	}
-	return MutantBuildCommand(Mutant) + " && " + MutantBinary(Mutant) + " " + args
+	return MutantBuildCommand(Mutant) + " && " + Binary() + " " + args
+}
+
+// Binary is how a command line names this binary: faultline, or a
+// mutant's build where MutantBuildCommand puts it.
+func Binary() string {
+	if Mutant == "" {
+		return "faultline"
+	}
+	return MutantBinary(Mutant)
 }
 
 // MutantBuildCommand is the command, run from the repository's root, that

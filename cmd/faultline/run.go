@@ -157,6 +157,7 @@ func printRun(w io.Writer, rec *reports.RunRecord) {
 		fmt.Fprintf(w, "repro: %s\n", rec.Repro)
 	}
 	if rec.Bundle != "" {
-		fmt.Fprintf(w, "bundle: %s (replay: faultline repro %s; shrink: faultline shrink %s)\n", rec.Bundle, rec.Bundle, rec.Bundle)
+		exe := scenarios.Binary()
+		fmt.Fprintf(w, "bundle: %s (replay: %s repro %s; shrink: %s shrink %s)\n", rec.Bundle, exe, rec.Bundle, exe, rec.Bundle)
 	}
 }

@@ -6,84 +6,8 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/faultline/faultline/faults"
-	"github.com/faultline/faultline/reports"
 	"github.com/faultline/faultline/scenarios"
-	"github.com/faultline/faultline/scenarios/sweep"
 )
-
-const plantedBug = "commit-without-quorum"
-
-// The whole loop an engineer with a red build goes through: a bug planted
-// behind a test-only switch is found by a sweep, its failure bundle is
-// written and read back, shrunk to fewer faults that still break the same
-// invariant, and the shrunk bundle replays with the same trace hash.
-func TestSweepFindsShrinksAndReproducesAPlantedBug(t *testing.T) {
-	sc, _ := scenarios.Lookup("minority-partition")
-	var jobs []sweep.Job
-	for seed := uint64(1); seed <= 8; seed++ {
-		jobs = append(jobs, sweep.Job{Scenario: sc.Name, Seed: seed})
-	}
-	outcomes := map[uint64]*scenarios.Outcome{}
-	summary := sweep.Run(jobs, func(j sweep.Job) reports.RunRecord {
-		o, err := scenarios.Run(&sc, j.Seed, scenarios.RunOptions{Bugs: []string{plantedBug}})
-		if err != nil {
-			t.Error(err)
-			return reports.RunRecord{Scenario: j.Scenario, Seed: j.Seed, Verdict: "fail"}
-		}
-		return o.Record(&sc, 0)
-	}, sweep.Options{Parallel: 1, OnRecord: func(reports.RunRecord) {}})
-	if len(summary.Failures) == 0 {
-		t.Fatal("the sweep did not find the planted bug")
-	}
-	failing := summary.Failures[0]
-	opts := scenarios.RunOptions{Bugs: []string{plantedBug}}
-	o, err := scenarios.Run(&sc, failing.Seed, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	outcomes[failing.Seed] = o
-	dir := t.TempDir()
-	if err := Write(dir, FromOutcome(o, opts, &sc), o); err != nil {
-		t.Fatal(err)
-	}
-	bundle, err := Read(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if replay, err := Run(bundle); err != nil || !replay.SameTrace {
-		t.Fatalf("the bundle does not replay: %v %+v", err, replay)
-	}
-	shrunk, err := Shrink(bundle, ShrinkOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(shrunk.Bundle.Schedule.Faults) >= len(bundle.Schedule.Faults) {
-		t.Fatalf("shrinking kept %d of %d faults", len(shrunk.Bundle.Schedule.Faults), len(bundle.Schedule.Faults))
-	}
-	if shrunk.Target != bundle.Violations[0].Invariant || !failedIn(shrunk.Bundle, shrunk.Target) {
-		t.Fatalf("the shrunk run fails %v, not %s", shrunk.Bundle.Violations, bundle.Violations[0].Invariant)
-	}
-	shrunkDir := t.TempDir()
-	if err := Write(shrunkDir, shrunk.Bundle, shrunk.Outcome); err != nil {
-		t.Fatal(err)
-	}
-	again, _ := Read(shrunkDir)
-	replay, err := Run(again)
-	if err != nil || !replay.SameTrace || replay.Outcome.TraceHash != shrunk.Bundle.TraceHash {
-		t.Fatalf("the shrunk bundle does not replay with its trace hash: %v", err)
-	}
-	t.Logf("seed %d: %d faults shrunk to %d in %d runs; %s", failing.Seed, len(bundle.Schedule.Faults),
-		len(shrunk.Bundle.Schedule.Faults), shrunk.Runs, replay.Describe(again))
-}
-
-func failedIn(b *Bundle, invariant string) bool {
-	for _, v := range b.Violations {
-		if v.Invariant == invariant {
-			return true
-		}
-	}
-	return false
-}
 
 func TestCorruptBundlesAreRejected(t *testing.T) {
 	for name, content := range map[string]string{
