@@ -85,4 +85,3 @@ func runExe(t *testing.T, exe string, args ...string) (int, string, string) {
 	t.Fatalf("%s %v: %v", exe, args, err)
 	return 0, "", ""
 }
-
