@@ -5,7 +5,16 @@ BIN := bin
 # under ten minutes on two cores (15 scenarios x 300 seeds takes about five minutes here).
 CHECK_SEEDS ?= 1-300
 
-.PHONY: build test check bench demo fmt vet clean
+# The mutation suite (mutants/): MUTANTS picks a comma-separated subset,
+# MUTANT_SEEDS the seeds swept over every scenario per mutant.
+MUTANTS ?=
+MUTANT_SEEDS ?= 1-10
+# CI's quick subset: mutants of different classes that the sweep catches
+# on many seeds, swept over a few; one no longer caught fails CI.
+MUTANTS_QUICK := commit-without-quorum
+MUTANTS_QUICK_SEEDS := 1-3
+
+.PHONY: build test check bench demo fmt vet clean mutants mutants-quick
 
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -31,6 +40,15 @@ vet:
 
 fmt:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+mutants:
+	$(GO) run ./cmd/mutants run --seeds $(MUTANT_SEEDS) $(if $(MUTANTS),--only $(MUTANTS))
+
+# Every mutant still applies and builds; the quick subset is still caught.
+mutants-quick:
+	$(GO) run ./cmd/mutants check
+	$(GO) run ./cmd/mutants run --only $(MUTANTS_QUICK) --seeds $(MUTANTS_QUICK_SEEDS) \
+		--unit-tests=false --require-caught --out $(BIN)/mutants-quick
 
 clean:
 	rm -rf $(BIN)

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestBadUsageGetsAClearErrorAndExit2(t *testing.T) {
+	for _, args := range [][]string{
+		{"nope"},
+		{"run", "--no-such-flag"},
+		{"run", "--seeds", "9-3"},
+		{"run", "--seeds", "x"},
+		{"run", "--parallel", "0"},
+		{"run", "--shrink-runs", "0"},
+		{"run", "--only", "no-such-mutant"},
+		{"run", "extra"},
+		{"list", "extra"},
+		{"check", "extra"},
+		{"build"},
+		{"build", "no-such-mutant"},
+	} {
+		if code, _, stderr := runCLI(args...); code != exitUsage || stderr == "" {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+}
+
+func TestListNamesEveryMutant(t *testing.T) {
+	code, out, _ := runCLI("list")
+	if code != exitOK || !strings.Contains(out, "commit-without-quorum") || !strings.Contains(out, "consensus/commitment") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}
+
+// The mutants commands in examples/ take flags this build accepts.
+func TestExampleMutantsCommandsParse(t *testing.T) {
+	files, _ := filepath.Glob("../../examples/*/*.y*ml")
+	found := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			_, cmd, ok := strings.Cut(line, "./cmd/mutants run")
+			if !ok {
+				continue
+			}
+			fs := flag.NewFlagSet("run", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			seeds := fs.String("seeds", "1-20", "")
+			parallel := fs.Int("parallel", 1, "")
+			if err := fs.Parse(strings.Fields(cmd)); err != nil || checkRunFlags(fs, *seeds, *parallel, 1) != nil {
+				t.Errorf("%s: %q does not parse", f, cmd)
+			}
+			found++
+		}
+	}
+	if found == 0 {
+		t.Fatal("no mutants run command in the examples")
+	}
+}
