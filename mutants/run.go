@@ -81,7 +81,7 @@ func RunAll(ctx context.Context, ms []Mutant, opts Options) []Result {
 	var mu sync.Mutex
 	done := 0
 	for range max(opts.Parallel, 1) {
-		wg.Go(func() {
+		wg.Go(func() { // nondeterministic-ok: mutants run in parallel as separate processes; results land by catalog index
 			for i := range next {
 				results[i] = RunOne(ctx, ms[i], opts)
 				mu.Lock()
@@ -105,12 +105,12 @@ func RunAll(ctx context.Context, ms []Mutant, opts Options) []Result {
 // sweeps every scenario over the seeds, shrinks the first failure and, if
 // asked, runs the unit tests.
 func RunOne(ctx context.Context, m Mutant, opts Options) Result {
-	start := time.Now()
+	start := time.Now() // nondeterministic-ok: the runner's own wall time per mutant, reported, never a decision
 	r := Result{Mutant: m, ScenariosCaught: []string{}, InvariantsCaught: []string{}}
 	if err := runOne(ctx, &r, opts); err != nil {
 		r.Error = err.Error()
 	}
-	r.Seconds = time.Since(start).Round(time.Millisecond).Seconds()
+	r.Seconds = time.Since(start).Round(time.Millisecond).Seconds() // nondeterministic-ok: reported only
 	return r
 }
 
