@@ -252,20 +252,64 @@ func shrinkFirst(ctx context.Context, r *Result, exe string, first *reports.RunR
 }
 
 // unitTests runs the mutated tree's unit tests and records whether they
-// fail, and in which packages.
+// fail, and which tests failed (package.TestName). Two kinds of test are
+// left out, because they fail for every mutant whatever it does: the
+// catalog's own tests (in a mutated tree the mutant's patch is already
+// applied, so it no longer applies), and the comparison of pinned trace
+// hashes (FAULTLINE_PINNED_HASHES=ignore), which any change of behaviour
+// moves; the pinned tests still check that each scenario passes.
 func unitTests(ctx context.Context, r *Result, tree string) {
-	cmd := exec.CommandContext(ctx, "go", "test", "-short", "-count=1", "./...")
-	cmd.Dir = tree
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	caught := err != nil
-	r.UnitTestsCaught = &caught
-	for _, line := range strings.Split(out.String(), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "FAIL" && strings.HasPrefix(f[1], ModulePath) {
-			r.UnitTestsFailing = appendNew(r.UnitTestsFailing, strings.TrimPrefix(f[1], ModulePath+"/"))
+	list := exec.CommandContext(ctx, "go", "list", "./...")
+	list.Dir = tree
+	pkgs, err := list.Output()
+	if err != nil {
+		caught := true
+		r.UnitTestsCaught = &caught
+		r.UnitTestsFailing = []string{"go list: " + err.Error()}
+		return
+	}
+	args := []string{"test", "-short", "-count=1"}
+	for _, p := range strings.Fields(string(pkgs)) {
+		if p != ModulePath+"/mutants" && p != ModulePath+"/cmd/mutants" {
+			args = append(args, p)
 		}
 	}
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = tree
+	cmd.Env = append(os.Environ(), "FAULTLINE_PINNED_HASHES=ignore")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err = cmd.Run()
+	caught := err != nil
+	r.UnitTestsCaught = &caught
+	r.UnitTestsFailing = failingTests(out.String())
+	if caught && len(r.UnitTestsFailing) == 0 {
+		r.UnitTestsFailing = []string{"go test: " + lastLine(out.String())}
+	}
+}
+
+// failingTests reads `go test` output for the top-level tests that failed,
+// as package.TestName (the package's last element).
+func failingTests(out string) []string {
+	var failed, names []string
+	for _, line := range strings.Split(out, "\n") {
+		if name, ok := strings.CutPrefix(line, "--- FAIL: "); ok {
+			failed = append(failed, strings.Fields(name)[0])
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == "FAIL" && strings.HasPrefix(f[1], ModulePath) {
+			pkg := f[1][strings.LastIndex(f[1], "/")+1:]
+			if len(failed) == 0 {
+				names = appendNew(names, pkg)
+			}
+			for _, t := range failed {
+				names = appendNew(names, pkg+"."+t)
+			}
+			failed = failed[:0]
+		}
+	}
+	return names
 }
 
 func lastLine(s string) string {

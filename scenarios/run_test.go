@@ -18,6 +18,12 @@ var updateGolden = flag.Bool("update", false, "rewrite testdata/golden-trace-has
 // (rerun with -update and say why in the commit).
 const goldenPath = "testdata/golden-trace-hashes.json"
 
+// pinnedHashesIgnored reports that the mutation runner asked the pinned
+// trace hashes to be left unchecked (FAULTLINE_PINNED_HASHES=ignore): any
+// change of behaviour moves a hash, so a pinned hash would "catch" every
+// mutant, and the runner asks whether the tests catch the bug itself.
+func pinnedHashesIgnored() bool { return os.Getenv("FAULTLINE_PINNED_HASHES") == "ignore" }
+
 func TestEveryScenarioPassesOnASeedWithItsPinnedTraceHash(t *testing.T) {
 	golden := map[string]string{}
 	if b, err := os.ReadFile(goldenPath); err == nil {
@@ -42,7 +48,7 @@ func TestEveryScenarioPassesOnASeedWithItsPinnedTraceHash(t *testing.T) {
 				}
 			}
 			got[sc.Name] = o.TraceHash
-			if !*updateGolden && golden[sc.Name] != o.TraceHash {
+			if !*updateGolden && !pinnedHashesIgnored() && golden[sc.Name] != o.TraceHash {
 				t.Errorf("seed 1 trace hash %s, pinned %q: the run changed (if on purpose, rerun with -update)",
 					o.TraceHash, golden[sc.Name])
 			}
