@@ -56,11 +56,12 @@ const (
 	BitFlip          Kind = "bit-flip"          // node: flip a random bit at rest
 	MisdirectedWrite Kind = "misdirected-write" // node, count
 	FsyncFailure     Kind = "fsync-failure"     // node, count
+	SlowDisk         Kind = "slow-disk"         // node, count: fsyncs take count times as long (1 heals)
 )
 
 // Kinds lists every kind, in a fixed order.
 var Kinds = []Kind{Crash, Restart, Pause, Resume, Slow, Partition, Isolate, Cut, Heal, Loss, Duplicate,
-	Reorder, Delay, NetworkNormal, ClockOffset, ClockJump, ClockDrift, TornWrite, BitFlip, MisdirectedWrite, FsyncFailure}
+	Reorder, Delay, NetworkNormal, ClockOffset, ClockJump, ClockDrift, TornWrite, BitFlip, MisdirectedWrite, FsyncFailure, SlowDisk}
 
 // Fault is one timed fault. Which fields matter depends on Kind.
 type Fault struct {
@@ -102,6 +103,8 @@ func (f Fault) Describe() string {
 		return fmt.Sprintf("%s %s %v", f.Kind, f.Node, time.Duration(f.Offset))
 	case ClockDrift:
 		return fmt.Sprintf("clock-drift %s %+dppm", f.Node, f.PPM)
+	case SlowDisk:
+		return fmt.Sprintf("slow-disk %s x%d", f.Node, f.Count)
 	}
 	return fmt.Sprintf("%s %s", f.Kind, f.Node)
 }
@@ -125,6 +128,8 @@ func (f Fault) Disrupts() bool {
 		return f.Offset != 0
 	case ClockDrift:
 		return f.PPM != 0
+	case SlowDisk:
+		return f.Count > 1
 	}
 	return true
 }

@@ -31,6 +31,7 @@ func everyKind() Schedule {
 		{At: 16, Kind: ClockJump, Node: "n2", Offset: Duration(time.Second)}, {At: 17, Kind: ClockDrift, Node: "n3", PPM: 50_000},
 		{At: 18, Kind: TornWrite, Node: "n1"}, {At: 19, Kind: BitFlip, Node: "n2"},
 		{At: 20, Kind: MisdirectedWrite, Node: "n3", Count: 2}, {At: 21, Kind: FsyncFailure, Node: "n4", Count: 1},
+		{At: 22, Kind: SlowDisk, Node: "n5", Count: 10},
 	}}
 	return s
 }
@@ -239,5 +240,37 @@ func TestInstallRejectsUnknownNodes(t *testing.T) {
 	err := in.Install(Schedule{Faults: []Fault{{At: 1, Kind: Crash, Node: "n7"}}})
 	if !errors.Is(err, ErrBadSchedule) {
 		t.Fatalf("unknown node: %v", err)
+	}
+}
+
+// A fault that does nothing is recorded as not effective (a torn write
+// armed on a node that never crashes), while one that acts at once (a
+// crash of a node that is up) is.
+func TestAFaultThatDoesNothingIsNotEffective(t *testing.T) {
+	s, err := simtest.CounterCluster(3, 5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := NewInjector(s, sim.LinkConfig{Latency: sim.FixedLatency(time.Millisecond)})
+	sched := Schedule{Faults: []Fault{
+		{At: Duration(100 * time.Millisecond), Kind: TornWrite, Node: "n2"},
+		{At: Duration(200 * time.Millisecond), Kind: Crash, Node: "n3"},
+		{At: Duration(300 * time.Millisecond), Kind: FsyncFailure, Node: "n4", Count: 1},
+	}}
+	if err := in.Install(sched); err != nil {
+		t.Fatal(err)
+	}
+	s.Run(sim.TimeFromDuration(time.Second))
+	in.Finish()
+	log := in.Log()
+	if log[0].Effect.Effective {
+		t.Fatalf("a torn write on a node that never crashed took effect: %+v", log[0].Effect)
+	}
+	if !log[1].Effect.Effective || !strings.Contains(log[1].Effect.What, "crashed") {
+		t.Fatalf("a crash of an up node did not take effect: %+v", log[1].Effect)
+	}
+	e := Effects(log)
+	if e[TornWrite] != (KindEffects{Applied: 1, Effective: 0}) || e[Crash] != (KindEffects{Applied: 1, Effective: 1}) {
+		t.Fatalf("effects by kind %+v", e)
 	}
 }

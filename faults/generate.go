@@ -95,6 +95,10 @@ func (g *generator) disrupt(kind Disruption, t Duration) {
 	switch kind {
 	case DCrash, DCrashLeader, DPause, DBitFlip, DMisdirect, DFsyncFailure:
 		g.nodeFault(kind, t, stop)
+	case DSlowDisk:
+		n := g.plan.Servers[g.rng.IntN(len(g.plan.Servers))]
+		g.emit(Fault{At: t, Kind: SlowDisk, Node: n, Count: 5 + g.rng.IntN(46)},
+			Fault{At: stop, Kind: SlowDisk, Node: n, Count: 1})
 	case DSlow:
 		n := g.plan.Servers[g.rng.IntN(len(g.plan.Servers))]
 		g.emit(Fault{At: t, Kind: Slow, Node: n, Delay: Duration(20+g.rng.IntN(180)) * Duration(time.Millisecond)},

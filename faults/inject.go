@@ -26,6 +26,7 @@ type Injector struct {
 	baseLinks map[[2]sim.NodeID]sim.LinkConfig // per-link bases, e.g. WAN links
 	links     map[[2]sim.NodeID]sim.LinkConfig // current non-base link configs
 	log       []Applied
+	watches   []watch // faults whose effect is still being measured
 }
 
 // Applied is a fault as it happened: when, and whether the simulator
@@ -33,7 +34,11 @@ type Injector struct {
 type Applied struct {
 	Fault   Fault
 	At      sim.Time
-	Skipped string // why it had no effect, if it had none
+	Skipped string // why the simulator refused it, if it did
+	// Effect is what it did; for faults whose effect shows later (a torn
+	// write at the next crash, a cut in the messages it drops) it is
+	// final once the injector's Finish has run.
+	Effect Effect
 }
 
 // NewInjector returns an injector for s, whose links start at base.
@@ -76,6 +81,11 @@ func (in *Injector) Install(sched Schedule) error {
 
 func (in *Injector) apply(f Fault) {
 	f, err := in.resolve(f)
+	var before sim.DiskStats
+	n := in.node(f.Node)
+	if d := in.s.Disk(n); d != nil {
+		before = d.Stats()
+	}
 	if err == nil {
 		err = in.Apply(f)
 	}
@@ -87,6 +97,9 @@ func (in *Injector) apply(f Fault) {
 		entry.Skipped = err.Error()
 	}
 	in.log = append(in.log, entry)
+	if err == nil {
+		in.watchFor(len(in.log)-1, f, n, before)
+	}
 }
 
 var errNoSuchRole = errors.New("faults: no node holds that role now")
@@ -188,6 +201,8 @@ func (in *Injector) applyDisk(f Fault, n sim.NodeID) error {
 		d.MisdirectWrites(f.Count)
 	case FsyncFailure:
 		d.FailSyncs(f.Count)
+	case SlowDisk:
+		return in.s.SetDiskSlow(n, f.Count)
 	default:
 		return fmt.Errorf("faults: unknown kind %q", f.Kind)
 	}

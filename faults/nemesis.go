@@ -57,11 +57,12 @@ const (
 	DBitFlip      Disruption = "bit-flip"      // flip bits at rest, crash, restart
 	DMisdirect    Disruption = "misdirect"     // misdirected writes, crash, restart
 	DFsyncFailure Disruption = "fsync-failure" // fsync fails (the replica stops and is restarted)
+	DSlowDisk     Disruption = "slow-disk"     // a disk's fsyncs take 5 to 50 times as long, then normal
 )
 
 // AllDisruptions lists every disruption in a fixed order.
 var AllDisruptions = []Disruption{DCrash, DCrashLeader, DPause, DSlow, DIsolate, DMinority, DBridge, DAsymmetric,
-	DRegion, DLossy, DDelay, DClockSkew, DClockDrift, DBitFlip, DMisdirect, DFsyncFailure}
+	DRegion, DLossy, DDelay, DClockSkew, DClockDrift, DBitFlip, DMisdirect, DFsyncFailure, DSlowDisk}
 
 // Validate checks a plan.
 func (p Plan) Validate() error {

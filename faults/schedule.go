@@ -123,7 +123,7 @@ func (f Fault) validateShape() error {
 			return fmt.Errorf("delay must not be negative")
 		}
 		return need(f.Node != "", "node")
-	case MisdirectedWrite, FsyncFailure:
+	case MisdirectedWrite, FsyncFailure, SlowDisk:
 		if f.Count < 1 || f.Count > 1000 {
 			return fmt.Errorf("count must be 1..1000, got %d", f.Count)
 		}

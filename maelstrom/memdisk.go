@@ -111,3 +111,7 @@ func (d *MemDisk) Files() []string {
 
 // Sync implements replica.Disk; memory is as durable as it gets here.
 func (d *MemDisk) Sync() error { return nil }
+
+// Barrier implements replica.Disk: every write is as durable as it will
+// ever be the moment it is made.
+func (d *MemDisk) Barrier() (uint64, bool, error) { return 0, true, nil }

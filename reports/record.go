@@ -22,6 +22,10 @@ type RunRecord struct {
 	// Evidence explains each failed invariant, briefly.
 	Evidence map[string][]string `json:"evidence,omitempty"`
 	Metrics  *Metrics            `json:"metrics,omitempty"`
+	// FaultEffects counts, by fault kind, the faults that applied and how
+	// many of those took effect (a torn write that tore nothing, a
+	// partition no message crossed, did not).
+	FaultEffects map[string]FaultEffects `json:"fault_effects,omitempty"`
 	// Bundle is the failure bundle's path, when one was written.
 	Bundle string `json:"bundle,omitempty"`
 	// Repro is the command that reproduces this run.
@@ -49,11 +53,20 @@ type Metrics struct {
 	// AckedLost counts acknowledged transfers missing from a replica's
 	// final state (RPO: must be zero).
 	AckedLost int `json:"acked_lost"`
-	Faults    int `json:"faults"`
+	// Faults counts the faults that took effect (see RunRecord's
+	// FaultEffects).
+	Faults int `json:"faults"`
 	// Timeline is throughput and latency over simulated time, per window.
 	Timeline []TimelinePoint `json:"timeline,omitempty"`
 	// FaultSpans are the faults as intervals of simulated time.
 	FaultSpans []FaultSpan `json:"fault_spans,omitempty"`
+}
+
+// FaultEffects counts the faults of one kind in a run (or summed over
+// runs): applied, and of those, effective.
+type FaultEffects struct {
+	Applied   int `json:"applied"`
+	Effective int `json:"effective"`
 }
 
 // LatencySummary is a distribution's percentiles in milliseconds.

@@ -16,7 +16,10 @@ const windowLength = time.Second
 func (o *Outcome) Record(sc *Scenario, wall time.Duration) reports.RunRecord {
 	rec := reports.RunRecord{Scenario: o.Scenario, Seed: o.Seed, Verdict: "pass", TraceHash: o.TraceHash,
 		Events: o.Events, SimSeconds: o.SimTime.Seconds(), WallSeconds: wall.Seconds(),
-		Invariants: map[string]string{}, Metrics: o.metrics(sc)}
+		Invariants: map[string]string{}, Metrics: o.metrics(sc), FaultEffects: map[string]reports.FaultEffects{}}
+	for kind, e := range faults.Effects(o.Applied) {
+		rec.FaultEffects[string(kind)] = reports.FaultEffects{Applied: e.Applied, Effective: e.Effective}
+	}
 	for _, v := range o.Verdicts {
 		rec.Invariants[v.Invariant] = string(v.Status)
 		if v.Status != "pass" {
@@ -63,7 +66,10 @@ func MutantBinary(name string) string { return "bin/faultline-" + name }
 
 func (o *Outcome) metrics(sc *Scenario) *reports.Metrics {
 	h := o.History
-	m := &reports.Metrics{OpsOK: h.OK, OpsFailed: h.Failed, OpsUnknown: h.Unknown, Faults: len(o.Applied)}
+	m := &reports.Metrics{OpsOK: h.OK, OpsFailed: h.Failed, OpsUnknown: h.Unknown}
+	for _, e := range faults.Effects(o.Applied) {
+		m.Faults += e.Effective
+	}
 	m.FaultSpans = faultSpans(o.Applied, sc.Duration)
 	var steady, underFault []time.Duration
 	for _, l := range h.Latencies {

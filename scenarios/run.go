@@ -78,6 +78,7 @@ func Run(sc *Scenario, seed uint64, opts RunOptions) (*Outcome, error) {
 		return nil, err
 	}
 	broken := r.runGuarded(sim.Time(sc.Duration))
+	r.injector.Finish()
 	if err := r.c.Close(); err != nil {
 		return nil, err
 	}

@@ -67,6 +67,9 @@ func (s NodeSpec) validate() error {
 	if err := validateDrift(s.ClockDriftPPM); err != nil {
 		return fmt.Errorf("node %s: clock_drift_ppm: %w", s.Name, err)
 	}
+	if err := s.Disk.Validate(); err != nil {
+		return fmt.Errorf("node %s: disk: %w", s.Name, err)
+	}
 	if s.ClockOffset < -24*time.Hour || s.ClockOffset > 24*time.Hour {
 		return fmt.Errorf("node %s: clock_offset %v is beyond a day", s.Name, s.ClockOffset)
 	}

@@ -31,18 +31,32 @@ const FileSizeMax = 1 << 30
 const SectorSize = 512
 
 // Disk is a node's simulated storage: named files of bytes. Writes are
-// volatile until Sync; a crash drops every write since the last successful
-// Sync. Fault hooks (torn writes, bit flips, misdirected writes, fsync
-// failures) are armed by the harness and drawn from the disk's own random
-// stream. All operations are instantaneous in simulated time.
+// volatile until a Sync covering them completes; a crash drops every write
+// not yet durable. Fault hooks (torn writes, bit flips, misdirected writes,
+// fsync failures, slow disks) are armed by the harness and drawn from the
+// disk's own random stream. How long operations take is the node's
+// DiskTiming: with one set, a Sync completes later, as an event.
 type Disk struct {
-	sim   *Sim
-	owner NodeID
-	rng   *rand.Rand
-	files map[string]*diskFile
-	// pending are the writes since the last Sync, in order: what a crash
+	sim    *Sim
+	owner  NodeID
+	rng    *rand.Rand
+	timing DiskTiming
+	files  map[string]*diskFile
+	// pending are the writes not yet durable, in order: what a crash
 	// loses, and what a torn write persists a prefix of.
 	pending []diskOp
+	// covered counts the pending writes an issued fsync covers (always
+	// all of them on an instantaneous disk, which completes it at once).
+	covered int
+	// barriers are the issued fsyncs of a timed disk, oldest first; each
+	// completes at its time, behind the one before (busyUntil is when the
+	// last completes). issued and done number them.
+	barriers     []barrier
+	busyUntil    Time
+	issued, done uint64
+	// failed: an fsync of this life failed, so its writes are lost for good.
+	failed     bool
+	slowFactor int
 	// pendingData holds the bytes of the pending writes, one after another:
 	// a write copies its data here rather than into an allocation of its
 	// own, and the buffer is reused once Sync or a crash settles them.
@@ -55,12 +69,24 @@ type Disk struct {
 	stats DiskStats
 }
 
-// DiskStats counts a disk's activity.
+// DiskStats counts a disk's activity and what its faults did: the writes
+// a crash dropped, and the writes it tore.
 type DiskStats struct {
 	Writes       int64
 	BytesWritten int64
 	Syncs        int64
 	SyncFailures int64
+	// LostWrites counts pending writes, truncations and removals that
+	// crashes dropped; TornWrites the writes crashes persisted only in
+	// part, and BytesTorn the bytes of them that did not persist.
+	LostWrites int64
+	TornWrites int64
+	BytesTorn  int64
+	// TornCrashes counts crashes that found a torn write armed and
+	// writes pending, so that a prefix of them persisted; Misdirected
+	// counts writes that landed at a wrong offset.
+	TornCrashes int64
+	Misdirected int64
 }
 
 // diskFile holds a file twice: as the platter has it (durable) and as reads
@@ -99,6 +125,9 @@ type diskOp struct {
 	name string
 	off  int64
 	data []byte
+	// dataAt is where data starts in Disk.pendingData, so that the
+	// buffer can be compacted while later writes are still pending.
+	dataAt int
 }
 
 type diskOpKind uint8
@@ -109,8 +138,8 @@ const (
 	opRemove
 )
 
-func newDisk(s *Sim, owner NodeID, rng *rand.Rand) *Disk {
-	return &Disk{sim: s, owner: owner, rng: rng, files: make(map[string]*diskFile)}
+func newDisk(s *Sim, owner NodeID, rng *rand.Rand, timing DiskTiming) *Disk {
+	return &Disk{sim: s, owner: owner, rng: rng, timing: timing, files: make(map[string]*diskFile)}
 }
 
 // Stats returns the disk's counters.
@@ -139,7 +168,8 @@ func (d *Disk) Write(name string, off int64, p []byte) error {
 	// The op's view is capped so that nothing can append into a later
 	// write's bytes; if the buffer moves as it grows, the view keeps the
 	// old array, which holds the same bytes.
-	op := diskOp{kind: opWrite, name: name, off: off, data: d.pendingData[start:len(d.pendingData):len(d.pendingData)]}
+	op := diskOp{kind: opWrite, name: name, off: off, data: d.pendingData[start:len(d.pendingData):len(d.pendingData)], dataAt: start}
+	d.sim.trace.diskWrite(d.owner, name, off, p)
 	d.apply(op, false)
 	d.pending = append(d.pending, op)
 	d.stats.Writes++
@@ -156,6 +186,7 @@ func (d *Disk) misdirect(name string, off int64) int64 {
 	} else {
 		off += shift
 	}
+	d.stats.Misdirected++
 	d.sim.trace.disk(d.sim.now, d.owner, "misdirected-write", name, off)
 	return off
 }
@@ -205,7 +236,8 @@ func (d *Disk) Truncate(name string, size int64) error {
 	if size < 0 || size > FileSizeMax {
 		return fmt.Errorf("truncate %s to %d: %w", name, size, ErrInvalidIO)
 	}
-	op := diskOp{kind: opTruncate, name: name, off: size}
+	op := diskOp{kind: opTruncate, name: name, off: size, dataAt: len(d.pendingData)}
+	d.sim.trace.diskWrite(d.owner, name, size, nil)
 	d.apply(op, false)
 	d.pending = append(d.pending, op)
 	return nil
@@ -214,7 +246,8 @@ func (d *Disk) Truncate(name string, size int64) error {
 // Remove deletes file name. It is volatile until Sync: a crash before the
 // next Sync brings the file back.
 func (d *Disk) Remove(name string) {
-	op := diskOp{kind: opRemove, name: name}
+	op := diskOp{kind: opRemove, name: name, dataAt: len(d.pendingData)}
+	d.sim.trace.diskWrite(d.owner, name, -1, nil)
 	d.apply(op, false)
 	d.pending = append(d.pending, op)
 }
@@ -231,43 +264,133 @@ func (d *Disk) Files() []string {
 	return names
 }
 
-// Sync makes every write since the last Sync durable, unless the harness
-// armed an fsync failure: then it returns ErrSyncFailed and those writes are
-// lost at the next crash, whatever later Syncs do.
+// Sync makes every write issued before it durable, before any later write
+// reaches the platter. On an instantaneous disk it is durable when Sync
+// returns, unless the harness armed an fsync failure: then Sync returns
+// ErrSyncFailed and those writes are lost at the next crash, whatever later
+// Syncs do. On a timed disk Sync queues the fsync and returns nil; it
+// completes later (see Barrier), and an armed failure is reported then.
 func (d *Disk) Sync() error {
 	d.stats.Syncs++
+	if d.timing.Timed() {
+		if len(d.pending) > d.covered {
+			d.issueBarrier()
+		}
+		return nil
+	}
 	if d.syncFailures > 0 {
 		d.syncFailures--
 		d.stats.SyncFailures++
-		for _, op := range d.pending {
+		d.settle(len(d.pending), true)
+		d.sim.trace.disk(d.sim.now, d.owner, "fsync-failed", "", 0)
+		return ErrSyncFailed
+	}
+	d.settle(len(d.pending), false)
+	return nil
+}
+
+// settle ends the first k pending writes: they become durable, or, if
+// their fsync failed, are lost for good (the files they touched keep
+// showing them until the next crash).
+func (d *Disk) settle(k int, failed bool) {
+	switch {
+	case failed:
+		for _, op := range d.pending[:k] {
 			if f := d.files[op.name]; f != nil {
 				f.diverged = true
 			}
 		}
-		d.settlePending()
-		d.sim.trace.disk(d.sim.now, d.owner, "fsync-failed", "", 0)
-		return ErrSyncFailed
-	}
-	for _, op := range d.pending {
-		f := d.files[op.name]
-		if f.diverged {
-			d.apply(op, true) // replay: cached holds writes that will never be durable
-			continue
+	case k == len(d.pending):
+		for _, op := range d.pending {
+			f := d.files[op.name]
+			if f.diverged {
+				d.apply(op, true) // replay: cached holds writes that will never be durable
+				continue
+			}
+			// cached is exactly durable plus the pending writes, so
+			// once they are durable the platter holds what cached holds.
+			f.durable, f.shared = f.cached, f.cached != nil
 		}
-		// cached is exactly durable plus the pending writes, so once
-		// they are durable the platter holds what cached holds.
-		f.durable, f.shared = f.cached, f.cached != nil
+	default:
+		for i := range k {
+			d.makeDurable(i)
+		}
 	}
-	d.settlePending()
-	return nil
+	d.dropPending(k)
 }
 
-// settlePending forgets the pending writes once they are durable or lost,
-// keeping both buffers for the writes to come.
-func (d *Disk) settlePending() {
-	clear(d.pending)
-	d.pending = d.pending[:0]
-	d.pendingData = d.pendingData[:0]
+// makeDurable applies pending write i, not the last pending one, to the
+// durable copy of its file. An append past the durable end that no later
+// pending write touches only lengthens durable's view of cached (the hot
+// path of a log whose next append was issued while this one synced);
+// anything else is replayed onto durable's own copy.
+func (d *Disk) makeDurable(i int) {
+	op := d.pending[i]
+	f := d.files[op.name]
+	if f.shared && !f.diverged && op.kind == opWrite && op.off >= int64(len(f.durable)) {
+		end := op.off + int64(len(op.data))
+		if end <= int64(len(f.cached)) && !d.touchedLater(op.name, int64(len(f.durable)), end, i+1) {
+			f.durable = f.cached[:end]
+			return
+		}
+	}
+	d.apply(op, true)
+}
+
+// touchedLater reports whether a pending write from index from on changes
+// bytes of file name in [lo, hi), or cuts or removes it below hi.
+func (d *Disk) touchedLater(name string, lo, hi int64, from int) bool {
+	for _, op := range d.pending[from:] {
+		if op.name != name {
+			continue
+		}
+		switch op.kind {
+		case opWrite:
+			if op.off < hi && op.off+int64(len(op.data)) > lo {
+				return true
+			}
+		case opTruncate:
+			if op.off < hi {
+				return true
+			}
+		case opRemove:
+			return true
+		}
+	}
+	return false
+}
+
+// dropPending forgets the first k pending writes once they are durable or
+// lost, keeping both buffers for the writes to come. The bytes of the
+// writes still pending move to the front of the data buffer once the
+// settled ones fill most of it, so that a disk that is never idle does not
+// grow it without bound.
+func (d *Disk) dropPending(k int) {
+	if k == len(d.pending) {
+		clear(d.pending)
+		d.pending = d.pending[:0]
+		d.pendingData = d.pendingData[:0]
+		d.covered = 0
+		return
+	}
+	rest := copy(d.pending, d.pending[k:])
+	clear(d.pending[rest:])
+	d.pending = d.pending[:rest]
+	d.covered -= min(k, d.covered)
+	shift := d.pending[0].dataAt
+	if shift < len(d.pendingData)/2 {
+		return
+	}
+	n := copy(d.pendingData, d.pendingData[shift:])
+	d.pendingData = d.pendingData[:n]
+	for i := range d.pending {
+		op := &d.pending[i]
+		op.dataAt -= shift
+		if op.kind == opWrite {
+			end := op.dataAt + len(op.data)
+			op.data = d.pendingData[op.dataAt:end:end]
+		}
+	}
 }
 
 // apply performs op on the cached copy, or on the durable copy.
@@ -348,14 +471,25 @@ func resize(b []byte, size int64) ([]byte, bool) {
 	return b, moved
 }
 
-// crash drops what was not synced. With a torn write armed, a random prefix
-// of the pending writes persists, the last of them only partly, by sectors.
+// crash drops what was not durable, and every queued fsync with it. With a
+// torn write armed, a random prefix of the pending writes persists, the
+// last of them only partly, by sectors.
 func (d *Disk) crash() {
+	lost := len(d.pending)
 	if d.tornOnNextCrash && len(d.pending) > 0 {
 		d.tornOnNextCrash = false
-		d.persistTornPrefix()
+		d.stats.TornCrashes++
+		lost -= d.persistTornPrefix()
 	}
-	d.settlePending()
+	d.stats.LostWrites += int64(lost)
+	clear(d.pending)
+	d.pending = d.pending[:0]
+	d.pendingData = d.pendingData[:0]
+	d.covered = 0
+	d.barriers = d.barriers[:0]
+	d.busyUntil = d.sim.now
+	d.done = d.issued
+	d.failed = false
 	for _, f := range d.files {
 		// Each file is reset from its own durable copy; the order of the
 		// map walk cannot matter because files are independent.
@@ -363,7 +497,10 @@ func (d *Disk) crash() {
 	}
 }
 
-func (d *Disk) persistTornPrefix() {
+// persistTornPrefix makes a random prefix of the pending writes durable,
+// the last of them torn partway by sectors, and returns how many of them
+// reached the platter at all.
+func (d *Disk) persistTornPrefix() int {
 	whole := d.rng.IntN(len(d.pending))
 	for _, op := range d.pending[:whole] {
 		d.apply(op, true)
@@ -372,8 +509,15 @@ func (d *Disk) persistTornPrefix() {
 	if torn.kind == opWrite && len(torn.data) > 0 {
 		sectors := (len(torn.data) + SectorSize - 1) / SectorSize
 		keep := min(d.rng.IntN(sectors)*SectorSize+d.rng.IntN(SectorSize), len(torn.data))
+		if keep < len(torn.data) {
+			d.stats.TornWrites++
+		}
+		d.stats.BytesTorn += int64(len(torn.data) - keep)
 		torn.data = torn.data[:keep]
 		d.apply(torn, true)
+		d.sim.trace.disk(d.sim.now, d.owner, "torn-write", torn.name, torn.off+int64(keep))
+		return whole + 1
 	}
 	d.sim.trace.disk(d.sim.now, d.owner, "torn-write", torn.name, torn.off)
+	return whole
 }

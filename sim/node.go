@@ -39,6 +39,9 @@ type NodeSpec struct {
 	// in parts per million: +50000 runs 5% fast, so its timers fire 5% early
 	// in true time.
 	ClockDriftPPM int64
+	// Disk is how long the node's disk takes; the zero value makes it
+	// instantaneous (see DiskTiming).
+	Disk DiskTiming
 }
 
 // nodeStatus is where a node is in its life cycle.

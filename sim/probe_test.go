@@ -14,6 +14,7 @@ type probe struct {
 	env      *sim.Env
 	messages []arrival
 	timers   []arrival
+	disk     []arrival // DiskDone calls: tag is the ticket, data the error
 	onStart  func(p *probe)
 }
 
@@ -37,6 +38,14 @@ func (p *probe) Receive(from sim.NodeID, msg []byte) {
 
 func (p *probe) Timer(tag uint64) {
 	p.timers = append(p.timers, arrival{at: p.s.Now(), tag: tag})
+}
+
+func (p *probe) DiskDone(ticket uint64, err error) {
+	a := arrival{at: p.s.Now(), tag: ticket}
+	if err != nil {
+		a.data = err.Error()
+	}
+	p.disk = append(p.disk, a)
 }
 
 // probeSim builds n probe nodes on links of fixed latency. The probes of

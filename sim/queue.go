@@ -4,10 +4,12 @@ package sim
 type eventKind uint8
 
 const (
-	eventCallback eventKind = iota + 1 // harness code scheduled with At
-	eventDeliver                       // a message arrives at a node
-	eventTimer                         // a node's timer fires
-	eventStart                         // a node boots (first start or restart)
+	eventCallback   eventKind = iota + 1 // harness code scheduled with At
+	eventDeliver                         // a message arrives at a node
+	eventTimer                           // a node's timer fires
+	eventStart                           // a node boots (first start or restart)
+	eventDisk                            // a timed disk's oldest fsync completes
+	eventDiskNotify                      // a thawed node hears of fsyncs done while it was paused
 )
 
 // event is one entry of the queue. It is held by value in the heap so that

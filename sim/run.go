@@ -76,6 +76,10 @@ func (s *Sim) step() {
 		s.fireDeliver(e)
 	case eventTimer:
 		s.fireTimer(e)
+	case eventDisk:
+		s.fireDisk(e)
+	case eventDiskNotify:
+		s.fireDiskNotify(e)
 	default:
 		panicf("unknown event kind %d", e.kind)
 	}

@@ -52,7 +52,7 @@ func New(cfg Config) (*Sim, error) {
 			clock: nodeClock{driftPPM: spec.ClockDriftPPM, wallOffset: spec.ClockOffset},
 			rng:   NewStream(cfg.Seed, "node/"+spec.Name),
 		}
-		st.disk = newDisk(s, id, NewStream(cfg.Seed, "disk/"+spec.Name))
+		st.disk = newDisk(s, id, NewStream(cfg.Seed, "disk/"+spec.Name), spec.Disk)
 		s.nodes = append(s.nodes, st)
 		st.status = nodeStarting
 		s.push(event{at: 0, kind: eventStart, node: id})

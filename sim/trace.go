@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bufio"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
@@ -67,6 +68,34 @@ func (t *tracer) foldString(s string) {
 	t.fold(uint64(len(s)))
 }
 
+// foldBytes mixes every byte of b in, eight at a time. A checksum of b
+// would not do: a message that ends with its own CRC-32C has the same CRC
+// residue whatever it says, so runs whose messages differ could share a
+// hash.
+func (t *tracer) foldBytes(b []byte) {
+	h := t.hash
+	for len(b) >= 8 {
+		h = (h ^ binary.LittleEndian.Uint64(b)) * 0x9e3779b97f4a7c15
+		h ^= h >> 29
+		b = b[8:]
+	}
+	var tail [8]byte
+	copy(tail[:], b)
+	h = (h ^ binary.LittleEndian.Uint64(tail[:]) ^ uint64(len(b))<<56) * 0x9e3779b97f4a7c15
+	t.hash = h ^ (h >> 29)
+}
+
+// diskWrite folds a change a node made to its disk (a write of data at
+// off; a truncation to off, data nil; a removal, off -1) into the hash,
+// so that the hash covers what was written and not only what was said.
+// It writes no trace line: the disk's own entries (fsyncs, faults) do.
+func (t *tracer) diskWrite(node NodeID, name string, off int64, data []byte) {
+	t.fold(uint64(uint32(node)) | uint64(len(data))<<32)
+	t.fold(uint64(off))
+	t.foldString(name)
+	t.foldBytes(data)
+}
+
 // record folds the fixed fields shared by every entry.
 func (t *tracer) record(kind traceKind, at Time, node, peer NodeID, value int64) {
 	t.entries++
@@ -78,7 +107,7 @@ func (t *tracer) record(kind traceKind, at Time, node, peer NodeID, value int64)
 
 func (t *tracer) message(kind traceKind, at Time, from, to NodeID, msg []byte, reason string) {
 	t.record(kind, at, from, to, int64(len(msg)))
-	t.fold(uint64(crc32.Checksum(msg, castagnoli)))
+	t.foldBytes(msg)
 	if reason != "" {
 		t.foldString(reason)
 	}

@@ -96,7 +96,7 @@ func (r *Replica) appendFromLeader(es []Entry) bool {
 			r.stop(err)
 			return false
 		}
-		r.persisted = min(r.persisted, first-1)
+		r.unpersist(first - 1)
 	}
 	owned := make([]Entry, len(es))
 	copy(owned, es)
@@ -176,7 +176,9 @@ func (r *Replica) installSnapshot(meta SnapshotMeta, data []byte) error {
 		r.stop(err)
 		return err
 	}
-	r.persisted = r.log.lastIndex()
+	// What the log held before is no longer what it holds: nothing of the
+	// new state counts as durable until the next barrier completes.
+	r.unpersist(0)
 	r.env.Record(fmt.Sprintf("installed snapshot through index %d", meta.Index))
 	return nil
 }

@@ -43,11 +43,22 @@ type Replica struct {
 	leader NodeID
 	log    raftLog
 	// persisted is the last index known durable on this replica's disk:
-	// a leader counts itself toward a quorum only up to here.
+	// a leader counts itself toward a quorum only up to here. It rises
+	// only when the disk says a barrier completed (see awaiting).
 	persisted uint64
 	walDirty  bool
-	commit    uint64
-	applied   uint64
+	// awaiting are the disk barriers issued and not yet complete, oldest
+	// first, each with the log's last index when it was issued; held are
+	// the messages queued behind them, in order, with their bytes in
+	// heldWire. Nothing held may leave before its barrier completes: a
+	// vote, an append acknowledgement or a client reply reports state
+	// that must be durable first (the persist/send boundary of etcd-io/
+	// raft's Ready and Advance).
+	awaiting []awaitedBarrier
+	held     []heldMessage
+	heldWire []byte
+	commit   uint64
+	applied  uint64
 
 	sessions sessionTable
 	digest   [32]byte // running digest of the applied log
@@ -84,6 +95,21 @@ type Stats struct {
 	// carries the whole state, so a high count is worth a look.
 	SnapshotsSent uint64
 	BadMessages   uint64
+}
+
+// awaitedBarrier is a disk barrier the replica waits for: once it
+// completes, the log is durable through last.
+type awaitedBarrier struct {
+	ticket uint64
+	last   uint64
+}
+
+// heldMessage is a message waiting for barrier ticket; its bytes are
+// heldWire[start:end].
+type heldMessage struct {
+	ticket     uint64
+	to         NodeID
+	start, end int
 }
 
 // outgoing is a message encoded when it was queued, so that later changes
@@ -193,10 +219,11 @@ func (r *Replica) stop(err error) {
 	}
 	r.stopped = fmt.Errorf("%w: %w", ErrStopped, err)
 	r.env.Record("stopped: " + err.Error())
-	// Nothing queued may leave: it could report state that never became
-	// durable. The clients still waiting are told, since that reply
-	// depends on nothing stored.
+	// Nothing queued or held may leave: it could report state that never
+	// became durable. The clients still waiting are told, since that
+	// reply depends on nothing stored.
 	r.clearOutbox()
+	r.held, r.heldWire, r.awaiting = nil, nil, nil
 	r.failWaiters(StatusStopped)
 	for _, o := range r.outbox {
 		r.env.Send(o.to, o.wire)
@@ -267,8 +294,12 @@ func (r *Replica) clearOutbox() {
 
 func (r *Replica) sendNow(to NodeID, m *Message) { r.env.Send(to, EncodeMessage(m)) }
 
-// flush is the end of every handler: persist, then act on what is now
-// durable, then send. A message never leaves before the state it reports.
+// flush is the end of every handler: write what must be persisted, then
+// act on what is durable, then send what may leave. A message never leaves
+// before the state it reports is durable: when the disk has not yet
+// confirmed every write (Disk.Barrier), the handler's messages are held
+// until Durable hears that it has, and only then does the replica count
+// the new entries as its own toward a quorum.
 func (r *Replica) flush() {
 	if r.stopped != nil {
 		return
@@ -278,6 +309,20 @@ func (r *Replica) flush() {
 		r.stop(err)
 		return
 	}
+	ticket, durable, err := r.env.Disk().Barrier()
+	if err != nil {
+		r.stop(fmt.Errorf("sync: %w", err))
+		return
+	}
+	if durable {
+		r.persisted = r.log.lastIndex()
+	} else if n := len(r.awaiting); n == 0 || r.awaiting[n-1].ticket != ticket {
+		r.awaiting = append(r.awaiting, awaitedBarrier{ticket: ticket, last: r.log.lastIndex()})
+	} else {
+		// No new barrier: the writes of this handler, if any, are
+		// covered by the one in flight.
+		r.awaiting[n-1].last = r.log.lastIndex()
+	}
 	if r.role == roleLeader {
 		r.maybeCommit()
 	}
@@ -285,14 +330,76 @@ func (r *Replica) flush() {
 	if r.stopped != nil {
 		return
 	}
-	if err := r.persist(); err != nil { // a snapshot taken while applying
+	// A snapshot taken while applying is written here; the messages of
+	// this handler do not depend on it (they report committed state, or
+	// the log, which the barrier above covers), and the next barrier
+	// covers it before anything is compacted away on its account.
+	if err := r.persist(); err != nil {
 		r.stop(err)
 		return
 	}
-	for i := range r.outbox {
-		r.env.Send(r.outbox[i].to, r.outbox[i].wire)
+	if durable && len(r.held) == 0 {
+		for i := range r.outbox {
+			r.env.Send(r.outbox[i].to, r.outbox[i].wire)
+		}
+	} else {
+		for i := range r.outbox {
+			start := len(r.heldWire)
+			r.heldWire = append(r.heldWire, r.outbox[i].wire...)
+			r.held = append(r.held, heldMessage{ticket: ticket, to: r.outbox[i].to, start: start, end: len(r.heldWire)})
+		}
 	}
 	r.clearOutbox()
+}
+
+// Durable is called by the environment when the disk barrier with ticket,
+// and every one before it, completed (see Disk.Barrier), or with err when
+// their writes can never be durable. The held messages they cleared leave,
+// in order, and a leader counts its newly durable entries.
+func (r *Replica) Durable(ticket uint64, err error) {
+	if r.stopped != nil {
+		return
+	}
+	if err != nil {
+		r.stop(fmt.Errorf("sync: %w", err))
+		return
+	}
+	done := 0
+	for done < len(r.awaiting) && r.awaiting[done].ticket <= ticket {
+		r.persisted = max(r.persisted, r.awaiting[done].last)
+		done++
+	}
+	r.awaiting = append(r.awaiting[:0], r.awaiting[done:]...)
+	if r.persisted > r.log.lastIndex() {
+		panicf("persisted %d past the log's end %d", r.persisted, r.log.lastIndex())
+	}
+	sent := 0
+	for sent < len(r.held) && r.held[sent].ticket <= ticket {
+		h := r.held[sent]
+		r.env.Send(h.to, r.heldWire[h.start:h.end])
+		sent++
+	}
+	if sent == len(r.held) {
+		clear(r.held)
+		r.held = r.held[:0]
+		r.heldWire = r.heldWire[:0]
+		if cap(r.heldWire) > wireRetainMax {
+			r.heldWire = nil
+		}
+	} else {
+		r.held = append(r.held[:0], r.held[sent:]...)
+	}
+	r.flush()
+}
+
+// unpersist lowers what the replica counts as durable to index, because
+// the log was cut there: a barrier issued before the cut covers only what
+// remains of what it wrote.
+func (r *Replica) unpersist(index uint64) {
+	r.persisted = min(r.persisted, index)
+	for i := range r.awaiting {
+		r.awaiting[i].last = min(r.awaiting[i].last, index)
+	}
 }
 
 func (r *Replica) persist() error {
@@ -308,7 +415,6 @@ func (r *Replica) persist() error {
 		}
 		r.walDirty = false
 	}
-	r.persisted = r.log.lastIndex()
 	return nil
 }
 

@@ -58,9 +58,17 @@ type Disk interface {
 	Remove(name string)
 	// Files lists the existing files, sorted by name.
 	Files() []string
-	// Sync makes every earlier write durable, or fails; after a failure
-	// the unsynced writes are lost for good and the replica must stop.
+	// Sync makes every earlier write durable before any later one, or
+	// fails; after a failure the unsynced writes are lost for good and the
+	// replica must stop. A disk may return before the writes are durable
+	// (a device queue, the simulator's timed disk): Barrier says when.
 	Sync() error
+	// Barrier returns a ticket for every write issued so far (syncing any
+	// that no Sync covers yet) and whether they are all durable already.
+	// If not, the environment calls Replica.Durable with that ticket, or a
+	// later one, once they are, or with an error if they never will be.
+	// A disk whose Sync blocks until durable always returns true.
+	Barrier() (ticket uint64, durable bool, err error)
 }
 
 // EntryKind says what a log entry carries.

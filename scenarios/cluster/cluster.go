@@ -3,6 +3,7 @@ package cluster
 import (
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -28,6 +29,10 @@ type Config struct {
 	// shorter slices leave the rest accurate.
 	ClockOffset   []time.Duration
 	ClockDriftPPM []int64
+	// DiskTiming sets replica disks' latencies, by replica index; the rest
+	// are drawn from the seed (DrawDiskTiming). Every replica disk takes
+	// time: a zero entry is drawn too.
+	DiskTiming []sim.DiskTiming
 	// RestartDelay is how long the supervisor waits to restart a replica
 	// that stopped itself; zero means the default, negative disables it.
 	RestartDelay time.Duration
@@ -74,6 +79,12 @@ func New(cfg Config) (*Cluster, error) {
 		if i < len(cfg.ClockDriftPPM) {
 			spec.ClockDriftPPM = cfg.ClockDriftPPM[i]
 		}
+		if i < len(cfg.DiskTiming) {
+			spec.Disk = cfg.DiskTiming[i]
+		}
+		if !spec.Disk.Timed() {
+			spec.Disk = DrawDiskTiming(sim.NewStream(cfg.Seed, "disk-timing/"+spec.Name))
+		}
 		simCfg.Nodes = append(simCfg.Nodes, spec)
 	}
 	simCfg.Nodes = append(simCfg.Nodes, cfg.Clients...)
@@ -83,6 +94,18 @@ func New(cfg Config) (*Cluster, error) {
 	}
 	c.Sim = s
 	return c, nil
+}
+
+// DrawDiskTiming draws one replica disk's latencies: a median fsync of
+// 0.2 to 1 ms with a long tail (ten times the median at the extreme), and
+// 100 to 1000 bytes per microsecond of transfer. Each node draws its own,
+// so a cluster mixes fast and slow disks.
+func DrawDiskTiming(r *rand.Rand) sim.DiskTiming {
+	p50 := 200*time.Microsecond + time.Duration(r.Int64N(int64(800*time.Microsecond)))
+	return sim.DiskTiming{
+		Sync:            sim.Latency{Min: p50 / 4, P50: p50, P90: 2 * p50, P99: 5 * p50, Max: 10 * p50},
+		WriteBytesPerMs: 100_000 + r.Int64N(900_000),
+	}
 }
 
 // ReplicaName is the simulator name of replica i: n1, n2, ...

@@ -34,6 +34,13 @@ func (n *replicaNode) Timer(tag uint64) {
 	n.superviseStop()
 }
 
+// DiskDone implements sim.DiskWaiter: the replica's writes through ticket
+// are durable (or lost, with err).
+func (n *replicaNode) DiskDone(ticket uint64, err error) {
+	n.r.Durable(ticket, err)
+	n.superviseStop()
+}
+
 // superviseStop restarts a stopped replica, once, after the cluster's
 // restart delay. A replica that stops again at once (unrecoverable storage)
 // stays down after RestartsMax attempts.

@@ -1,0 +1,48 @@
+package scenarios
+
+import (
+	"sort"
+	"testing"
+
+	"github.com/faultline/faultline/faults"
+)
+
+// TestEveryFaultKindTakesEffectInItsScenario runs every scenario over a
+// few seeds and fails if a fault kind the scenario applies never took
+// effect in any of them: a torn write that never tore, a partition no
+// message crossed, an fsync failure that no fsync met. No vacuous faults.
+func TestEveryFaultKindTakesEffectInItsScenario(t *testing.T) {
+	seeds := uint64(6)
+	if testing.Short() {
+		seeds = 3
+	}
+	for _, sc := range Catalog() {
+		t.Run(sc.Name, func(t *testing.T) {
+			sum := map[faults.Kind]faults.KindEffects{}
+			for seed := uint64(1); seed <= seeds; seed++ {
+				o, err := Run(&sc, seed, RunOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for kind, e := range faults.Effects(o.Applied) {
+					s := sum[kind]
+					s.Applied += e.Applied
+					s.Effective += e.Effective
+					sum[kind] = s
+				}
+			}
+			kinds := make([]string, 0, len(sum))
+			for k := range sum {
+				kinds = append(kinds, string(k))
+			}
+			sort.Strings(kinds)
+			for _, k := range kinds {
+				e := sum[faults.Kind(k)]
+				t.Logf("%s: %d applied, %d took effect", k, e.Applied, e.Effective)
+				if e.Applied > 0 && e.Effective == 0 {
+					t.Errorf("%s applied %d times over seeds 1-%d and never took effect", k, e.Applied, seeds)
+				}
+			}
+		})
+	}
+}
