@@ -98,6 +98,11 @@ func (in *Injector) watchFor(entry int, f Fault, n sim.NodeID, before sim.DiskSt
 		if disk.Stats().TornCrashes > before.TornCrashes {
 			a.Effect.What += fmt.Sprintf(", %d bytes torn", disk.Stats().BytesTorn-before.BytesTorn)
 		}
+	case CrashPoint:
+		closeGroup(n)
+		open(n, func() int64 { return in.s.CrashPointsFired(n) }, "crashed the node at its moment (%d)")
+	case DiskLoss:
+		a.Effect = Effect{Effective: disk.Stats().LostDisks > before.LostDisks, What: "disk replaced by a blank one"}
 	case TornWrite:
 		closeGroup(n)
 		open(n, func() int64 { return disk.Stats().TornCrashes }, "a crash persisted a torn prefix of the unsynced writes (%d)")

@@ -57,11 +57,13 @@ const (
 	MisdirectedWrite Kind = "misdirected-write" // node, count
 	FsyncFailure     Kind = "fsync-failure"     // node, count
 	SlowDisk         Kind = "slow-disk"         // node, count: fsyncs take count times as long (1 heals)
+	DiskLoss         Kind = "disk-loss"         // node: crash it if up and replace its disk with a blank one
+	CrashPoint       Kind = "crash-point"       // node, point, delay: crash at that protocol moment within delay
 )
 
 // Kinds lists every kind, in a fixed order.
 var Kinds = []Kind{Crash, Restart, Pause, Resume, Slow, Partition, Isolate, Cut, Heal, Loss, Duplicate,
-	Reorder, Delay, NetworkNormal, ClockOffset, ClockJump, ClockDrift, TornWrite, BitFlip, MisdirectedWrite, FsyncFailure, SlowDisk}
+	Reorder, Delay, NetworkNormal, ClockOffset, ClockJump, ClockDrift, TornWrite, BitFlip, MisdirectedWrite, FsyncFailure, SlowDisk, DiskLoss, CrashPoint}
 
 // Fault is one timed fault. Which fields matter depends on Kind.
 type Fault struct {
@@ -77,7 +79,22 @@ type Fault struct {
 	Rate    float64      `json:"rate,omitempty"`
 	Count   int          `json:"count,omitempty"`
 	Latency *sim.Latency `json:"latency,omitempty"`
+	// Point is a crash point's protocol moment (see CrashPoints).
+	Point string `json:"point,omitempty"`
 }
+
+// The crash points: a node crashes right after it sends a granted vote, a
+// successful append acknowledgement or a client reply, or while one of its
+// fsyncs is in flight.
+const (
+	AfterVote        = "after-vote"
+	AfterAppendAck   = "after-append-ack"
+	AfterClientReply = "after-client-reply"
+	DuringFsync      = "during-fsync"
+)
+
+// CrashPoints lists the crash points, in a fixed order.
+var CrashPoints = []string{AfterVote, AfterAppendAck, AfterClientReply, DuringFsync}
 
 // Describe renders the fault in a few words, for traces, annotations and
 // reports.
@@ -105,6 +122,8 @@ func (f Fault) Describe() string {
 		return fmt.Sprintf("clock-drift %s %+dppm", f.Node, f.PPM)
 	case SlowDisk:
 		return fmt.Sprintf("slow-disk %s x%d", f.Node, f.Count)
+	case CrashPoint:
+		return fmt.Sprintf("crash-point %s %s", f.Node, f.Point)
 	}
 	return fmt.Sprintf("%s %s", f.Kind, f.Node)
 }

@@ -31,7 +31,8 @@ func everyKind() Schedule {
 		{At: 16, Kind: ClockJump, Node: "n2", Offset: Duration(time.Second)}, {At: 17, Kind: ClockDrift, Node: "n3", PPM: 50_000},
 		{At: 18, Kind: TornWrite, Node: "n1"}, {At: 19, Kind: BitFlip, Node: "n2"},
 		{At: 20, Kind: MisdirectedWrite, Node: "n3", Count: 2}, {At: 21, Kind: FsyncFailure, Node: "n4", Count: 1},
-		{At: 22, Kind: SlowDisk, Node: "n5", Count: 10},
+		{At: 22, Kind: SlowDisk, Node: "n5", Count: 10}, {At: 23, Kind: DiskLoss, Node: "n5"},
+		{At: 24, Kind: CrashPoint, Node: "n1", Point: DuringFsync, Delay: Duration(time.Second)},
 	}}
 	return s
 }

@@ -93,7 +93,7 @@ func (g *generator) healthyServer(t Duration) (string, bool) {
 func (g *generator) disrupt(kind Disruption, t Duration) {
 	stop := g.hold(t)
 	switch kind {
-	case DCrash, DCrashLeader, DPause, DBitFlip, DMisdirect, DFsyncFailure:
+	case DCrash, DCrashLeader, DPause, DBitFlip, DMisdirect, DFsyncFailure, DDiskLoss, DCrashPoint:
 		g.nodeFault(kind, t, stop)
 	case DSlowDisk:
 		n := g.plan.Servers[g.rng.IntN(len(g.plan.Servers))]
@@ -126,8 +126,8 @@ func (g *generator) nodeFault(kind Disruption, t, stop Duration) {
 	}
 	g.downUntil[n] = stop
 	switch kind {
-	case DBitFlip, DMisdirect:
-		// A replica with damaged storage stays impaired after it restarts:
+	case DBitFlip, DMisdirect, DDiskLoss:
+		// A replica with damaged or lost storage stays impaired after it restarts:
 		// it may not vote until a leader has repaired it, and a leader needs
 		// a majority of voters. So damage counts against the budget until
 		// the end, as TigerBeetle's simulator confines storage faults to a
@@ -140,7 +140,15 @@ func (g *generator) nodeFault(kind Disruption, t, stop Duration) {
 	case DCrash:
 		g.emit(Fault{At: t, Kind: Crash, Node: n}, Fault{At: stop, Kind: Restart, Node: n})
 	case DCrashLeader:
-		g.emit(Fault{At: t, Kind: TornWrite, Node: n}, Fault{At: crashAt, Kind: Crash, Node: n}, Fault{At: stop, Kind: Restart, Node: n})
+		// Crash while an fsync is in flight, so that there are unsynced
+		// writes to tear: a crash at a random instant often finds none.
+		g.emit(Fault{At: t, Kind: TornWrite, Node: n},
+			Fault{At: t, Kind: CrashPoint, Node: n, Point: DuringFsync, Delay: armWindow(t, stop)},
+			Fault{At: stop, Kind: Restart, Node: n})
+	case DCrashPoint:
+		point := CrashPoints[g.rng.IntN(len(CrashPoints))]
+		g.emit(Fault{At: t, Kind: CrashPoint, Node: n, Point: point, Delay: armWindow(t, stop)},
+			Fault{At: stop, Kind: Restart, Node: n})
 	case DPause:
 		g.emit(Fault{At: t, Kind: Pause, Node: n}, Fault{At: stop, Kind: Resume, Node: n})
 	case DBitFlip:
@@ -150,8 +158,15 @@ func (g *generator) nodeFault(kind Disruption, t, stop Duration) {
 			Fault{At: crashAt, Kind: Crash, Node: n}, Fault{At: stop, Kind: Restart, Node: n})
 	case DFsyncFailure:
 		g.emit(Fault{At: t, Kind: FsyncFailure, Node: n, Count: 1})
+	case DDiskLoss:
+		g.emit(Fault{At: t, Kind: DiskLoss, Node: n}, Fault{At: stop, Kind: Restart, Node: n})
 	}
 }
+
+// armWindow is how long a crash point armed at t stays armed: half the
+// way to the restart at stop, so that the crash, if it comes, always
+// lands before the restart that undoes it.
+func armWindow(t, stop Duration) Duration { return max((stop-t)/2, Duration(time.Millisecond)) }
 
 func (g *generator) partition(kind Disruption, t, stop Duration) {
 	if g.cutsUntil > t {

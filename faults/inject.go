@@ -20,6 +20,9 @@ type Injector struct {
 	// node off from the other servers only, so clients can still reach it
 	// (a split brain that clients can write to, the dangerous kind).
 	Servers []string
+	// Messages, if set, says which messages a crash point after a send
+	// waits for: the simulator does not read messages, the harness does.
+	Messages func(point string) func(msg []byte) bool
 
 	s         *sim.Sim
 	base      sim.LinkConfig
@@ -203,6 +206,22 @@ func (in *Injector) applyDisk(f Fault, n sim.NodeID) error {
 		d.FailSyncs(f.Count)
 	case SlowDisk:
 		return in.s.SetDiskSlow(n, f.Count)
+	case CrashPoint:
+		if f.Point == DuringFsync {
+			return in.s.CrashDuringFsync(n, time.Duration(f.Delay))
+		}
+		if in.Messages == nil {
+			return fmt.Errorf("%w: crash point %s needs a message matcher", errNoSuchRole, f.Point)
+		}
+		return in.s.CrashAfterSend(n, f.Point, time.Duration(f.Delay), in.Messages(f.Point))
+	case DiskLoss:
+		if in.s.IsUp(n) {
+			if err := in.s.Crash(n); err != nil {
+				return err
+			}
+		}
+		_, _, err := in.s.LoseDisk(n)
+		return err
 	default:
 		return fmt.Errorf("faults: unknown kind %q", f.Kind)
 	}

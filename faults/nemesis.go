@@ -58,11 +58,13 @@ const (
 	DMisdirect    Disruption = "misdirect"     // misdirected writes, crash, restart
 	DFsyncFailure Disruption = "fsync-failure" // fsync fails (the replica stops and is restarted)
 	DSlowDisk     Disruption = "slow-disk"     // a disk's fsyncs take 5 to 50 times as long, then normal
+	DDiskLoss     Disruption = "disk-loss"     // crash, replace the disk with a blank one, restart
+	DCrashPoint   Disruption = "crash-point"   // crash right after a vote, an append ack or a client reply, or mid-fsync; restart
 )
 
 // AllDisruptions lists every disruption in a fixed order.
 var AllDisruptions = []Disruption{DCrash, DCrashLeader, DPause, DSlow, DIsolate, DMinority, DBridge, DAsymmetric,
-	DRegion, DLossy, DDelay, DClockSkew, DClockDrift, DBitFlip, DMisdirect, DFsyncFailure, DSlowDisk}
+	DRegion, DLossy, DDelay, DClockSkew, DClockDrift, DBitFlip, DMisdirect, DFsyncFailure, DSlowDisk, DDiskLoss, DCrashPoint}
 
 // Validate checks a plan.
 func (p Plan) Validate() error {

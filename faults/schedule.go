@@ -116,11 +116,19 @@ func (f Fault) validateShape() error {
 		return fmt.Errorf("at %v is out of range", time.Duration(f.At))
 	}
 	switch f.Kind {
-	case Crash, Pause, Resume, Isolate, TornWrite, BitFlip:
+	case Crash, Pause, Resume, Isolate, TornWrite, BitFlip, DiskLoss:
 		return need(f.Node != "", "node")
 	case Restart, Slow:
 		if f.Delay < 0 {
 			return fmt.Errorf("delay must not be negative")
+		}
+		return need(f.Node != "", "node")
+	case CrashPoint:
+		if !slices.Contains(CrashPoints, f.Point) {
+			return fmt.Errorf("point %q is not one of %v", f.Point, CrashPoints)
+		}
+		if f.Delay <= 0 {
+			return fmt.Errorf("a crash point needs a delay (how long it stays armed)")
 		}
 		return need(f.Node != "", "node")
 	case MisdirectedWrite, FsyncFailure, SlowDisk:

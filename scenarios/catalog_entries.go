@@ -107,7 +107,7 @@ func diskCorruption() Scenario {
 	s := base("disk-corruption", "bit flips, torn and misdirected writes, fsync failures",
 		"failing disks and firmware bugs that corrupt data at rest")
 	s.Faults = planned([]faults.Weight{w(faults.DBitFlip, 3), w(faults.DMisdirect, 2), w(faults.DCrashLeader, 2),
-		w(faults.DFsyncFailure, 1), w(faults.DSlowDisk, 1)}, 700*ms, 1500*ms, 1)
+		w(faults.DFsyncFailure, 1), w(faults.DSlowDisk, 1), w(faults.DDiskLoss, 1)}, 700*ms, 1500*ms, 1)
 	return s
 }
 

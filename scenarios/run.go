@@ -153,6 +153,7 @@ func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule) (*
 	}
 	r.injector.Resolve = r.resolveRole
 	r.injector.Servers = sc.Servers()
+	r.injector.Messages = cluster.CrashPointMessages
 	if err := r.injector.Install(sched); err != nil {
 		return nil, err
 	}

@@ -87,6 +87,8 @@ type DiskStats struct {
 	// counts writes that landed at a wrong offset.
 	TornCrashes int64
 	Misdirected int64
+	// LostDisks counts the times the disk was replaced by a blank one.
+	LostDisks int64
 }
 
 // diskFile holds a file twice: as the platter has it (durable) and as reads

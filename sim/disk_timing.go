@@ -89,6 +89,9 @@ func (d *Disk) issueBarrier() {
 	cost *= time.Duration(max(d.slowFactor, 1))
 	start := max(d.sim.now, d.busyUntil)
 	d.busyUntil = start.Add(cost)
+	if n := d.sim.nodes[d.owner]; n.crashPoint != nil {
+		d.sim.crashPointInFsync(n, start, cost)
+	}
 	d.issued++
 	d.covered = len(d.pending)
 	d.barriers = append(d.barriers, barrier{ops: d.covered, at: d.busyUntil, ticket: d.issued})

@@ -193,3 +193,62 @@ func TestTheTraceHashCoversWhatWasSaidAndWritten(t *testing.T) {
 		t.Fatal("two runs whose disk writes differ in one byte share a trace hash")
 	}
 }
+
+func TestACrashPointAfterASendCrashesRightAfterTheHandler(t *testing.T) {
+	ps := mustProbeSim(2, time.Millisecond, timedDisks(time.Millisecond))
+	vote := func(msg []byte) bool { return string(msg) == "vote" }
+	if err := ps.CrashAfterSend(0, "after-vote", time.Second, vote); err != nil {
+		t.Fatal(err)
+	}
+	p := ps.probe(0)
+	p.env.Send(1, []byte("hello")) // not the moment: no crash
+	ps.RunFor(time.Millisecond)
+	if !ps.IsUp(0) {
+		t.Fatal("a message the crash point does not wait for crashed the node")
+	}
+	p.env.Send(1, []byte("vote"))
+	if !ps.IsUp(0) {
+		t.Fatal("the node crashed inside the handler that sent the vote")
+	}
+	ps.RunFor(0)
+	if ps.IsUp(0) || ps.CrashPointsFired(0) != 1 {
+		t.Fatalf("up %v, fired %d: the crash point did not crash the node right after the send", ps.IsUp(0), ps.CrashPointsFired(0))
+	}
+	ps.RunFor(10 * time.Millisecond)
+	if got := len(ps.probe(1).messages); got != 2 {
+		t.Fatalf("the peer got %d messages, want both: the vote left before the crash", got)
+	}
+}
+
+func TestAnArmedCrashPointExpires(t *testing.T) {
+	ps := mustProbeSim(2, time.Millisecond, nil)
+	if err := ps.CrashAfterSend(0, "after-vote", time.Millisecond, func([]byte) bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	ps.RunFor(2 * time.Millisecond)
+	ps.probe(0).env.Send(1, []byte("late"))
+	ps.RunFor(time.Millisecond)
+	if !ps.IsUp(0) || ps.CrashPointsFired(0) != 0 {
+		t.Fatal("a crash point fired after its window closed")
+	}
+}
+
+func TestACrashPointDuringAnFsyncLosesItsWrites(t *testing.T) {
+	ps := mustProbeSim(1, time.Millisecond, timedDisks(4*time.Millisecond))
+	if err := ps.CrashDuringFsync(0, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	d := ps.probe(0).env.Disk()
+	mustWrite(t, d, "wal", 0, "in flight")
+	mustSync(t, d)
+	ps.RunFor(10 * time.Millisecond)
+	if ps.IsUp(0) || ps.CrashPointsFired(0) != 1 {
+		t.Fatal("the node did not crash during its fsync")
+	}
+	if len(ps.lives[0][0].disk) != 0 {
+		t.Fatal("the fsync completed before the crash that was to land inside it")
+	}
+	if d.Size("wal") != -1 || d.Stats().LostWrites != 1 {
+		t.Fatalf("after a crash mid-fsync: file size %d, lost writes %d", d.Size("wal"), d.Stats().LostWrites)
+	}
+}

@@ -29,6 +29,7 @@ func (s *Sim) Crash(id NodeID) error {
 		return fmt.Errorf("crash %s: already down: %w", n.spec.Name, ErrNodeState)
 	}
 	n.status = nodeDown
+	n.crashPoint = nil // armed for the life that ends here
 	n.incarnation++
 	n.node = nil
 	n.env = nil
@@ -42,6 +43,28 @@ func (s *Sim) Crash(id NodeID) error {
 	n.disk.crash()
 	s.trace.lifecycle(traceCrash, s.now, id, int64(n.incarnation))
 	return nil
+}
+
+// LoseDisk replaces node id's disk with a blank one, as when a machine is
+// replaced: every file, durable or not, is gone. The node must be down; it
+// reports how many files and bytes were lost.
+func (s *Sim) LoseDisk(id NodeID) (files int, bytes int64, err error) {
+	n, err := s.lookup(id)
+	if err != nil {
+		return 0, 0, err
+	}
+	if n.status != nodeDown {
+		return 0, 0, fmt.Errorf("lose disk of %s: not down: %w", n.spec.Name, ErrNodeState)
+	}
+	d := n.disk
+	for _, name := range d.Files() {
+		files++
+		bytes += d.Size(name)
+	}
+	d.files = make(map[string]*diskFile)
+	d.stats.LostDisks++
+	s.trace.fault(s.now, id, "disk-loss", fmt.Sprintf("%d files, %d bytes", files, bytes))
+	return files, bytes, nil
 }
 
 // Restart boots a crashed node from its disk alone, after delay. The node is

@@ -174,6 +174,9 @@ func (s *Sim) send(from, to NodeID, msg []byte) {
 	}
 	nw.stats.Sent++
 	s.trace.message(traceSend, s.now, from, to, msg, "")
+	if n := s.nodes[from]; n.crashPoint != nil {
+		s.crashPointAfterSend(n, msg)
+	}
 	var delays [2]time.Duration
 	copies, reason := nw.route(from, to, &delays)
 	if copies == 0 {

@@ -54,6 +54,13 @@ type Config struct {
 	PendingMax int
 	// WAL sizes the log segments.
 	WAL WALOptions
+	// Rejoin says that this replica's disk, if blank, replaces one that
+	// was lost (a new machine for an old member), not a new cluster's:
+	// it may have acknowledged entries and voted in its earlier life, so
+	// it must neither vote nor campaign until a leader has brought its
+	// log up to date. The state survives crashes until then (a marker
+	// file, see rejoinMarker).
+	Rejoin bool
 
 	// OnApply, if set, is called after each entry is applied, with the
 	// entry and the running digest of the applied log. Harnesses use it to

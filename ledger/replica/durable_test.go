@@ -106,3 +106,29 @@ func TestALeaderCountsItsOwnEntryOnlyOnceItIsDurable(t *testing.T) {
 		t.Fatalf("commit is %d once the leader's copy is durable, want 1", r.commit)
 	}
 }
+
+// While a barrier is in flight, later appends wait for one barrier issued
+// when it completes (a group commit), not one each.
+func TestAppendsDuringAnFsyncShareTheNextOne(t *testing.T) {
+	r, env, disk := newHeldReplica(t, 1, 3)
+	for i := uint64(1); i <= 3; i++ {
+		deliver(r, 0, Message{Kind: MsgAppend, Term: 1, PrevIndex: i - 1, PrevTerm: min(i-1, 1),
+			Entries: []Entry{{Term: 1, Index: i, Kind: EntryNoop}}})
+	}
+	if disk.issued != 1 {
+		t.Fatalf("%d barriers issued for three appends while the first was in flight, want 1", disk.issued)
+	}
+	disk.complete(r)
+	sent := env.take()
+	if len(sent) != 1 || sent[0].msg.Match != 1 {
+		t.Fatalf("sent %+v after the first barrier, want only the acknowledgement of index 1", sent)
+	}
+	if disk.issued != 2 {
+		t.Fatalf("%d barriers issued after the first completed, want one more for the other two appends", disk.issued)
+	}
+	disk.complete(r)
+	sent = env.take()
+	if len(sent) != 2 || sent[0].msg.Match != 2 || sent[1].msg.Match != 3 {
+		t.Fatalf("sent %+v after the second barrier, want the acknowledgements of 2 and 3 in order", sent)
+	}
+}

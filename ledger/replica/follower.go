@@ -130,6 +130,9 @@ func (r *Replica) maybeRepaired(m *Message) {
 	if err := r.wal.MarkRepaired(); err != nil {
 		r.stop(fmt.Errorf("record repair: %w", err))
 	}
+	if r.env.Disk().Size(rejoinMarker) >= 0 {
+		r.env.Disk().Remove(rejoinMarker) // durable with the next barrier
+	}
 }
 
 // handleSnapshot installs a leader's snapshot on a follower that lags

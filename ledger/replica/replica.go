@@ -102,6 +102,9 @@ type Stats struct {
 type awaitedBarrier struct {
 	ticket uint64
 	last   uint64
+	// fresh: issued by the handler now running, so its messages wait for
+	// this barrier itself rather than the next one.
+	fresh bool
 }
 
 // heldMessage is a message waiting for barrier ticket; its bytes are
@@ -182,8 +185,23 @@ func (r *Replica) Start(env Env) {
 	r.armTick()
 }
 
+// rejoinMarker is the file a replica that lost its disk keeps until a
+// leader has repaired it: a crash before then must not let it forget that
+// it may lack what it once acknowledged.
+const rejoinMarker = "rejoining"
+
 func (r *Replica) recover() error {
-	wal, rec, err := OpenWAL(r.env.Disk(), r.cfg.WAL)
+	d := r.env.Disk()
+	blank := len(d.Files()) == 0
+	if r.cfg.Rejoin && blank {
+		if err := d.Write(rejoinMarker, 0, []byte("lost disk\n")); err != nil {
+			return fmt.Errorf("mark rejoin: %w", err)
+		}
+		if err := d.Sync(); err != nil {
+			return fmt.Errorf("mark rejoin: %w", err)
+		}
+	}
+	wal, rec, err := OpenWAL(d, r.cfg.WAL)
 	if err != nil {
 		return fmt.Errorf("open storage: %w", err)
 	}
@@ -206,6 +224,12 @@ func (r *Replica) recover() error {
 	if c := rec.Corruption; c != nil {
 		r.recovering = &recovery{what: c.What, term: c.HardStateTerm, ackedThrough: c.AckedThrough, ackedKnown: c.AckedKnown}
 		r.env.Record(fmt.Sprintf("storage damaged (%s at index %d): abstaining from votes until repaired", c.What, c.FirstBadIndex))
+	}
+	if d.Size(rejoinMarker) >= 0 {
+		// Nothing bounds what the lost disk held: no vote at all until
+		// a leader has refilled the log (vouchesFor is false).
+		r.recovering = &recovery{what: "disk lost", ackedKnown: false}
+		r.env.Record("rejoining with a replaced disk: abstaining from votes until a leader has caught this log up")
 	}
 	return nil
 }
@@ -300,28 +324,23 @@ func (r *Replica) sendNow(to NodeID, m *Message) { r.env.Send(to, EncodeMessage(
 // confirmed every write (Disk.Barrier), the handler's messages are held
 // until Durable hears that it has, and only then does the replica count
 // the new entries as its own toward a quorum.
+//
+// Syncs are group commits: while a barrier is in flight, a handler's
+// writes reach the page cache but wait for the next barrier, which Durable
+// issues for all of them at once when the one in flight completes. A
+// barrier per handler instead would queue one fsync per message behind a
+// slow disk, and a replica would fall seconds behind its own acks.
 func (r *Replica) flush() {
 	if r.stopped != nil {
 		return
 	}
 	r.broadcastPending()
-	if err := r.persist(); err != nil {
-		r.stop(err)
-		return
-	}
-	ticket, durable, err := r.env.Disk().Barrier()
-	if err != nil {
-		r.stop(fmt.Errorf("sync: %w", err))
-		return
-	}
-	if durable {
-		r.persisted = r.log.lastIndex()
-	} else if n := len(r.awaiting); n == 0 || r.awaiting[n-1].ticket != ticket {
-		r.awaiting = append(r.awaiting, awaitedBarrier{ticket: ticket, last: r.log.lastIndex()})
-	} else {
-		// No new barrier: the writes of this handler, if any, are
-		// covered by the one in flight.
-		r.awaiting[n-1].last = r.log.lastIndex()
+	durable := false
+	if len(r.awaiting) == 0 {
+		var ok bool
+		if durable, ok = r.sync(); !ok {
+			return
+		}
 	}
 	if r.role == roleLeader {
 		r.maybeCommit()
@@ -330,32 +349,62 @@ func (r *Replica) flush() {
 	if r.stopped != nil {
 		return
 	}
-	// A snapshot taken while applying is written here; the messages of
-	// this handler do not depend on it (they report committed state, or
-	// the log, which the barrier above covers), and the next barrier
-	// covers it before anything is compacted away on its account.
-	if err := r.persist(); err != nil {
-		r.stop(err)
-		return
-	}
+	// Messages go out now only if nothing is held before them and
+	// everything is durable; otherwise they wait, in order, for the
+	// barrier in flight (ticket set) or the next one (ticket 0).
 	if durable && len(r.held) == 0 {
 		for i := range r.outbox {
 			r.env.Send(r.outbox[i].to, r.outbox[i].wire)
 		}
 	} else {
+		ticket := uint64(0)
+		if !durable && len(r.awaiting) > 0 && r.awaiting[len(r.awaiting)-1].fresh {
+			ticket = r.awaiting[len(r.awaiting)-1].ticket
+		}
 		for i := range r.outbox {
 			start := len(r.heldWire)
 			r.heldWire = append(r.heldWire, r.outbox[i].wire...)
 			r.held = append(r.held, heldMessage{ticket: ticket, to: r.outbox[i].to, start: start, end: len(r.heldWire)})
 		}
 	}
+	if n := len(r.awaiting); n > 0 {
+		r.awaiting[n-1].fresh = false
+	}
 	r.clearOutbox()
+}
+
+// sync writes the hard state and syncs the log, then asks the disk for a
+// barrier over every write so far. It reports whether all of it is
+// durable already, and false in ok if the replica had to stop. Messages
+// held for the next barrier (ticket 0) now wait for this one.
+func (r *Replica) sync() (durable, ok bool) {
+	if err := r.persist(); err != nil {
+		r.stop(err)
+		return false, false
+	}
+	ticket, durable, err := r.env.Disk().Barrier()
+	if err != nil {
+		r.stop(fmt.Errorf("sync: %w", err))
+		return false, false
+	}
+	if durable {
+		r.persisted = r.log.lastIndex()
+		return true, true
+	}
+	r.awaiting = append(r.awaiting, awaitedBarrier{ticket: ticket, last: r.log.lastIndex(), fresh: true})
+	for i := range r.held {
+		if r.held[i].ticket == 0 {
+			r.held[i].ticket = ticket
+		}
+	}
+	return false, true
 }
 
 // Durable is called by the environment when the disk barrier with ticket,
 // and every one before it, completed (see Disk.Barrier), or with err when
 // their writes can never be durable. The held messages they cleared leave,
-// in order, and a leader counts its newly durable entries.
+// in order, and a leader counts its newly durable entries; then the writes
+// made meanwhile get their barrier (the next group commit).
 func (r *Replica) Durable(ticket uint64, err error) {
 	if r.stopped != nil {
 		return
@@ -373,8 +422,20 @@ func (r *Replica) Durable(ticket uint64, err error) {
 	if r.persisted > r.log.lastIndex() {
 		panicf("persisted %d past the log's end %d", r.persisted, r.log.lastIndex())
 	}
+	r.releaseHeld(ticket)
+	r.flush()
+	if len(r.awaiting) == 0 && len(r.held) > 0 {
+		// Nothing was left to sync: what waited for the next barrier
+		// depends on nothing new and leaves now.
+		r.releaseHeld(^uint64(0))
+	}
+}
+
+// releaseHeld sends, in order, the held messages whose barrier completed
+// (ticket at most through; ticket 0 means one not yet issued).
+func (r *Replica) releaseHeld(through uint64) {
 	sent := 0
-	for sent < len(r.held) && r.held[sent].ticket <= ticket {
+	for sent < len(r.held) && (r.held[sent].ticket != 0 || through == ^uint64(0)) && r.held[sent].ticket <= through {
 		h := r.held[sent]
 		r.env.Send(h.to, r.heldWire[h.start:h.end])
 		sent++
@@ -386,10 +447,9 @@ func (r *Replica) Durable(ticket uint64, err error) {
 		if cap(r.heldWire) > wireRetainMax {
 			r.heldWire = nil
 		}
-	} else {
-		r.held = append(r.held[:0], r.held[sent:]...)
+		return
 	}
-	r.flush()
+	r.held = append(r.held[:0], r.held[sent:]...)
 }
 
 // unpersist lowers what the replica counts as durable to index, because

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/ledger/replica"
 	"github.com/faultline/faultline/sim"
 )
@@ -96,6 +97,27 @@ func New(cfg Config) (*Cluster, error) {
 	return c, nil
 }
 
+// CrashPointMessages says which messages a crash point after a send waits
+// for: a granted vote, a successful append acknowledgement, any reply to
+// a client. It returns nil for a point that is not about a message.
+func CrashPointMessages(point string) func(msg []byte) bool {
+	var want func(m *replica.Message) bool
+	switch point {
+	case faults.AfterVote:
+		want = func(m *replica.Message) bool { return m.Kind == replica.MsgVoteResp && m.Granted }
+	case faults.AfterAppendAck:
+		want = func(m *replica.Message) bool { return m.Kind == replica.MsgAppendResp && m.Success }
+	case faults.AfterClientReply:
+		want = func(m *replica.Message) bool { return m.Kind == replica.MsgClientReply }
+	default:
+		return nil
+	}
+	return func(msg []byte) bool {
+		m, err := replica.DecodeMessage(msg)
+		return err == nil && want(&m)
+	}
+}
+
 // DrawDiskTiming draws one replica disk's latencies: a median fsync of
 // 0.2 to 1 ms with a long tail (ten times the median at the extreme), and
 // 100 to 1000 bytes per microsecond of transfer. Each node draws its own,
@@ -119,7 +141,7 @@ func (c *Cluster) nodeFactory(i int) func() sim.Node {
 	}
 }
 
-func (c *Cluster) newReplica(id sim.NodeID) *replica.Replica {
+func (c *Cluster) newReplica(id sim.NodeID, rejoin bool) *replica.Replica {
 	rc := replica.DefaultConfig()
 	rc.ID = replica.NodeID(id)
 	rc.Peers = c.peers
@@ -127,6 +149,7 @@ func (c *Cluster) newReplica(id sim.NodeID) *replica.Replica {
 	if c.cfg.Tune != nil {
 		c.cfg.Tune(&rc)
 	}
+	rc.Rejoin = rejoin
 	rc.OnApply = func(e *replica.Entry, digest [32]byte) { c.Observer.applied(c.Sim, int(id), e, digest) }
 	rc.OnLeader = func(term uint64) { c.Observer.leader(c.Sim, int(id), term) }
 	r, err := replica.New(rc)

@@ -19,7 +19,10 @@ type replicaNode struct {
 
 func (n *replicaNode) Start(env *sim.Env) {
 	n.env = env
-	n.r = n.c.newReplica(n.id)
+	// A replica that boots again on a blank disk lost it (a disk-loss
+	// fault): it rejoins as a member that may lack what it acknowledged.
+	rejoin := env.Restarted() && len(env.Disk().Files()) == 0
+	n.r = n.c.newReplica(n.id, rejoin)
 	n.r.Start(replicaEnv{env})
 	n.superviseStop()
 }

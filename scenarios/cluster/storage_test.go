@@ -229,3 +229,65 @@ func TestAClusterRecoversWhenAMajorityFindsDamage(t *testing.T) {
 	}
 	assertObserverClean(t, c)
 }
+
+// A follower whose disk is replaced by a blank one (a new machine) comes
+// back abstaining from votes, even across another crash before it is
+// caught up; the leader refills it although its log is far behind what
+// the leader believed it had; then it votes again, and nothing
+// acknowledged is lost.
+func TestAReplicaThatLostItsDiskIsCaughtUpBeforeItVotes(t *testing.T) {
+	stop := at(6 * time.Second)
+	drivers := []*incrementer{{key: "a", until: stop}, {key: "b", until: stop}}
+	c, err := newTestCluster(12, 3, drivers, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Run(at(2 * time.Second))
+	leader, _ := c.Leader()
+	follower := sim.NodeID((leader + 1) % 3)
+	before := c.Replica(int(follower)).Status().LastIndex
+	if err := c.Crash(follower); err != nil {
+		t.Fatal(err)
+	}
+	if files, _, err := c.LoseDisk(follower); err != nil || files == 0 {
+		t.Fatalf("lose disk: %d files, %v", files, err)
+	}
+	// Cut it off, so that no leader can repair it before the second crash.
+	if err := c.Network().Isolate(follower); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Restart(follower, 10*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	c.Run(at(2*time.Second + 10*time.Millisecond))
+	if st := c.Replica(int(follower)).Status(); !st.Recovering || st.LastIndex >= before {
+		t.Fatalf("the blank replica: recovering %v, last index %d (was %d)", st.Recovering, st.LastIndex, before)
+	}
+	c.Run(at(2*time.Second + 100*time.Millisecond)) // the rejoin marker's fsync completes
+	// Crash it again before it is caught up: the marker must outlive it.
+	if err := c.Crash(follower); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Restart(follower, 10*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	c.Run(at(2*time.Second + 115*time.Millisecond))
+	if r := c.Replica(int(follower)); r == nil || !r.Status().Recovering {
+		t.Fatal("after a second crash the replica that lost its disk forgot that it must abstain")
+	}
+	c.Network().Heal()
+	c.Run(at(8 * time.Second))
+	st := c.Replica(int(follower)).Status()
+	if st.Recovering || st.LastIndex < before {
+		t.Fatalf("the replica that lost its disk was never caught up: recovering %v, last index %d (had %d)", st.Recovering, st.LastIndex, before)
+	}
+	if c.Disk(follower).Size("rejoining") >= 0 {
+		t.Fatal("the rejoin marker outlived the repair")
+	}
+	c.Run(at(9 * time.Second))
+	assertConverged(t, c)
+	if err := checkIncrements(c, drivers); err != nil {
+		t.Fatal(err)
+	}
+	assertObserverClean(t, c)
+}
