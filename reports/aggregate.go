@@ -51,6 +51,15 @@ func (a *Aggregator) Add(rec *RunRecord) {
 	}
 	sr := &t.sr
 	sr.Runs++
+	for kind, e := range rec.FaultEffects {
+		if sr.FaultEffects == nil {
+			sr.FaultEffects = map[string]FaultEffects{}
+		}
+		sum := sr.FaultEffects[kind]
+		sum.Applied += e.Applied
+		sum.Effective += e.Effective
+		sr.FaultEffects[kind] = sum
+	}
 	sr.WallSeconds += rec.WallSeconds
 	sr.TraceHashes = append(sr.TraceHashes, SeedHash{Seed: rec.Seed, Hash: rec.TraceHash})
 	for name, status := range rec.Invariants {

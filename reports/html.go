@@ -23,16 +23,17 @@ func WriteHTML(w io.Writer, r *Report) error {
 const htmlTraceHashesMax = 1000
 
 var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"pct":    func(v float64) string { return template.HTMLEscapeString(formatPct(v)) },
-	"upper":  strings.ToUpper,
-	"chart":  timelineChart,
-	"names":  sortedNames[map[string]int],
-	"counts": statusCounts,
-	"join":   strings.Join,
-	"shown":  func(hs []SeedHash) []SeedHash { return hs[:min(len(hs), htmlTraceHashesMax)] },
-	"hidden": func(hs []SeedHash) int { return max(len(hs)-htmlTraceHashesMax, 0) },
-	"lower":  strings.ToLower,
-	"anchor": func(s string) string { return "scenario-" + s },
+	"pct":         func(v float64) string { return template.HTMLEscapeString(formatPct(v)) },
+	"upper":       strings.ToUpper,
+	"chart":       timelineChart,
+	"names":       sortedNames[map[string]int],
+	"effectNames": sortedNames[FaultEffects],
+	"counts":      statusCounts,
+	"join":        strings.Join,
+	"shown":       func(hs []SeedHash) []SeedHash { return hs[:min(len(hs), htmlTraceHashesMax)] },
+	"hidden":      func(hs []SeedHash) int { return max(len(hs)-htmlTraceHashesMax, 0) },
+	"lower":       strings.ToLower,
+	"anchor":      func(s string) string { return "scenario-" + s },
 }).Parse(reportHTML))
 
 func formatPct(v float64) string {

@@ -64,6 +64,7 @@ nav a { margin-right: 10px; font-size: 13px; }
 <tr><th>latency in steady state</th><td>p50 {{printf "%.1f" .Latency.P50}}ms, p99 {{printf "%.1f" .Latency.P99}}ms, p999 {{printf "%.1f" .Latency.P999}}ms</td></tr>
 <tr><th>latency under fault</th><td>p50 {{printf "%.1f" .LatencyUnderFault.P50}}ms, p99 {{printf "%.1f" .LatencyUnderFault.P99}}ms, p999 {{printf "%.1f" .LatencyUnderFault.P999}}ms</td></tr>
 <tr><th>invariants</th><td>{{$inv := .Invariants}}{{range names .Invariants}}{{.}} {{counts (index $inv .)}}<br>{{end}}</td></tr>
+{{if .FaultEffects}}<tr><th>faults that took effect / applied</th><td>{{$fe := .FaultEffects}}{{range effectNames .FaultEffects}}{{.}} {{(index $fe .).Effective}}/{{(index $fe .).Applied}}<br>{{end}}</td></tr>{{end}}
 </table>
 {{if .Breaches}}<p><b>Breaches:</b></p><ul>{{range .Breaches}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if .FailingSeeds}}<p><b>Failing seeds:</b></p><ul>{{range .FailingSeeds}}<li>seed {{.Seed}} ({{join .Invariants ", "}}): <code>{{.Repro}}</code>{{if .Bundle}}, bundle <code>{{.Bundle}}</code>{{end}}</li>{{end}}</ul>{{end}}

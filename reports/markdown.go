@@ -65,6 +65,17 @@ func writeScenarioMarkdown(b *strings.Builder, s *ScenarioReport) {
 		fmt.Fprintf(b, "%s %s", name, statusCounts(s.Invariants[name]))
 	}
 	b.WriteString("\n")
+	if len(s.FaultEffects) > 0 {
+		b.WriteString("- faults that took effect, of those applied: ")
+		for i, kind := range sortedNames(s.FaultEffects) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			e := s.FaultEffects[kind]
+			fmt.Fprintf(b, "%s %d/%d", kind, e.Effective, e.Applied)
+		}
+		b.WriteString("\n")
+	}
 	for _, br := range s.Breaches {
 		fmt.Fprintf(b, "- breach: %s\n", br)
 	}

@@ -71,6 +71,10 @@ type ScenarioReport struct {
 	TraceDigest string `json:"trace_digest"`
 	// WallSeconds is the machine time the runs took, summed.
 	WallSeconds float64 `json:"wall_seconds"`
+	// FaultEffects sums the runs' faults by kind: applied, and of those,
+	// effective. A kind applied often and effective rarely is a fault
+	// that mostly found nothing to break.
+	FaultEffects map[string]FaultEffects `json:"fault_effects,omitempty"`
 }
 
 // FailingSeed is one failed run and how to reproduce it.
@@ -105,6 +109,7 @@ var Limits = []string{
 	"Each run covers one seed's interleaving; a sweep covers as many as it runs. Passing seeds are evidence, not proof: a rarer interleaving may still fail.",
 	"Linearizability is checked per group of accounts (the workload keeps transfers inside groups); a check that runs out of time is reported as unknown, never as a pass.",
 	"Storage faults assume at most a minority of replicas is damaged at once; losing a majority's copies of data can lose data in any replicated system.",
+	"The disk model: every fsync takes simulated time (per-node latencies, stretched by slow-disk faults) and completes as an event; a crash loses every write no completed fsync covered, and with a torn write armed persists a prefix of them cut at a sector boundary or within one. Bit flips, misdirected writes, fsync failures (the covered writes lost for good) and the loss of a whole disk are modelled. Not modelled: reads that take time or fail (reads always succeed from the page cache), writes reordered within one fsync's batch (a crash keeps a prefix, in issue order), latent sector errors found only on read, and a file system's own metadata (file creation and removal are as durable as the data around them).",
 }
 
 // Build aggregates run records into a report. info describes the

@@ -145,6 +145,14 @@ func printRun(w io.Writer, rec *reports.RunRecord) {
 		fmt.Fprintf(w, "ops %d ok, %d unknown, %d failed  faults %d  availability %.0f%%  p99 %.1fms\n",
 			m.OpsOK, m.OpsUnknown, m.OpsFailed, m.Faults, m.Availability*100, m.LatencyMs.P99)
 	}
+	if len(rec.FaultEffects) > 0 {
+		fmt.Fprint(w, "fault effects (took effect / applied):")
+		for _, kind := range sortedKeys(rec.FaultEffects) {
+			e := rec.FaultEffects[kind]
+			fmt.Fprintf(w, " %s %d/%d", kind, e.Effective, e.Applied)
+		}
+		fmt.Fprintln(w)
+	}
 	for _, name := range sortedKeys(rec.Invariants) {
 		if rec.Invariants[name] != "pass" {
 			fmt.Fprintf(w, "  %s: %s\n", name, rec.Invariants[name])

@@ -286,6 +286,14 @@ func printSummary(w io.Writer, s sweep.Summary, f sweepFlags) {
 	for _, r := range s.Failures {
 		fmt.Fprintf(w, "  failing: %s seed %d (%s): %s\n", r.Scenario, r.Seed, failedInvariants(r), r.Repro)
 	}
+	if len(s.FaultEffects) > 0 {
+		fmt.Fprint(w, "faults that took effect / applied:")
+		for _, kind := range sortedKeys(s.FaultEffects) {
+			e := s.FaultEffects[kind]
+			fmt.Fprintf(w, " %s %d/%d", kind, e.Effective, e.Applied)
+		}
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintf(w, "sweep: %d runs, %d failed (seeds %d-%d, shard %d/%d)\n", s.Runs, s.Failed, f.first, f.last, f.shard, f.count)
 }
 

@@ -44,6 +44,8 @@ type Summary struct {
 	Scenarios []ScenarioCount
 	// Failures are the records of the runs that did not pass, in job order.
 	Failures []reports.RunRecord
+	// FaultEffects sums every run's faults by kind (see RunRecord).
+	FaultEffects map[string]reports.FaultEffects
 }
 
 // ScenarioCount is one scenario's share of a sweep.
@@ -138,6 +140,15 @@ func (c *collector) count(rec reports.RunRecord) {
 	}
 	sc.Runs++
 	c.summary.Runs++
+	for kind, e := range rec.FaultEffects {
+		if c.summary.FaultEffects == nil {
+			c.summary.FaultEffects = map[string]reports.FaultEffects{}
+		}
+		sum := c.summary.FaultEffects[kind]
+		sum.Applied += e.Applied
+		sum.Effective += e.Effective
+		c.summary.FaultEffects[kind] = sum
+	}
 	if rec.Verdict != "pass" {
 		sc.Failed++
 		c.summary.Failures = append(c.summary.Failures, rec)
