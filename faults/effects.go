@@ -38,6 +38,10 @@ type watch struct {
 	counter func() int64
 	start   int64
 	what    string // fmt verb %d takes the counter's change
+	// detail, if set, is a second counter whose change follows what
+	// (bytes torn, writes lost), after its own %d.
+	detail      func() int64
+	detailStart int64
 }
 
 // ends reports whether fault kind later ends the span of an earlier fault
@@ -72,8 +76,12 @@ func (in *Injector) watchFor(entry int, f Fault, n sim.NodeID, before sim.DiskSt
 		}
 		in.watches = kept
 	}
-	open := func(node sim.NodeID, counter func() int64, what string) {
+	open := func(node sim.NodeID, counter func() int64, what string) *watch {
 		in.watches = append(in.watches, watch{entry: entry, kind: f.Kind, node: node, counter: counter, start: counter(), what: what})
+		return &in.watches[len(in.watches)-1]
+	}
+	withDetail := func(w *watch, detail func() int64, what string) {
+		w.detail, w.detailStart, w.what = detail, detail(), w.what+what
 	}
 	disk := in.s.Disk(n)
 	switch f.Kind {
@@ -100,12 +108,14 @@ func (in *Injector) watchFor(entry int, f Fault, n sim.NodeID, before sim.DiskSt
 		}
 	case CrashPoint:
 		closeGroup(n)
-		open(n, func() int64 { return in.s.CrashPointsFired(n) }, "crashed the node at its moment (%d)")
+		w := open(n, func() int64 { return in.s.CrashPointsFired(n) }, "crashed the node at its moment %d times")
+		withDetail(w, func() int64 { return disk.Stats().LostWrites }, ", %d unsynced writes lost")
 	case DiskLoss:
 		a.Effect = Effect{Effective: disk.Stats().LostDisks > before.LostDisks, What: "disk replaced by a blank one"}
 	case TornWrite:
 		closeGroup(n)
-		open(n, func() int64 { return disk.Stats().TornCrashes }, "a crash persisted a torn prefix of the unsynced writes (%d)")
+		w := open(n, func() int64 { return disk.Stats().TornCrashes }, "%d crashes persisted a torn prefix of the unsynced writes")
+		withDetail(w, func() int64 { return disk.Stats().LostWrites }, ", %d later writes lost")
 	case MisdirectedWrite:
 		closeGroup(n)
 		open(n, func() int64 { return disk.Stats().Misdirected }, "%d writes misdirected")
@@ -129,7 +139,11 @@ func (in *Injector) watchFor(entry int, f Fault, n sim.NodeID, before sim.DiskSt
 
 func (in *Injector) finish(w watch) {
 	d := w.counter() - w.start
-	in.log[w.entry].Effect = Effect{Effective: d > 0, What: fmt.Sprintf(w.what, d)}
+	what := fmt.Sprintf(w.what, d)
+	if w.detail != nil {
+		what = fmt.Sprintf(w.what, d, w.detail()-w.detailStart)
+	}
+	in.log[w.entry].Effect = Effect{Effective: d > 0, What: what}
 }
 
 // Finish closes every open measurement at the end of the run; Log and

@@ -480,7 +480,6 @@ func (d *Disk) crash() {
 	lost := len(d.pending)
 	if d.tornOnNextCrash && len(d.pending) > 0 {
 		d.tornOnNextCrash = false
-		d.stats.TornCrashes++
 		lost -= d.persistTornPrefix()
 	}
 	d.stats.LostWrites += int64(lost)
@@ -501,25 +500,35 @@ func (d *Disk) crash() {
 
 // persistTornPrefix makes a random prefix of the pending writes durable,
 // the last of them torn partway by sectors, and returns how many of them
-// reached the platter at all.
+// reached the platter at all. The crash counts as torn (TornCrashes) only
+// when the outcome differs from both a clean crash and a completed fsync:
+// some writes persisted and some, or part of one, did not.
 func (d *Disk) persistTornPrefix() int {
 	whole := d.rng.IntN(len(d.pending))
 	for _, op := range d.pending[:whole] {
 		d.apply(op, true)
 	}
+	kept, cut := whole, false
 	torn := d.pending[whole]
 	if torn.kind == opWrite && len(torn.data) > 0 {
 		sectors := (len(torn.data) + SectorSize - 1) / SectorSize
 		keep := min(d.rng.IntN(sectors)*SectorSize+d.rng.IntN(SectorSize), len(torn.data))
 		if keep < len(torn.data) {
+			cut = true
 			d.stats.TornWrites++
+			d.stats.BytesTorn += int64(len(torn.data) - keep)
 		}
-		d.stats.BytesTorn += int64(len(torn.data) - keep)
-		torn.data = torn.data[:keep]
-		d.apply(torn, true)
+		if keep > 0 {
+			torn.data = torn.data[:keep]
+			d.apply(torn, true)
+			kept++
+		}
 		d.sim.trace.disk(d.sim.now, d.owner, "torn-write", torn.name, torn.off+int64(keep))
-		return whole + 1
+	} else {
+		d.sim.trace.disk(d.sim.now, d.owner, "torn-write", torn.name, torn.off)
 	}
-	d.sim.trace.disk(d.sim.now, d.owner, "torn-write", torn.name, torn.off)
-	return whole
+	if kept > 0 && (cut || kept < len(d.pending)) {
+		d.stats.TornCrashes++
+	}
+	return kept
 }
