@@ -19,9 +19,11 @@ type replicaNode struct {
 
 func (n *replicaNode) Start(env *sim.Env) {
 	n.env = env
-	// A replica that boots again on a blank disk lost it (a disk-loss
-	// fault): it rejoins as a member that may lack what it acknowledged.
-	rejoin := env.Restarted() && len(env.Disk().Files()) == 0
+	// A replica that boots on a blank disk after its disk was lost (a
+	// disk-loss fault) rejoins as a member that may lack what it
+	// acknowledged. One that simply crashed before it wrote anything is
+	// blank too, but it never acknowledged anything: it boots as new.
+	rejoin := env.Disk().Stats().LostDisks > 0 && len(env.Disk().Files()) == 0
 	n.r = n.c.newReplica(n.id, rejoin)
 	n.r.Start(replicaEnv{env})
 	n.superviseStop()
