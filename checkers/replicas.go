@@ -9,9 +9,46 @@ import (
 // that has applied index i holds the same digest of the log through i. It
 // is fed as replicas apply entries, so it keeps one digest per index rather
 // than every replica's history.
-type Convergence struct {
+type Convergence struct{ digests digestsByIndex }
+
+// Applied records that replica applied index with the running digest.
+func (c *Convergence) Applied(replica string, index uint64, digest [32]byte, at time.Duration) {
+	c.digests.applied("log digest", replica, index, digest, at)
+}
+
+// Verdict decides the invariant.
+func (c *Convergence) Verdict() Verdict { return c.digests.verdict("convergence") }
+
+// ReplicaStates checks that replicas agree on the state machine itself, as
+// TigerBeetle's state checker does: every replica that has applied index i
+// holds the same digest of its ledger (every account and transfer) after
+// i. Logs can agree while states differ: an apply that reads a local clock,
+// iterates a map or restores a snapshot that lost a field holds another
+// ledger on the same log, and answers clients from it.
+type ReplicaStates struct{ digests digestsByIndex }
+
+// Applied records that replica's state after applying index has digest.
+func (r *ReplicaStates) Applied(replica string, index uint64, digest [32]byte, at time.Duration) {
+	r.digests.applied("state digest", replica, index, digest, at)
+}
+
+// Mismatch records a replica whose state disagrees with itself: its state
+// digest kept as commands applied differs from one computed afresh from
+// every record at the end.
+func (r *ReplicaStates) Mismatch(replica string, index uint64, running, recomputed [32]byte) {
+	r.digests.violate(fmt.Sprintf("%s at index %d: running state digest %x, recomputed from every record %x",
+		replica, index, running[:6], recomputed[:6]))
+}
+
+// Verdict decides the invariant.
+func (r *ReplicaStates) Verdict() Verdict { return r.digests.verdict("replica-state") }
+
+// digestsByIndex keeps the first digest reported for each index and every
+// disagreement with it.
+type digestsByIndex struct {
 	first      []digestAt // first digest reported per index, by index-1
 	violations []string
+	more       int // violations beyond those kept
 }
 
 type digestAt struct {
@@ -20,23 +57,38 @@ type digestAt struct {
 	digest  [32]byte
 }
 
-// Applied records that replica applied index with the running digest.
-func (c *Convergence) Applied(replica string, index uint64, digest [32]byte, at time.Duration) {
-	for uint64(len(c.first)) < index {
-		c.first = append(c.first, digestAt{})
+func (d *digestsByIndex) applied(what, replica string, index uint64, digest [32]byte, at time.Duration) {
+	for uint64(len(d.first)) < index {
+		d.first = append(d.first, digestAt{})
 	}
-	f := &c.first[index-1]
+	f := &d.first[index-1]
 	switch {
 	case !f.known:
 		*f = digestAt{known: true, replica: replica, digest: digest}
 	case f.digest != digest:
-		c.violations = append(c.violations, fmt.Sprintf("index %d: %s applied digest %x, %s applied %x (at %v)",
-			index, f.replica, f.digest[:6], replica, digest[:6], at))
+		d.violate(fmt.Sprintf("index %d: %s applied %s %x, %s applied %x (at %v)",
+			index, f.replica, what, f.digest[:6], replica, digest[:6], at))
 	}
 }
 
-// Verdict decides the invariant.
-func (c *Convergence) Verdict() Verdict { return verdict("convergence", c.violations) }
+// violate keeps the first violations in full and counts the rest: once
+// two replicas diverge they differ at every later index, and formatting
+// each would cost more than the run.
+func (d *digestsByIndex) violate(msg string) {
+	if len(d.violations) < evidenceMax {
+		d.violations = append(d.violations, msg)
+		return
+	}
+	d.more++
+}
+
+func (d *digestsByIndex) verdict(invariant string) Verdict {
+	v := verdict(invariant, d.violations)
+	if d.more > 0 {
+		v.Evidence = append(v.Evidence, fmt.Sprintf("... and %d more", d.more))
+	}
+	return v
+}
 
 // ElectionSafety checks that no term has two leaders.
 type ElectionSafety struct {

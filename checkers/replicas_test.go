@@ -72,3 +72,38 @@ func TestLiveness(t *testing.T) {
 		})
 	}
 }
+
+func TestReplicaStatesRejectsLedgersThatDifferOnTheSameIndex(t *testing.T) {
+	var r ReplicaStates
+	a, b := [32]byte{1}, [32]byte{2}
+	r.Applied("n1", 1, a, 0)
+	r.Applied("n2", 1, a, 0)
+	r.Applied("n1", 2, b, 0) // states move on between indexes: fine
+	if v := r.Verdict(); v.Status != Pass || v.Invariant != "replica-state" {
+		t.Fatalf("agreeing replicas: %+v", v)
+	}
+	r.Applied("n2", 2, a, time.Second)
+	if v := r.Verdict(); v.Status != Fail || len(v.Evidence) != 1 {
+		t.Fatalf("replicas holding different ledgers at index 2: %+v", v)
+	}
+}
+
+func TestReplicaStatesRejectsAStateThatDisagreesWithItself(t *testing.T) {
+	var r ReplicaStates
+	r.Mismatch("n3", 40, [32]byte{1}, [32]byte{2})
+	if v := r.Verdict(); v.Status != Fail {
+		t.Fatalf("a running digest that is not the recomputed one passed: %+v", v)
+	}
+}
+
+func TestReplicaStatesKeepsTheFirstViolationsAndCountsTheRest(t *testing.T) {
+	var r ReplicaStates
+	for i := uint64(1); i <= 100; i++ {
+		r.Applied("n1", i, [32]byte{1}, 0)
+		r.Applied("n2", i, [32]byte{2}, 0)
+	}
+	v := r.Verdict()
+	if v.Status != Fail || len(v.Evidence) != evidenceMax+1 || v.Evidence[evidenceMax] != "... and 80 more" {
+		t.Fatalf("%d evidence lines, last %q", len(v.Evidence), v.Evidence[len(v.Evidence)-1])
+	}
+}

@@ -73,6 +73,7 @@ func (s *State) apply(cmd Command, encoded []byte, timestamp uint64) (Reply, err
 	default:
 		return Reply{}, fmt.Errorf("%w: %d", ErrUnknownOperation, cmd.Op)
 	}
+	s.settleDigest()
 	if encoded == nil {
 		encoded = EncodeCommand(cmd)
 	}
@@ -114,6 +115,7 @@ func (s *State) applyBatch(n int, linked func(i int) bool, apply func(i int) Res
 // applyChain applies events first..last as one unit.
 func (s *State) applyChain(first, last int, results []Result, apply func(i int) Result) {
 	s.recording, s.undo = true, s.undo[:0]
+	mark := s.markDigest()
 	defer func() { s.recording, s.undo = false, s.undo[:0] }()
 	for j := first; j <= last; j++ {
 		results[j] = apply(j)
@@ -121,6 +123,7 @@ func (s *State) applyChain(first, last int, results []Result, apply func(i int) 
 			continue
 		}
 		s.rollback()
+		s.rollbackDigest(mark)
 		for k := first; k <= last; k++ {
 			if k != j {
 				results[k] = LinkedEventFailed

@@ -28,6 +28,7 @@ func (s *State) createAccount(a *Account, timestamp uint64) Result {
 	}
 	acct := &account{id: a.ID, ledger: a.Ledger, code: a.Code, flags: a.Flags &^ AccountLinked, timestamp: timestamp}
 	s.accounts[a.ID] = acct
+	s.markNewAccount(acct)
 	if s.recording {
 		s.undo = append(s.undo, undoStep{kind: undoAccountCreated, account: acct})
 	}

@@ -147,6 +147,7 @@ func checkLimits(dr, cr *account, amount u128) Result {
 func (s *State) insertTransfer(req, res transferFields, timestamp uint64, status transferStatus) {
 	idx := s.transfers.push(transfer{req: req, res: res, timestamp: timestamp, status: status})
 	s.byID[req.id] = idx
+	s.markNewTransfer(idx)
 	if s.recording {
 		s.undo = append(s.undo, undoStep{kind: undoTransferCreated, transfer: idx})
 	}

@@ -20,7 +20,3 @@ func chainNext(prev [32]byte, command []byte, timestamp uint64) [32]byte {
 	h.Sum(out[:0])
 	return out
 }
-
-// StateDigest is a digest of the whole state (its canonical snapshot),
-// for comparing replicas: equal digests mean equal ledgers.
-func (s *State) StateDigest() [32]byte { return sha256.Sum256(s.Snapshot()) }

@@ -49,6 +49,7 @@ func (s *State) expire(now uint64) {
 		if t.timestamp != e.timestamp || t.status != statusPending {
 			continue // rolled back, or already posted or voided
 		}
+		s.markTransfer(e.index)
 		s.release(t)
 		t.status = statusExpired
 	}

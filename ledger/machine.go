@@ -40,3 +40,8 @@ func (m *Machine) Restore(b []byte) error {
 	m.State = s
 	return nil
 }
+
+// StateDigest returns the digest of the whole ledger state, kept as
+// commands apply (State.StateDigest): replicas compare it after every
+// entry.
+func (m *Machine) StateDigest() [32]byte { return m.State.StateDigest() }

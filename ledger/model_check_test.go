@@ -82,6 +82,9 @@ func TestStateMatchesReferenceModel(t *testing.T) {
 				}
 			}
 			compareBalances(t, s, m)
+			if s.StateDigest() != s.RecomputeStateDigest() {
+				t.Fatalf("step %d: the running state digest is not the recomputed one", step)
+			}
 			if err := s.CheckInvariants(); err != nil {
 				t.Fatal(err)
 			}

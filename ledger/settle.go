@@ -72,6 +72,7 @@ func pendingStatusResult(st transferStatus) Result {
 // posted balances and releases the rest; a void releases it all.
 func (s *State) applySettlement(t *Transfer, p *transfer, pi uint32, amount u128, timestamp uint64) {
 	post := t.Flags&PostPending != 0
+	s.markTransfer(pi)
 	if s.recording {
 		s.undo = append(s.undo, undoStep{kind: undoTransferStatus, transfer: pi, status: p.status})
 	}

@@ -21,6 +21,12 @@ type State struct {
 	lastTimestamp uint64
 	chain         [32]byte // digest of every command applied so far
 
+	// sum is the running state digest (state_digest.go); the records the
+	// current command changed are out of it until the command ends.
+	sum            stateSum
+	dirtyAccounts  []*account
+	dirtyTransfers []uint32
+
 	// undo records changes while a linked chain is open, so a failed chain
 	// can be rolled back; it is nil outside chains (no cost).
 	undo      []undoStep
@@ -38,6 +44,7 @@ type account struct {
 	debitsPosted   u128
 	creditsPending u128
 	creditsPosted  u128
+	dirty          bool // out of the state digest until the command ends
 }
 
 // transferStatus is where a transfer is in its life.
@@ -59,6 +66,7 @@ type transfer struct {
 	res       transferFields // resolved: accounts, amount, ledger of effect
 	timestamp uint64
 	status    transferStatus
+	dirty     bool // out of the state digest until the command ends
 }
 
 type transferFields struct {

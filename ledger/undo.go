@@ -18,11 +18,15 @@ const (
 	undoTransferStatus
 )
 
-// touch saves an account before a change, when a chain is recording.
+// touch is called before every change to an existing account: it saves the
+// account when a chain is recording, and takes it out of the state digest
+// until the command ends. The undo copy is taken first, so that a rollback
+// restores the account as clean as it was.
 func (s *State) touch(a *account) {
 	if s.recording {
 		s.undo = append(s.undo, undoStep{kind: undoAccountChanged, account: a, saved: *a})
 	}
+	s.markAccount(a)
 }
 
 // rollback reverses the open chain's changes, newest first.

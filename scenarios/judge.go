@@ -30,6 +30,7 @@ func (r *running) judge(opts RunOptions) *Outcome {
 		checkers.Conservation(states),
 		checkers.Durability(states, r.wl.history.Acked),
 		checkers.ExactlyOnce(states, r.wl.history.Submitted))
+	r.checkFinalStates()
 	o.Verdicts = append(o.Verdicts, r.c.Observer.Verdicts()...)
 	o.Verdicts = append(o.Verdicts, r.finalConvergence())
 	o.LastHeal = lastRecovery(o.Applied, r.sched)
@@ -94,6 +95,31 @@ func (r *running) finalStates() []checkers.ReplicaState {
 		out = append(out, checkers.ReplicaState{Name: cluster.ReplicaName(i), State: m.State})
 	}
 	return out
+}
+
+// checkFinalStates hands the replica-state checker every serving
+// replica's final ledger, its digest computed afresh from every record:
+// it must be the digest every other replica held at the same index, and
+// the one the replica itself kept as it applied.
+func (r *running) checkFinalStates() {
+	now := time.Duration(r.c.Now())
+	for i := range r.sc.Replicas {
+		rep := r.c.Replica(i)
+		if rep == nil || rep.Stopped() != nil {
+			continue
+		}
+		m, ok := rep.StateMachine().(*ledger.Machine)
+		applied := rep.Status().Applied
+		if !ok || applied == 0 {
+			continue
+		}
+		name := cluster.ReplicaName(i)
+		recomputed := m.State.RecomputeStateDigest()
+		if running := m.State.StateDigest(); running != recomputed {
+			r.c.Observer.ReplicaStates.Mismatch(name, applied, running, recomputed)
+		}
+		r.c.Observer.ReplicaStates.Applied(name+" (final state)", applied, recomputed, now)
+	}
 }
 
 // finalConvergence checks that every serving replica ended on the same

@@ -150,7 +150,10 @@ func (c *Cluster) newReplica(id sim.NodeID, rejoin bool) *replica.Replica {
 		c.cfg.Tune(&rc)
 	}
 	rc.Rejoin = rejoin
-	rc.OnApply = func(e *replica.Entry, digest [32]byte) { c.Observer.applied(c.Sim, int(id), e, digest) }
+	var r *replica.Replica // set below, before the replica starts applying
+	rc.OnApply = func(e *replica.Entry, digest [32]byte) {
+		c.Observer.applied(c.Sim, int(id), e, digest, r.StateMachine())
+	}
 	rc.OnLeader = func(term uint64) { c.Observer.leader(c.Sim, int(id), term) }
 	r, err := replica.New(rc)
 	if err != nil {

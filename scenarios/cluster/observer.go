@@ -9,12 +9,14 @@ import (
 )
 
 // Observer feeds what replicas do to the checkers that judge it: the digest
-// of the applied log at every index (convergence), who led each term
+// of the applied log at every index (convergence), the digest of the state
+// machine after it (replica state, for machines that keep one), who led each term
 // (election safety), the cluster time of applied entries, and when each
 // index was first applied anywhere (liveness). It records facts; the
 // checkers decide.
 type Observer struct {
 	Convergence    checkers.Convergence
+	ReplicaStates  checkers.ReplicaStates
 	ElectionSafety checkers.ElectionSafety
 	ClusterTime    checkers.ClusterTime
 	// FirstApplyTimes holds, for each index in order, the true time it was
@@ -33,10 +35,19 @@ type LeaderElection struct {
 
 func newObserver() *Observer { return &Observer{} }
 
-func (o *Observer) applied(s *sim.Sim, id int, e *replica.Entry, digest [32]byte) {
+// StateDigester is a state machine that keeps a digest of its whole state,
+// cheap to read after every applied entry (ledger.Machine does).
+type StateDigester interface {
+	StateDigest() [32]byte
+}
+
+func (o *Observer) applied(s *sim.Sim, id int, e *replica.Entry, digest [32]byte, sm replica.StateMachine) {
 	now := time.Duration(s.Now())
 	name := ReplicaName(id)
 	o.Convergence.Applied(name, e.Index, digest, now)
+	if d, ok := sm.(StateDigester); ok {
+		o.ReplicaStates.Applied(name, e.Index, d.StateDigest(), now)
+	}
 	o.ClusterTime.Applied(name, e.Index, e.Timestamp)
 	for uint64(len(o.FirstApplyTimes)) < e.Index {
 		o.FirstApplyTimes = append(o.FirstApplyTimes, now)
@@ -50,5 +61,6 @@ func (o *Observer) leader(s *sim.Sim, id int, term uint64) {
 
 // Verdicts returns the verdicts of the replica-level invariants.
 func (o *Observer) Verdicts() []checkers.Verdict {
-	return []checkers.Verdict{o.Convergence.Verdict(), o.ElectionSafety.Verdict(), o.ClusterTime.Verdict()}
+	return []checkers.Verdict{o.Convergence.Verdict(), o.ReplicaStates.Verdict(), o.ElectionSafety.Verdict(),
+		o.ClusterTime.Verdict()}
 }

@@ -1,0 +1,200 @@
+package ledger
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+)
+
+// The state digest is what replicas compare to prove they hold the same
+// ledger, not only the same log: a replica whose apply is not
+// deterministic (it reads a clock, iterates a map, restores a snapshot
+// that lost a field) agrees on every log entry and still holds different
+// balances. Hashing the whole state after every command would cost
+// O(state) per command, so the digest is a multiset hash (in the manner of
+// LtHash): the sum, lane by lane modulo 2^64, of a SHA-256 of every
+// account's and every transfer's canonical record. A command changes only
+// the records it touches: each is subtracted before its first change and
+// added back, as changed, when the command ends. RecomputeStateDigest sums
+// every record afresh; the two must agree (Snapshot asserts it), which
+// catches a change that bypassed the bookkeeping.
+
+// stateSum is the running multiset hash of every record.
+type stateSum [4]uint64
+
+func (s *stateSum) add(h [32]byte) {
+	for i := range s {
+		s[i] += binary.LittleEndian.Uint64(h[8*i:])
+	}
+}
+
+func (s *stateSum) sub(h [32]byte) {
+	for i := range s {
+		s[i] -= binary.LittleEndian.Uint64(h[8*i:])
+	}
+}
+
+// Record tags keep an account's and a transfer's hashes apart.
+const (
+	recordTagAccount  = 1
+	recordTagTransfer = 2
+)
+
+func accountHash(a *account) [32]byte {
+	var buf [1 + snapAccountSize]byte
+	w := writer{b: buf[:0]}
+	w.u8(recordTagAccount)
+	w.accountRecord(a)
+	return sha256.Sum256(w.b)
+}
+
+func transferHash(t *transfer) [32]byte {
+	var buf [1 + snapTransferSize]byte
+	w := writer{b: buf[:0]}
+	w.u8(recordTagTransfer)
+	w.transferRecord(t)
+	return sha256.Sum256(w.b)
+}
+
+// markAccount is called before an existing account's first change in a
+// command: its old record leaves the sum.
+func (s *State) markAccount(a *account) {
+	if a.dirty {
+		return
+	}
+	a.dirty = true
+	s.sum.sub(accountHash(a))
+	s.dirtyAccounts = append(s.dirtyAccounts, a)
+}
+
+// markNewAccount is called when an account is created: it joins the sum
+// when the command ends.
+func (s *State) markNewAccount(a *account) {
+	a.dirty = true
+	s.dirtyAccounts = append(s.dirtyAccounts, a)
+}
+
+// markTransfer is called before an existing transfer's first change in a
+// command (a pending transfer posted, voided or expired).
+func (s *State) markTransfer(i uint32) {
+	t := s.transfers.at(i)
+	if t.dirty {
+		return
+	}
+	t.dirty = true
+	s.sum.sub(transferHash(t))
+	s.dirtyTransfers = append(s.dirtyTransfers, i)
+}
+
+// markNewTransfer is called when a transfer is stored.
+func (s *State) markNewTransfer(i uint32) {
+	s.transfers.at(i).dirty = true
+	s.dirtyTransfers = append(s.dirtyTransfers, i)
+}
+
+// settleDigest adds every record the command changed back to the sum, as
+// it now is. It runs at the end of every command.
+func (s *State) settleDigest() {
+	for _, a := range s.dirtyAccounts {
+		if !a.dirty || s.accounts[a.id] != a {
+			panicf("account %s marked for the digest but not dirty or not stored", a.id)
+		}
+		a.dirty = false
+		s.sum.add(accountHash(a))
+	}
+	for _, i := range s.dirtyTransfers {
+		t := s.transfers.at(i)
+		if !t.dirty {
+			panicf("transfer %d marked for the digest but not dirty", i)
+		}
+		t.dirty = false
+		s.sum.add(transferHash(t))
+	}
+	clear(s.dirtyAccounts) // drop the pointers: the slice is reused
+	s.dirtyAccounts, s.dirtyTransfers = s.dirtyAccounts[:0], s.dirtyTransfers[:0]
+}
+
+// digestMark is the digest's bookkeeping at the start of a linked chain.
+type digestMark struct {
+	sum                 stateSum
+	accounts, transfers int
+}
+
+func (s *State) markDigest() digestMark {
+	return digestMark{sum: s.sum, accounts: len(s.dirtyAccounts), transfers: len(s.dirtyTransfers)}
+}
+
+// rollbackDigest undoes the bookkeeping of a chain that was rolled back:
+// rollback restored its records to what they were at the mark, so the sum
+// is the mark's and the records first marked since are clean again (those
+// created since are gone).
+func (s *State) rollbackDigest(m digestMark) {
+	for _, a := range s.dirtyAccounts[m.accounts:] {
+		a.dirty = false
+	}
+	for _, i := range s.dirtyTransfers[m.transfers:] {
+		if int(i) < s.transfers.len() {
+			s.transfers.at(i).dirty = false
+		}
+	}
+	clear(s.dirtyAccounts[m.accounts:])
+	s.sum, s.dirtyAccounts, s.dirtyTransfers = m.sum, s.dirtyAccounts[:m.accounts], s.dirtyTransfers[:m.transfers]
+}
+
+// resetDigest forgets any bookkeeping and sums every record afresh, for a
+// state built without commands (a restored snapshot).
+func (s *State) resetDigest() {
+	for _, a := range s.dirtyAccounts {
+		a.dirty = false
+	}
+	for _, i := range s.dirtyTransfers {
+		s.transfers.at(i).dirty = false
+	}
+	clear(s.dirtyAccounts)
+	s.dirtyAccounts, s.dirtyTransfers = s.dirtyAccounts[:0], s.dirtyTransfers[:0]
+	s.sum = s.recomputeSum()
+}
+
+// recomputeSum sums every record afresh.
+func (s *State) recomputeSum() stateSum {
+	var sum stateSum
+	for _, a := range s.accounts { // addition commutes: map order cannot matter
+		sum.add(accountHash(a))
+	}
+	for i := range s.transfers.len() {
+		sum.add(transferHash(s.transfers.at(uint32(i))))
+	}
+	return sum
+}
+
+// StateDigest is a digest of the whole ledger state: every account and
+// every transfer (canonical records, timestamps included) and the last
+// timestamp. Two replicas that applied the same log deterministically hold
+// equal digests at every index. It costs O(1): the digest is kept as
+// commands apply.
+func (s *State) StateDigest() [32]byte { return s.finishDigest(s.sum) }
+
+// RecomputeStateDigest computes StateDigest from every record afresh, in
+// O(state): a check of the running digest, and of the state itself for a
+// reader that trusts nothing kept incrementally.
+func (s *State) RecomputeStateDigest() [32]byte { return s.finishDigest(s.recomputeSum()) }
+
+func (s *State) finishDigest(sum stateSum) [32]byte {
+	var buf [len("ledger-state\x01") + 4*8 + 3*8]byte
+	w := writer{b: buf[:0]}
+	w.b = append(w.b, "ledger-state\x01"...)
+	for _, lane := range sum {
+		w.u64(lane)
+	}
+	w.u64(s.lastTimestamp)
+	w.u64(uint64(len(s.accounts)))
+	w.u64(uint64(s.transfers.len()))
+	return sha256.Sum256(w.b)
+}
+
+// checkDigest asserts that the running digest is the recomputed one.
+func (s *State) checkDigest() {
+	if got := s.recomputeSum(); got != s.sum {
+		panicf("running state digest %x differs from the recomputed %x: a change bypassed the digest's bookkeeping",
+			s.sum, got)
+	}
+}
