@@ -64,7 +64,7 @@ func RunWorkers(jobs []Job, w Workers, opts Options) (Summary, error) {
 	for range c.workers(opts.Parallel) {
 		wg.Go(func() {
 			var p *workerProcess
-			defer func() { p.stop() }()
+			defer func() { p.finish() }()
 			for i := range next {
 				if p == nil {
 					var err error
@@ -201,6 +201,35 @@ func (p *workerProcess) stop() {
 	}
 	_ = p.cmd.Wait()
 }
+
+// finish ends an idle worker: closing its input asks it to exit, and it is
+// given finishGrace to do so, because a clean exit is when a worker flushes
+// what it keeps until the end (coverage counters under `make coverage`).
+// One that does not exit in time is killed.
+func (p *workerProcess) finish() {
+	if p == nil || p.cmd.ProcessState != nil {
+		return
+	}
+	_ = p.jobs.Close()
+	exited := make(chan struct{})
+	go func() {
+		for range p.results { // the reader ends when the worker closes its output
+		}
+		close(exited)
+	}()
+	select {
+	case <-exited:
+	case <-time.After(finishGrace):
+		_ = p.cmd.Process.Kill()
+		<-exited
+	}
+	_ = p.cmd.Wait()
+}
+
+// finishGrace is how long an idle worker has to exit after its input
+// closes: far more than it needs (it is between runs), bounded so that a
+// wedged one cannot hold the sweep.
+const finishGrace = 10 * time.Second
 
 // tailBuffer keeps the last max bytes written to it.
 type tailBuffer struct {
