@@ -26,6 +26,7 @@ type State struct {
 	sum            stateSum
 	dirtyAccounts  []*account
 	dirtyTransfers []uint32
+	scratch        []byte // a record being hashed
 
 	// undo records changes while a linked chain is open, so a failed chain
 	// can be rolled back; it is nil outside chains (no cost).
@@ -44,7 +45,8 @@ type account struct {
 	debitsPosted   u128
 	creditsPending u128
 	creditsPosted  u128
-	dirty          bool // out of the state digest until the command ends
+	dirty          bool     // out of the state digest until the command ends
+	hash           [32]byte // its record's hash in the state digest, while not dirty
 }
 
 // transferStatus is where a transfer is in its life.
