@@ -33,6 +33,7 @@ func (r *Replica) applyCommitted() {
 		}
 		r.answerWaiters(e, &req, status, result)
 	}
+	r.checkPositions("apply")
 	if r.snapshotDue() {
 		r.takeSnapshot()
 	}
@@ -84,6 +85,7 @@ func (r *Replica) takeSnapshot() {
 	r.log.compact(meta)
 	r.snapData, r.sinceSnap = data, 0
 	r.stats.Snapshots++
+	r.checkPositions("snapshot")
 }
 
 // snapshotVersion is the first byte of a replica snapshot.
@@ -125,7 +127,10 @@ func (r *Replica) restoreSnapshot(meta SnapshotMeta, data []byte) error {
 		return fmt.Errorf("%w: state machine: %w", ErrBadSnapshot, err)
 	}
 	r.sm, r.sessions, r.digest = sm, sessions, digest
-	r.applied, r.commit = max(r.applied, meta.Index), max(r.commit, meta.Index)
+	// Both callers restore only a snapshot past everything committed here
+	// (recovery starts from nothing; installSnapshot refuses older ones).
+	r.commitTo(meta.Index)
+	r.applied = meta.Index
 	r.snapData, r.sinceSnap = data, 0
 	return nil
 }
