@@ -45,18 +45,24 @@ func (s *State) apply(cmd Command, encoded []byte, timestamp uint64) (Reply, err
 	reply := Reply{Timestamp: base}
 	switch cmd.Op {
 	case OpCreateAccounts:
-		s.expire(base)
+		s.expireConserving(base)
 		accounts := cmd.Accounts
 		reply.Results = s.applyBatch(len(accounts),
 			func(i int) bool { return accounts[i].Flags&AccountLinked != 0 },
-			func(i int) Result { return s.createAccount(&accounts[i], base+uint64(i)) })
+			func(i int) Result {
+				r := s.createAccount(&accounts[i], base+uint64(i))
+				if r == Ok {
+					s.checkNewAccount(accounts[i].ID)
+				}
+				return r
+			})
 		s.lastTimestamp = base + uint64(max(len(accounts), 1)) - 1
 	case OpCreateTransfers:
-		s.expire(base)
+		s.expireConserving(base)
 		transfers := cmd.Transfers
 		reply.Results = s.applyBatch(len(transfers),
 			func(i int) bool { return transfers[i].Flags&Linked != 0 },
-			func(i int) Result { return s.createTransfer(&transfers[i], base+uint64(i)) })
+			func(i int) Result { return s.createTransferConserving(&transfers[i], base+uint64(i)) })
 		s.lastTimestamp = base + uint64(max(len(transfers), 1)) - 1
 	case OpLookupAccounts:
 		for _, id := range cmd.IDs {
@@ -79,6 +85,37 @@ func (s *State) apply(cmd Command, encoded []byte, timestamp uint64) (Reply, err
 	}
 	s.chain = chainNext(s.chain, encoded, base)
 	return reply, nil
+}
+
+// expireConserving expires the pending transfers due by now, and checks
+// that releasing them moved no money (see assert_apply.go).
+func (s *State) expireConserving(now uint64) {
+	if !s.expiryDue(now) {
+		return
+	}
+	var buf [watchEventInline]watchedAccount
+	w := s.watchExpiry(buf[:0], now)
+	s.expire(now)
+	checkConserved(w, "expiry")
+}
+
+// createTransferConserving applies one transfer event and checks that it
+// moved no money, whatever its result.
+func (s *State) createTransferConserving(t *Transfer, timestamp uint64) Result {
+	var buf [watchEventInline]watchedAccount
+	w := s.watchTransfer(buf[:0], t)
+	r := s.createTransfer(t, timestamp)
+	checkConserved(w, "transfer")
+	return r
+}
+
+// rollbackConserving rolls back the open chain and checks that undoing
+// its changes moved no money.
+func (s *State) rollbackConserving() {
+	var buf [watchEventInline]watchedAccount
+	w := s.watchRollback(buf[:0])
+	s.rollback()
+	checkConserved(w, "rollback")
 }
 
 // applyBatch runs n events in order. A run of linked events, ended by the
@@ -122,7 +159,7 @@ func (s *State) applyChain(first, last int, results []Result, apply func(i int) 
 		if results[j] == Ok {
 			continue
 		}
-		s.rollback()
+		s.rollbackConserving()
 		s.rollbackDigest(mark)
 		for k := first; k <= last; k++ {
 			if k != j {

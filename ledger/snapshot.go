@@ -6,7 +6,9 @@ import "fmt"
 // timestamp, the chain digest, accounts by ID and transfers in the order
 // they were applied, with a CRC-32C trailer.
 func (s *State) Snapshot() []byte {
-	w := writer{b: make([]byte, 0, s.snapshotSize())}
+	size := s.snapshotSize()
+	w := writer{b: make([]byte, 0, size)}
+	totals := make(map[uint32][2]u128, len(s.cfg.Ledgers))
 	w.u8(codecVersion)
 	w.u32(uint32(len(s.cfg.Ledgers)))
 	for _, l := range s.cfg.Ledgers {
@@ -19,14 +21,30 @@ func (s *State) Snapshot() []byte {
 	w.b = append(w.b, s.chain[:]...)
 	w.u32(uint32(len(s.accounts)))
 	for _, id := range s.sortedAccountIDs() {
-		w.accountRecord(s.accounts[id])
+		a := s.accounts[id]
+		w.accountRecord(a)
+		t := totals[a.ledger]
+		pending, posted := imbalance(a)
+		totals[a.ledger] = [2]u128{addMod(t[0], pending), addMod(t[1], posted)}
 	}
 	w.u32(uint32(s.transfers.len()))
 	for i := range s.transfers.len() {
 		w.transferRecord(s.transfers.at(uint32(i)))
 	}
 	w.seal()
-	s.checkDigest() // the snapshot already costs O(state): the digest's check rides along
+	// Checked before it is written, as Restore will check it after it is
+	// read: every ledger balances, the encoding has the size planned, and
+	// the state digest kept as commands applied is the one every record
+	// gives (the snapshot already costs O(state): the check rides along).
+	for _, l := range s.cfg.Ledgers {
+		if t := totals[l.ID]; !t[0].isZero() || !t[1].isZero() {
+			panicf("snapshot of ledger %d: debits minus credits %v pending, %v posted (mod 2^128)", l.ID, t[0], t[1])
+		}
+	}
+	if len(w.b) != size {
+		panicf("snapshot of %d bytes, planned %d", len(w.b), size)
+	}
+	s.checkDigest()
 	return w.b
 }
 
@@ -113,6 +131,9 @@ func Restore(b []byte) (*State, error) {
 	copy(s.chain[:], r.take(32))
 	if err := s.restoreRecords(r); err != nil {
 		return nil, err
+	}
+	if len(s.byID) != s.transfers.len() {
+		panicf("restored %d transfers, %d by ID", s.transfers.len(), len(s.byID)) // repeats are refused
 	}
 	if err := r.finish("snapshot"); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package replica
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -33,6 +34,7 @@ func (r *Replica) applyCommitted() {
 		}
 		r.answerWaiters(e, &req, status, result)
 	}
+	r.checkPositions("apply")
 	if r.snapshotDue() {
 		r.takeSnapshot()
 	}
@@ -84,6 +86,7 @@ func (r *Replica) takeSnapshot() {
 	r.log.compact(meta)
 	r.snapData, r.sinceSnap = data, 0
 	r.stats.Snapshots++
+	r.checkPositions("snapshot")
 }
 
 // snapshotVersion is the first byte of a replica snapshot.
@@ -98,23 +101,38 @@ func (r *Replica) encodeSnapshot() []byte {
 	e.buf = append(e.buf, r.digest[:]...)
 	e.bytes(sessions)
 	e.bytes(sm)
+	// Checked before it is written as restoreSnapshot will read it.
+	if v, digest, s, m, ok := snapshotParts(e.buf); !ok || v != snapshotVersion ||
+		!bytes.Equal(digest, r.digest[:]) || len(s) != len(sessions) || len(m) != len(sm) {
+		panicf("snapshot of %d bytes at applied %d does not read back (version %d, ok %t)", len(e.buf), r.applied, v, ok)
+	}
 	return e.buf
+}
+
+// snapshotParts splits a replica snapshot into its version, the applied
+// digest, the sessions and the state machine's data, which alias data. It
+// reports false if data is not exactly that.
+func snapshotParts(data []byte) (version uint8, digest, sessions, sm []byte, ok bool) {
+	d := decoder{buf: data}
+	version = d.u8()
+	digest = d.take(32)
+	sessions = d.bytes(SnapshotDataMax)
+	sm = d.bytes(SnapshotDataMax)
+	return version, digest, sessions, sm, d.err == nil && len(d.buf) == 0
 }
 
 // restoreSnapshot replaces the replicated state with a snapshot's. The
 // state is untouched if the snapshot is damaged.
 func (r *Replica) restoreSnapshot(meta SnapshotMeta, data []byte) error {
-	d := decoder{buf: data}
-	if v := d.u8(); v != snapshotVersion {
+	v, digestBytes, sessionBytes, smBytes, ok := snapshotParts(data)
+	if v != snapshotVersion {
 		return fmt.Errorf("%w: version %d", ErrBadSnapshot, v)
 	}
-	var digest [32]byte
-	copy(digest[:], d.take(32))
-	sessionBytes := d.bytes(SnapshotDataMax)
-	smBytes := d.bytes(SnapshotDataMax)
-	if d.err != nil || len(d.buf) != 0 {
+	if !ok {
 		return fmt.Errorf("%w: malformed at index %d", ErrBadSnapshot, meta.Index)
 	}
+	var digest [32]byte
+	copy(digest[:], digestBytes)
 	sd := decoder{buf: sessionBytes}
 	sessions, err := decodeSessions(&sd, r.cfg.SessionsMax)
 	if err != nil {
@@ -125,7 +143,10 @@ func (r *Replica) restoreSnapshot(meta SnapshotMeta, data []byte) error {
 		return fmt.Errorf("%w: state machine: %w", ErrBadSnapshot, err)
 	}
 	r.sm, r.sessions, r.digest = sm, sessions, digest
-	r.applied, r.commit = max(r.applied, meta.Index), max(r.commit, meta.Index)
+	// Both callers restore only a snapshot past everything committed here
+	// (recovery starts from nothing; installSnapshot refuses older ones).
+	r.commitTo(meta.Index)
+	r.applied = meta.Index
 	r.snapData, r.sinceSnap = data, 0
 	return nil
 }

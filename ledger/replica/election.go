@@ -56,6 +56,7 @@ func (r *Replica) tick() {
 }
 
 func (r *Replica) tickLeader() {
+	r.checkLeaderLog()
 	r.heartbeatElapsed++
 	if r.electionElapsed >= r.cfg.ElectionTicks {
 		r.electionElapsed = 0
@@ -134,6 +135,7 @@ func (r *Replica) handlePreVote(from NodeID, m *Message) {
 }
 
 func (r *Replica) handleVote(from NodeID, m *Message) {
+	r.checkVoteTerm()
 	canVote := r.vote == from || (r.vote == None && r.leader == None)
 	grant := canVote && r.log.isUpToDate(m.LastTerm, m.LastIndex) && r.recovering.vouchesFor(m.LastTerm, m.LastIndex)
 	if grant && r.recovering != nil {
@@ -141,8 +143,7 @@ func (r *Replica) handleVote(from NodeID, m *Message) {
 			from, m.LastTerm, m.LastIndex))
 	}
 	if grant {
-		r.vote = from
-		r.hardDirty = true
+		r.castVote(from)
 		r.electionElapsed = 0
 	}
 	r.send(from, Message{Kind: MsgVoteResp, Granted: grant})
@@ -193,6 +194,9 @@ func (r *Replica) resetElectionTimer() {
 }
 
 func (r *Replica) becomeFollower(term uint64, leader NodeID) {
+	if term < r.term {
+		panicf("becoming a follower in term %d from term %d", term, r.term)
+	}
 	if term > r.term {
 		r.term = term
 		r.vote = None
@@ -209,8 +213,8 @@ func (r *Replica) becomeFollower(term uint64, leader NodeID) {
 
 func (r *Replica) becomeCandidate() {
 	r.term++
-	r.vote = r.cfg.ID
-	r.hardDirty = true
+	r.vote = None // a new term: no vote cast in it yet
+	r.castVote(r.cfg.ID)
 	r.role = roleCandidate
 	r.leader = None
 	r.resetElectionTimer()

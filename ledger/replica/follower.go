@@ -25,7 +25,17 @@ func (r *Replica) handleAppend(from NodeID, m *Message) {
 		return
 	}
 	last := m.PrevIndex + uint64(len(m.Entries))
-	r.commit = max(r.commit, min(m.Commit, last))
+	if n := len(m.Entries); n > 0 {
+		// Log matching, which the reply's Match promises the leader: the
+		// log now holds the leader's entries through last.
+		if t, ok := r.log.term(last); !ok || t != m.Entries[n-1].Term {
+			panicf("after taking entries through %d of term %d the log holds term %d there (ok %t)", last, m.Entries[n-1].Term, t, ok)
+		}
+	}
+	if c := min(m.Commit, last); c > r.commit {
+		r.commitTo(c)
+		r.checkPositions("commit from the leader")
+	}
 	r.maybeRepaired(m)
 	if r.stopped != nil {
 		return
@@ -97,6 +107,7 @@ func (r *Replica) appendFromLeader(es []Entry) bool {
 			return false
 		}
 		r.unpersist(first - 1)
+		r.checkPositions("truncation")
 	}
 	owned := make([]Entry, len(es))
 	copy(owned, es)
@@ -172,7 +183,8 @@ func (r *Replica) installSnapshot(meta SnapshotMeta, data []byte) error {
 		}
 		r.log = raftLog{snap: meta}
 	}
-	r.commit, r.applied = meta.Index, meta.Index
+	r.commitTo(meta.Index)
+	r.applied = meta.Index
 	r.snapData, r.sinceSnap = data, 0
 	r.stats.SnapshotsInstalled++
 	if err := r.wal.SaveSnapshot(meta, data); err != nil {
@@ -182,6 +194,7 @@ func (r *Replica) installSnapshot(meta SnapshotMeta, data []byte) error {
 	// What the log held before is no longer what it holds: nothing of the
 	// new state counts as durable until the next barrier completes.
 	r.unpersist(0)
+	r.checkPositions("snapshot install")
 	r.env.Record(fmt.Sprintf("installed snapshot through index %d", meta.Index))
 	return nil
 }

@@ -74,6 +74,9 @@ func (w *WAL) loadHardState() (HardState, error) {
 	if p.newest < 0 {
 		return HardState{Vote: None}, nil
 	}
+	if len(p.payload) != hardStatePayloadSize {
+		panicf("hard state read back with a payload of %d bytes", len(p.payload)) // decodeSlot bounds it
+	}
 	w.hardSeq = p.seq
 	return HardState{
 		Term: binary.LittleEndian.Uint64(p.payload),

@@ -38,6 +38,10 @@ type Replica struct {
 	term      uint64
 	vote      NodeID
 	hardDirty bool
+	// voteTerm is the term vote was cast in, and savedHard the hard state
+	// last made durable: what the one-vote-per-term checks compare with.
+	voteTerm  uint64
+	savedHard HardState
 
 	role   role
 	leader NodeID
@@ -210,6 +214,7 @@ func (r *Replica) recover() error {
 	if rec.HardState.Term == 0 {
 		r.vote = None
 	}
+	r.voteTerm, r.savedHard = r.term, HardState{Term: r.term, Vote: r.vote}
 	if rec.Snapshot.Index > 0 {
 		if err := r.restoreSnapshot(rec.Snapshot, rec.SnapshotData); err != nil {
 			return err
@@ -218,6 +223,7 @@ func (r *Replica) recover() error {
 	r.log = raftLog{snap: rec.Snapshot}
 	r.log.append(rec.Entries...)
 	r.persisted = r.log.lastIndex()
+	r.checkPositions("recovery")
 	if rec.TornTail {
 		r.env.Record(fmt.Sprintf("recovered: cut a torn tail, log ends at %d", r.log.lastIndex()))
 	}
@@ -464,10 +470,12 @@ func (r *Replica) unpersist(index uint64) {
 
 func (r *Replica) persist() error {
 	if r.hardDirty {
-		if err := r.wal.SaveHardState(HardState{Term: r.term, Vote: r.vote}); err != nil {
+		hs := HardState{Term: r.term, Vote: r.vote}
+		r.checkHardStateWrite(hs)
+		if err := r.wal.SaveHardState(hs); err != nil {
 			return fmt.Errorf("save hard state: %w", err)
 		}
-		r.hardDirty = false
+		r.savedHard, r.hardDirty = hs, false
 	}
 	if r.walDirty {
 		if err := r.wal.Sync(); err != nil {

@@ -52,6 +52,12 @@ func (pr *progress) becomeProbe() {
 // cluster time: the leader's wall clock, but never before the previous
 // entry, whatever the clocks of this or earlier leaders did.
 func (r *Replica) appendEntry(kind EntryKind, data []byte) uint64 {
+	// Only a leader appends on its own, its no-op first (no entry of its
+	// term before it), then commands after it (its log ends in its term).
+	ownTerm := r.log.lastTerm() == r.term
+	if r.role != roleLeader || (kind == EntryNoop) == ownTerm {
+		panicf("%s of term %d appends entry kind %d after an entry of term %d", r.role, r.term, kind, r.log.lastTerm())
+	}
 	ts := max(r.env.WallTime(), r.log.lastTimestamp()+1)
 	e := Entry{Term: r.term, Index: r.log.lastIndex() + 1, Kind: kind, Timestamp: ts, Data: data}
 	r.log.append(e)
@@ -216,6 +222,7 @@ func (r *Replica) handleAppendResp(from NodeID, m *Message) {
 // shows that counting replicas of an older term's entry can commit an entry
 // that a later leader overwrites.
 func (r *Replica) maybeCommit() {
+	r.checkLeaderLog()
 	var stack [15]uint64 // Peers is capped at 15, so this never allocates
 	matches := stack[:0]
 	for i, p := range r.peers {
@@ -233,5 +240,7 @@ func (r *Replica) maybeCommit() {
 	if t, ok := r.log.term(candidate); !ok || t != r.term {
 		return
 	}
-	r.commit = candidate
+	r.commitTo(candidate)
+	r.checkCommitQuorum()
+	r.checkPositions("commit")
 }

@@ -31,6 +31,9 @@ func (w *WAL) SaveSnapshot(meta SnapshotMeta, data []byte) error {
 	if len(data) > SnapshotDataMax || meta.Index >= walIndexMax {
 		panicf("snapshot through %d of %d bytes, over %d", meta.Index, len(data), SnapshotDataMax)
 	}
+	if meta.Index < w.snap.Index {
+		panicf("snapshot through %d replacing one through %d", meta.Index, w.snap.Index)
+	}
 	slot := 0
 	if w.snapSlot == 0 {
 		slot = 1
@@ -65,6 +68,9 @@ func (w *WAL) loadSnapshot(rec *Recovered) (damaged bool, err error) {
 	}
 	if p.newest < 0 {
 		return p.bothDamaged(), nil
+	}
+	if len(p.payload) < snapMetaSize || len(p.payload) > snapMetaSize+SnapshotDataMax {
+		panicf("snapshot slot read back with a payload of %d bytes", len(p.payload)) // decodeSlot bounds it
 	}
 	meta := SnapshotMeta{
 		Index:     binary.LittleEndian.Uint64(p.payload),

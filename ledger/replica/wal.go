@@ -176,8 +176,20 @@ func (w *WAL) adopt(scan *logScan, rec *Recovered) {
 			rec.Entries = rec.Entries[:len(rec.Entries)-1]
 		}
 	}
-	if n := len(rec.Entries); n > 0 && rec.Entries[0].Index != rec.Snapshot.Index+1 {
-		panicf("recovered entries start at %d after snapshot %d", rec.Entries[0].Index, rec.Snapshot.Index)
+	checkRecoveredLog(rec)
+}
+
+// checkRecoveredLog checks the log the scan read back, as Append checked
+// it before writing: the entries start right after the snapshot, follow
+// one another, and their terms never go back.
+func checkRecoveredLog(rec *Recovered) {
+	prevIndex, prevTerm := rec.Snapshot.Index, rec.Snapshot.Term
+	for i := range rec.Entries {
+		e := &rec.Entries[i]
+		if e.Index != prevIndex+1 || e.Term < prevTerm {
+			panicf("recovered entry %d of term %d after entry %d of term %d", e.Index, e.Term, prevIndex, prevTerm)
+		}
+		prevIndex, prevTerm = e.Index, e.Term
 	}
 }
 

@@ -54,6 +54,9 @@ func (w *WAL) loadMark() (damaged bool, err error) {
 		return false, err
 	}
 	if p.newest >= 0 {
+		if len(p.payload) != markPayloadSize {
+			panicf("ack mark read back with a payload of %d bytes", len(p.payload)) // decodeSlot bounds it
+		}
 		w.mark = ackMark{index: min(binary.LittleEndian.Uint64(p.payload), walIndexMax), valid: true, seq: p.seq, slot: p.newest}
 	}
 	return p.bothDamaged(), nil

@@ -1,6 +1,7 @@
 package replica
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -69,6 +70,16 @@ func appendRecord(b []byte, e *Entry) []byte {
 	binary.LittleEndian.PutUint32(h[8:], crc32.Checksum(body, castagnoli))
 	binary.LittleEndian.PutUint32(h[12:], crc32.Checksum(h[:12], castagnoli))
 	return b
+}
+
+// checkRecord checks a record just encoded, before it is written: it reads
+// back, checksums and all, as exactly e and nothing more.
+func checkRecord(b []byte, e *Entry) {
+	got, n, fault := decodeRecord(b)
+	if fault != recordOK || n != len(b) || got.Index != e.Index || got.Term != e.Term ||
+		got.Kind != e.Kind || got.Timestamp != e.Timestamp || !bytes.Equal(got.Data, e.Data) {
+		panicf("WAL record for entry %d does not read back: %s, %d of %d bytes", e.Index, fault, n, len(b))
+	}
 }
 
 // decodeRecord parses the record at the start of b and returns the entry,

@@ -141,6 +141,9 @@ func (w *WAL) scanSegment(scan *logScan, seg segment, data []byte, snap Snapshot
 				what: fmt.Sprintf("log record %d at %s+%d: %s", want, seg.name, off, what)}
 			break
 		}
+		if n < recordSizeMin || n > len(rest) || n != recordSizeMin+len(e.Data) {
+			panicf("log record %d at %s+%d decoded from %d of %d bytes with %d of data", want, seg.name, off, n, len(rest), len(e.Data))
+		}
 		seg.offsets = append(seg.offsets, int64(off))
 		if e.Index > snap.Index {
 			scan.entries = append(scan.entries, e)

@@ -116,6 +116,7 @@ func readSlots(d Disk, names [2]string, magic uint32, size slotSize) (slotPair, 
 // one, and no device (nor the simulated one, which would copy the synced
 // old record) has to preserve bytes about to be replaced.
 func writeSlot(d Disk, name string, pieces ...[]byte) error {
+	checkSlot(name, pieces)
 	if err := d.Truncate(name, 0); err != nil {
 		return storageErr("empty", name, err)
 	}
@@ -127,6 +128,26 @@ func writeSlot(d Disk, name string, pieces ...[]byte) error {
 		off += int64(len(p))
 	}
 	return nil
+}
+
+// checkSlot checks a slot record about to be written as pieces, one after
+// another, as decodeSlot will read it: a valid header whose length and
+// checksum cover exactly the rest of the pieces. It reads them where they
+// are, so a large snapshot is checksummed again but never copied.
+func checkSlot(name string, pieces [][]byte) {
+	if len(pieces) == 0 || len(pieces[0]) < slotHeaderSize {
+		panicf("slot %s: record without a header", name)
+	}
+	h := pieces[0][:slotHeaderSize]
+	size, sum := uint64(len(pieces[0])-slotHeaderSize), crc32.Checksum(pieces[0][slotHeaderSize:], castagnoli)
+	for _, p := range pieces[1:] {
+		size += uint64(len(p))
+		sum = crc32.Update(sum, castagnoli, p)
+	}
+	if binary.LittleEndian.Uint32(h[24:]) != crc32.Checksum(h[:24], castagnoli) ||
+		binary.LittleEndian.Uint64(h[12:]) != size || binary.LittleEndian.Uint32(h[20:]) != sum {
+		panicf("slot %s: header does not cover the %d bytes written after it", name, size)
+	}
 }
 
 // syncDisk makes every earlier write durable.

@@ -28,11 +28,14 @@ func (w *WAL) appendToSegment(seg *segment, entries []Entry) (int, error) {
 	n := 0
 	for n < len(entries) && seg.count() < w.opts.SegmentEntriesMax &&
 		(n == 0 || seg.size+int64(len(w.buf)) < w.opts.SegmentBytesMax) {
-		if n > 0 && entries[n].Index != entries[n-1].Index+1 {
-			panicf("WAL append of entry %d after %d", entries[n].Index, entries[n-1].Index)
+		if n > 0 && (entries[n].Index != entries[n-1].Index+1 || entries[n].Term < entries[n-1].Term) {
+			panicf("WAL append of entry %d of term %d after entry %d of term %d",
+				entries[n].Index, entries[n].Term, entries[n-1].Index, entries[n-1].Term)
 		}
-		seg.offsets = append(seg.offsets, seg.size+int64(len(w.buf)))
+		start := len(w.buf)
+		seg.offsets = append(seg.offsets, seg.size+int64(start))
 		w.buf = appendRecord(w.buf, &entries[n])
+		checkRecord(w.buf[start:], &entries[n])
 		n++
 	}
 	if err := w.disk.Write(seg.name, seg.size, w.buf); err != nil {
