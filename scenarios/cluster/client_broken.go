@@ -10,9 +10,10 @@ import (
 // harness's adapter, not in the library, and only tests set them.
 type BrokenClient struct {
 	// RetryUnderFreshIDs, if set, makes the client resend a request whose
-	// outcome stayed unknown as a new request, with the command this
-	// returns (the same transfers under new IDs), and tell the application
-	// that outcome: a request that had applied applies twice.
+	// outcome stayed unknown, once, as a new request with the command this
+	// returns (the same transfers under new IDs; nil leaves the request
+	// unknown), and tell the application that outcome: a request that had
+	// applied applies twice.
 	RetryUnderFreshIDs func(command []byte) []byte
 	// AckDroppedRetry, if set, makes the client drop every resend of a
 	// request and, when the request's outcome stays unknown, tell the
@@ -25,6 +26,7 @@ type BrokenClient struct {
 type brokenState struct {
 	sentSeq uint64 // the last request sequence sent, to spot resends
 	sentSes uint64
+	resent  bool // the current request was resent under fresh IDs
 }
 
 // send reports whether the message goes out; a dropping client keeps only
@@ -49,17 +51,24 @@ func (b *brokenState) send(c *Client, data []byte) bool {
 func (b *brokenState) intercept(c *Client, d *client.Completion) bool {
 	bug := c.opts.Broken
 	if bug == nil || d.Outcome != client.OutcomeUnknown || len(d.Command) == 0 {
+		b.resent = false
 		return false
 	}
 	switch {
 	case bug.AckDroppedRetry != nil:
-		d.Outcome, d.Reason, d.Status, d.Result = client.OutcomeOK, client.ReasonNone, replica.StatusOK, bug.AckDroppedRetry(d.Command)
-	case bug.RetryUnderFreshIDs != nil:
-		c.current.Attempts += d.Attempts
-		if _, err := c.lib.Submit(c.env.Monotonic(), bug.RetryUnderFreshIDs(d.Command)); err != nil {
-			panic(err)
+		if result := bug.AckDroppedRetry(d.Command); result != nil {
+			d.Outcome, d.Reason, d.Status, d.Result = client.OutcomeOK, client.ReasonNone, replica.StatusOK, result
 		}
-		return true
+	case bug.RetryUnderFreshIDs != nil && !b.resent:
+		if fresh := bug.RetryUnderFreshIDs(d.Command); fresh != nil {
+			b.resent = true
+			c.current.Attempts += d.Attempts
+			if _, err := c.lib.Submit(c.env.Monotonic(), fresh); err != nil {
+				panic(err)
+			}
+			return true
+		}
 	}
+	b.resent = false
 	return false
 }
