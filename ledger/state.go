@@ -211,3 +211,15 @@ func (s *State) Accounts() []Account {
 	}
 	return out
 }
+
+// Transfers returns every applied transfer, as resolved, in the order the
+// ledger applied them: auditors (and the intent checker) need the transfers
+// no one asked about by ID, which LookupTransfer cannot find.
+func (s *State) Transfers() []Transfer {
+	out := make([]Transfer, s.transfers.len())
+	for i := range out {
+		t := s.transfers.at(uint32(i))
+		out[i] = t.export(s.scales[t.res.ledger])
+	}
+	return out
+}

@@ -33,9 +33,17 @@ type driver struct {
 	index   int
 	client  int // Porcupine client ID
 	current checkers.LedgerInput
+	intent  int // the intent current carries out; -1 for a lookup
 	setup   bool
-	retry   []checkers.LedgerInput // unknown operations to submit again
-	due     time.Duration          // open loop: when the next request is due
+	retry   []resubmission // unknown operations to submit again
+	due     time.Duration  // open loop: when the next request is due
+}
+
+// resubmission is an operation whose outcome stayed unknown, kept to be
+// submitted again: the same intent, under the same transfer IDs.
+type resubmission struct {
+	input  checkers.LedgerInput
+	intent int
 }
 
 func (w *workload) driver(index int) *driver {
@@ -57,9 +65,10 @@ func (d *driver) Next(c *cluster.Client) ([]byte, time.Duration, bool) {
 	}
 	rng := c.Env().Rand()
 	if n := len(d.retry); n > 0 && rng.Float64() < 0.5 {
-		d.current, d.retry = d.retry[n-1], d.retry[:n-1]
+		d.current, d.intent, d.retry = d.retry[n-1].input, d.retry[n-1].intent, d.retry[:n-1]
 	} else {
 		d.current = d.w.nextOperation(rng)
+		d.intent = d.w.history.newIntent(d.current.Transfers)
 	}
 	return d.w.encode(d.current), d.pause(rng, now), true
 }
@@ -90,7 +99,7 @@ func (d *driver) Completed(c *cluster.Client, op *cluster.Op) {
 	out := checkers.LedgerOutput{Unknown: op.Outcome != cluster.OutcomeOK}
 	if op.Outcome == cluster.OutcomeFailed {
 		d.w.history.Failed++
-		return // definitely not applied: not part of the history
+		return // definitely not applied (never sent): not part of the history, nor a submission
 	}
 	if !out.Unknown {
 		rep, err := ledger.DecodeReply(op.Result)
@@ -102,10 +111,14 @@ func (d *driver) Completed(c *cluster.Client, op *cluster.Op) {
 		}
 	}
 	d.w.history.record(d.client, d.current, out, time.Duration(op.Invoked), time.Duration(op.Completed))
+	if d.intent >= 0 {
+		in := &d.w.history.Intents[d.intent]
+		in.Record(checkers.SubmissionStatus(!out.Unknown, out.Results, len(in.Transfers)))
+	}
 	if out.Unknown {
 		d.client = d.w.history.newClientID()
-		if len(d.current.Transfers) > 0 && c.Env().Rand().Float64() < d.w.spec.RetryUnknownShare {
-			d.retry = append(d.retry, d.current)
+		if d.intent >= 0 && c.Env().Rand().Float64() < d.w.spec.RetryUnknownShare {
+			d.retry = append(d.retry, resubmission{input: d.current, intent: d.intent})
 		}
 	}
 }

@@ -12,7 +12,10 @@ import (
 // effect in any of them: a torn write that never tore, a partition no
 // message crossed, an fsync failure that no fsync met. No vacuous faults.
 func TestEveryFaultKindTakesEffectInItsScenario(t *testing.T) {
-	seeds := uint64(6)
+	// Eight seeds: swarm draws its own mix of kinds per seed, so a rare kind
+	// (torn-write is applied in seeds 6-8 only, and tears in 7 and 8) needs
+	// more than a handful to be seen taking effect.
+	seeds := uint64(8)
 	if testing.Short() {
 		seeds = 3
 	}

@@ -21,6 +21,13 @@ type History struct {
 	// Submitted holds every transfer any client ever sent: a final state
 	// holding a transfer outside it created money from nothing.
 	Submitted map[ledger.ID]ledger.Transfer
+	// Intents are the transfers (or linked chains) the application asked
+	// for, each with what it was told, however often it was submitted.
+	Intents []checkers.Intent
+	// IntentOf maps every transfer ID ever sent to the intent it carries
+	// out: the workload's own record, out of band of the ledger, so that a
+	// transfer under an ID the workload never chose is no intent's.
+	IntentOf map[ledger.ID]checkers.IntentRef
 	// Latencies of completed operations, with their invoke times.
 	Latencies           []Latency
 	OK, Failed, Unknown int
@@ -34,8 +41,33 @@ type Latency struct {
 }
 
 func newHistory() *History {
-	return &History{Acked: map[ledger.ID]ledger.Transfer{}, Submitted: map[ledger.ID]ledger.Transfer{}}
+	return &History{Acked: map[ledger.ID]ledger.Transfer{}, Submitted: map[ledger.ID]ledger.Transfer{},
+		IntentOf: map[ledger.ID]checkers.IntentRef{}}
 }
+
+// newIntent records a new intent carried out by ts (-1 for none: a lookup
+// is no intent) and stamps its number on each new transfer's code, which
+// the ledger stores: a copy of the intent under another ID still names it.
+// A post or void keeps code 0, since it inherits its reservation's.
+func (h *History) newIntent(ts []ledger.Transfer) int {
+	if len(ts) == 0 {
+		return -1
+	}
+	id := len(h.Intents)
+	for p := range ts {
+		if ts[p].PendingID.IsZero() {
+			ts[p].Code = intentCode(id)
+		}
+		h.IntentOf[ts[p].ID] = checkers.IntentRef{Intent: id, Position: p}
+	}
+	h.Intents = append(h.Intents, checkers.Intent{ID: id, Transfers: ts})
+	return id
+}
+
+// intentCode is the transfer code naming intent id: codes are 16 bits and
+// must not be zero, so intents share codes modulo 65535 (content tells them
+// apart).
+func intentCode(id int) uint16 { return uint16(1 + id%65535) }
 
 // newClientID hands out Porcupine client IDs. A client whose operation
 // never returned goes on under a fresh ID: its old one stays busy forever.

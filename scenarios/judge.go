@@ -29,7 +29,8 @@ func (r *running) judge(opts RunOptions) *Outcome {
 	o.Verdicts = append(o.Verdicts,
 		checkers.Conservation(states),
 		checkers.Durability(states, r.wl.history.Acked),
-		checkers.ExactlyOnce(states, r.wl.history.Submitted))
+		checkers.ExactlyOnce(states, r.wl.history.Submitted),
+		checkers.IntentExactlyOnce(states, r.wl.history.Intents, r.wl.history.IntentOf))
 	r.checkFinalStates()
 	o.Verdicts = append(o.Verdicts, r.c.Observer.Verdicts()...)
 	o.Verdicts = append(o.Verdicts, r.finalConvergence())

@@ -1,47 +1,42 @@
 package cluster
 
 import (
+	"fmt"
 	"time"
 
+	"github.com/faultline/faultline/ledger/client"
 	"github.com/faultline/faultline/ledger/replica"
 	"github.com/faultline/faultline/sim"
 )
 
-// Outcome is what a client learned about one request.
-type Outcome uint8
+// Outcome is what a client learned about one request: the client library's.
+type Outcome = client.Outcome
 
+// The outcomes, as the client library defines them.
 const (
 	// OutcomeOK: the request applied, exactly once; Result is its answer.
-	OutcomeOK Outcome = iota + 1
-	// OutcomeFailed: the request certainly did not apply.
-	OutcomeFailed
-	// OutcomeUnknown: the client gave up without learning whether it
-	// applied. Checkers must treat it as possibly applied, at any later time.
-	OutcomeUnknown
+	OutcomeOK = client.OutcomeOK
+	// OutcomeFailed: the request certainly did not apply (it never left
+	// the client).
+	OutcomeFailed = client.OutcomeFailed
+	// OutcomeUnknown: the client could not learn whether it applied.
+	// Checkers must treat it as possibly applied, at any later time.
+	OutcomeUnknown = client.OutcomeUnknown
 )
-
-// String names the outcome.
-func (o Outcome) String() string {
-	switch o {
-	case OutcomeOK:
-		return "ok"
-	case OutcomeFailed:
-		return "failed"
-	case OutcomeUnknown:
-		return "unknown"
-	}
-	return "?"
-}
 
 // Op is one request as the client saw it, with true invoke and completion
 // times for the linearizability checker.
 type Op struct {
-	Command   []byte
-	Seq       uint64
-	Outcome   Outcome
-	Status    replica.ReplyStatus // the last reply's status, if any
-	Result    []byte
-	Index     uint64 // log index it applied at, when OK
+	Command []byte
+	Session uint64 // the session it ran under
+	Seq     uint64
+	Outcome Outcome
+	Reason  client.Reason       // why it ended without an answer, if it did
+	Status  replica.ReplyStatus // the last reply's status, if any
+	Result  []byte
+	Index   uint64 // log index it applied at, when OK
+	// Invoked and Completed are true simulated times: the harness's, not
+	// the client's (whose clock may drift).
 	Invoked   sim.Time
 	Completed sim.Time
 	Attempts  int
@@ -57,7 +52,7 @@ type Driver interface {
 	Completed(c *Client, op *Op)
 }
 
-// ClientOptions shape a client's retry behaviour.
+// ClientOptions shape a client's retry behaviour (see client.Config).
 type ClientOptions struct {
 	// AttemptTimeout is how long to wait for one reply before trying the
 	// next replica with the same request.
@@ -65,9 +60,12 @@ type ClientOptions struct {
 	// GiveUpAfter is how long to keep retrying before recording the
 	// request's outcome as unknown.
 	GiveUpAfter time.Duration
-	// Backoff is the pause before retrying after a NotLeader without a
-	// hint or a Busy.
+	// Backoff is the first pause before retrying after a NotLeader without
+	// a hint or a Busy; pauses in a row double it up to eight times.
 	Backoff time.Duration
+	// Broken plants a deliberately broken client, for the negative tests of
+	// the checkers; nil in every real run.
+	Broken *BrokenClient
 }
 
 // DefaultClientOptions suit a LAN cluster with 150-300ms elections.
@@ -75,10 +73,14 @@ func DefaultClientOptions() ClientOptions {
 	return ClientOptions{AttemptTimeout: 250 * time.Millisecond, GiveUpAfter: 3 * time.Second, Backoff: 20 * time.Millisecond}
 }
 
-// Client is a simulated client node with one exactly-once session: it sends
-// one request at a time, follows leader hints, and retries a request with
-// the same sequence number against other replicas until it gets an answer
-// or gives up. The session is registered first (sequence 0).
+// sessionStride separates a client's successive session IDs: client IDs
+// are small, so base + k*stride never collides with another client's.
+const sessionStride = 1 << 32
+
+// Client is a simulated client node: a thin adapter that runs the ledger's
+// client library (sessions, retries of the same request, leader discovery,
+// eviction) on the simulator's network, timers and clock, and records each
+// request as an Op for the checkers.
 type Client struct {
 	sim      *sim.Sim
 	env      *sim.Env
@@ -87,18 +89,20 @@ type Client struct {
 	opts     ClientOptions
 	driver   Driver
 
-	target  int // index into replicas
-	seq     uint64
-	current *Op
-	pending []byte // the encoded request being sent
-	queued  []byte // the next command, waiting out its think time
-	timer   sim.TimerID
-	stopped bool
+	lib       *client.Client
+	current   *Op
+	queued    []byte // the next command, waiting out its think time
+	nextTimer sim.TimerID
+	wakeTimer sim.TimerID
+	wakeAt    time.Duration // the library's requested wake time, on this node's clock
+	started   bool          // the driver runs once the first session registered
+	stopped   bool
+	broken    brokenState
 }
 
 // Timer tags of a client.
 const (
-	tagAttempt = iota + 1
+	tagWake = iota + 1
 	tagNext
 )
 
@@ -110,8 +114,12 @@ func NewClient(s func() *sim.Sim, clientID uint64, replicas []sim.NodeID, opts C
 	}
 }
 
-// ID returns the client's session ID.
+// ID returns the client's first session ID, which names the client.
 func (c *Client) ID() uint64 { return c.id }
+
+// Sessions counts the sessions the client registered: more than one means
+// the cluster evicted one.
+func (c *Client) Sessions() int { return c.lib.Sessions() }
 
 // Now returns the true simulated time, which the harness (not the system
 // under test) uses to time operations for the checkers.
@@ -123,103 +131,102 @@ func (c *Client) Env() *sim.Env { return c.env }
 // Start implements sim.Node: register the session.
 func (c *Client) Start(env *sim.Env) {
 	c.env = env
-	c.target = int(c.id % uint64(len(c.replicas)))
-	c.submit(nil)
-}
-
-func (c *Client) submit(command []byte) {
-	now := c.sim.Now()
-	c.current = &Op{Command: command, Seq: c.seq, Invoked: now}
-	req := replica.Request{ClientID: c.id, Seq: c.seq, Command: command}
-	c.pending = replica.EncodeMessage(&replica.Message{Kind: replica.MsgClientRequest, Request: req})
-	c.attempt()
-}
-
-func (c *Client) attempt() {
-	c.current.Attempts++
-	c.env.Send(c.replicas[c.target], c.pending)
-	c.env.CancelTimer(c.timer)
-	c.timer = c.env.SetTimer(c.opts.AttemptTimeout, tagAttempt)
+	ids := make([]replica.NodeID, len(c.replicas))
+	for i, r := range c.replicas {
+		ids[i] = replica.NodeID(r)
+	}
+	lib, err := client.New(client.Config{SessionID: c.id, Replicas: ids, FirstTarget: int(c.id % uint64(len(ids))),
+		AttemptTimeout: c.opts.AttemptTimeout, GiveUpAfter: c.opts.GiveUpAfter, Backoff: c.opts.Backoff,
+		NextSessionID: func(prev uint64) uint64 { return prev + sessionStride }})
+	if err != nil {
+		panic(fmt.Sprintf("client %d: %v", c.id, err)) // the scenario's options are validated before
+	}
+	c.lib = lib
+	lib.Start(env.Monotonic())
+	c.flush()
 }
 
 // Receive implements sim.Node.
 func (c *Client) Receive(from sim.NodeID, b []byte) {
-	m, err := replica.DecodeMessage(b)
-	if err != nil || m.Kind != replica.MsgClientReply || c.current == nil ||
-		m.Reply.ClientID != c.id || m.Reply.Seq != c.current.Seq {
-		return // garbage, or a late answer to an earlier attempt
-	}
-	c.current.Status = m.Reply.Status
-	switch m.Reply.Status {
-	case replica.StatusOK:
-		c.current.Result, c.current.Index = m.Reply.Result, m.Reply.Index
-		c.finish(OutcomeOK)
-	case replica.StatusSessionExpired, replica.StatusStaleRequest:
-		c.finish(OutcomeFailed)
-	case replica.StatusNotLeader:
-		if hint := c.replicaIndex(sim.NodeID(m.Reply.Leader)); hint >= 0 && hint != c.target {
-			c.target = hint
-			c.attempt()
-			return
-		}
-		c.retryLater()
-	default: // unknown, busy, stopped: retry the same request
-		c.retryLater()
-	}
-}
-
-func (c *Client) retryLater() {
-	c.target = (c.target + 1) % len(c.replicas)
-	c.env.CancelTimer(c.timer)
-	c.timer = c.env.SetTimer(c.opts.Backoff, tagAttempt)
-}
-
-func (c *Client) replicaIndex(id sim.NodeID) int {
-	for i, r := range c.replicas {
-		if r == id {
-			return i
-		}
-	}
-	return -1
+	c.lib.Receive(c.env.Monotonic(), replica.NodeID(from), b)
+	c.flush()
 }
 
 // Timer implements sim.Node.
 func (c *Client) Timer(tag uint64) {
 	switch tag {
-	case tagAttempt:
-		if c.current == nil {
-			return
-		}
-		if c.sim.Now().Sub(c.current.Invoked) >= c.opts.GiveUpAfter {
-			c.finish(OutcomeUnknown)
-			return
-		}
-		c.target = (c.target + 1) % len(c.replicas)
-		c.attempt()
+	case tagWake:
+		c.wakeAt, c.wakeTimer = 0, 0
+		c.lib.Tick(c.env.Monotonic())
 	case tagNext:
+		c.nextTimer = 0
 		c.next()
+	}
+	c.flush()
+}
+
+// flush does what the library asks: send, arm its timer, and hand finished
+// requests to the driver, whose next request may make more to do.
+func (c *Client) flush() {
+	for {
+		if !c.started && c.lib.Registered() {
+			c.started = true
+			c.next()
+		}
+		rd := c.lib.Ready()
+		for _, m := range rd.Messages {
+			if c.broken.send(c, m.Data) {
+				c.env.Send(sim.NodeID(m.To), m.Data)
+			}
+		}
+		c.armWake(rd.WakeAt)
+		if len(rd.Completions) == 0 {
+			return
+		}
+		for _, d := range rd.Completions {
+			c.finish(d)
+		}
 	}
 }
 
-func (c *Client) finish(o Outcome) {
-	op := c.current
-	op.Outcome, op.Completed = o, c.sim.Now()
-	c.current = nil
-	c.env.CancelTimer(c.timer)
-	if op.Seq == 0 {
-		if o != OutcomeOK {
-			c.submit(nil) // registration must succeed before anything else
-			return
-		}
-	} else {
-		c.driver.Completed(c, op)
+func (c *Client) armWake(at time.Duration) {
+	if at == c.wakeAt {
+		return
 	}
-	c.seq++
+	if c.wakeTimer != 0 {
+		c.env.CancelTimer(c.wakeTimer)
+		c.wakeTimer = 0
+	}
+	c.wakeAt = at
+	if at > 0 {
+		c.wakeTimer = c.env.SetTimer(max(at-c.env.Monotonic(), time.Microsecond), tagWake)
+	}
+}
+
+func (c *Client) submit(command []byte) {
+	c.current = &Op{Command: command, Invoked: c.sim.Now()}
+	seq, err := c.lib.Submit(c.env.Monotonic(), command)
+	if err != nil {
+		panic(fmt.Sprintf("client %d: %v", c.id, err)) // the adapter runs one request at a time
+	}
+	c.current.Seq, c.current.Session = seq, c.lib.SessionID()
+}
+
+func (c *Client) finish(d client.Completion) {
+	if c.broken.intercept(c, &d) {
+		return
+	}
+	op := c.current
+	c.current = nil
+	op.Session, op.Seq, op.Outcome, op.Reason, op.Status = d.SessionID, d.Seq, d.Outcome, d.Reason, d.Status
+	op.Result, op.Index, op.Completed = d.Result, d.Index, c.sim.Now()
+	op.Attempts += d.Attempts
+	c.driver.Completed(c, op)
 	c.next()
 }
 
 func (c *Client) next() {
-	if c.stopped {
+	if c.stopped || c.current != nil || c.nextTimer != 0 {
 		return
 	}
 	if cmd := c.queued; cmd != nil {
@@ -233,7 +240,7 @@ func (c *Client) next() {
 		c.stopped = true
 	case wait > 0 || cmd == nil:
 		c.queued = cmd
-		c.timer = c.env.SetTimer(max(wait, time.Microsecond), tagNext)
+		c.nextTimer = c.env.SetTimer(max(wait, time.Microsecond), tagNext)
 	default:
 		c.submit(cmd)
 	}
