@@ -87,6 +87,8 @@ func (a *Aggregator) Add(rec *RunRecord) {
 	}
 	t.recovery = append(t.recovery, m.RecoverySeconds...)
 	sr.AckedLost += m.AckedLost
+	sr.OpsTotal += m.OpsOK + m.OpsFailed + m.OpsUnknown
+	sr.OpsUnknown += m.OpsUnknown
 	sr.AvailabilityMin = min(sr.AvailabilityMin, m.Availability)
 	t.availability += int64(math.Round(m.Availability * availabilityUnit))
 	sr.Latency = mergeLatency(sr.Latency, m.LatencyMs)
@@ -125,6 +127,9 @@ func (t *scenarioTally) finish() ScenarioReport {
 	sr.FailingSeeds = slices.Clone(sr.FailingSeeds)
 	slices.SortFunc(sr.FailingSeeds, func(a, b FailingSeed) int { return cmp.Compare(a.Seed, b.Seed) })
 	sr.AvailabilityMean = float64(t.availability) / availabilityUnit / float64(sr.Runs)
+	if sr.OpsTotal > 0 {
+		sr.UnknownShare = float64(sr.OpsUnknown) / float64(sr.OpsTotal)
+	}
 	sr.RecoveryP50S, sr.RecoveryP99S, sr.RecoveryMaxS = percentile(t.recovery, 0.5), percentile(t.recovery, 0.99), percentile(t.recovery, 1)
 	sr.Breaches = breaches(&sr)
 	sr.Verdict = "pass"

@@ -53,6 +53,11 @@ type ScenarioReport struct {
 	RecoveryP99S float64  `json:"recovery_p99_s"`
 	RecoveryMaxS float64  `json:"recovery_max_s"`
 	AckedLost    int      `json:"acked_lost"`
+	// OpsTotal and OpsUnknown count the runs' finished operations and those
+	// whose outcome stayed unknown; UnknownShare is their ratio.
+	OpsTotal     int     `json:"ops_total"`
+	OpsUnknown   int     `json:"ops_unknown"`
+	UnknownShare float64 `json:"unknown_share"`
 	// AvailabilityMin and AvailabilityMean are over runs.
 	AvailabilityMin   float64        `json:"availability_min"`
 	AvailabilityMean  float64        `json:"availability_mean"`

@@ -39,6 +39,11 @@ type Metrics struct {
 	OpsOK      int `json:"ops_ok"`
 	OpsFailed  int `json:"ops_failed"`
 	OpsUnknown int `json:"ops_unknown"`
+	// UnknownShare is the share of finished operations whose outcome the
+	// client could not learn: zero means the unknown-outcome path (retries
+	// under the same IDs, possibly-applied operations in the checkers)
+	// went untested.
+	UnknownShare float64 `json:"unknown_share"`
 	// Availability is the share of simulated time, in windows, in which
 	// the cluster completed at least one client request.
 	Availability float64 `json:"availability"`

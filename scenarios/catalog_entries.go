@@ -5,11 +5,14 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/scenarios/cluster"
 )
 
 func baseline() Scenario {
-	return base("baseline", "no faults: the reference for latency and throughput",
+	s := base("baseline", "no faults: the reference for latency and throughput",
 		"an ordinary day: every node up, the network healthy")
+	s.Workload.Client = cluster.DefaultClientOptions() // the reference: a patient client
+	return s
 }
 
 func leaderCrash() Scenario {
@@ -82,7 +85,7 @@ func crossRegion() Scenario {
 	s.WANLatency = wan
 	s.SLO.RecoveryBound = 4 * time.Second
 	s.Workload.Client.AttemptTimeout = 600 * ms
-	s.Workload.Client.GiveUpAfter = 4 * time.Second
+	s.Workload.Client.GiveUpAfter = 1500 * ms // two WAN attempts and a regional election
 	s.Workload.Client.Backoff = 50 * ms
 	s.Faults = func(rng *rand.Rand, servers []string) faults.Schedule {
 		return faults.Generate(rng, faults.Plan{Servers: servers, Start: at(time.Second), End: at(7 * time.Second),

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/faultline/faultline/ledger/client"
 	"github.com/faultline/faultline/ledger/replica"
 	"github.com/faultline/faultline/scenarios/cluster"
 	"github.com/faultline/faultline/sim"
@@ -66,6 +67,8 @@ type incrementer struct {
 	unknown   int
 	failed    int
 	attempts  int
+	sessions  int // sessions the client registered, as of its last completion
+	expired   int // requests that ended unknown because the session was evicted
 }
 
 func (d *incrementer) Next(c *cluster.Client) ([]byte, time.Duration, bool) {
@@ -83,6 +86,10 @@ func (d *incrementer) Next(c *cluster.Client) ([]byte, time.Duration, bool) {
 
 func (d *incrementer) Completed(c *cluster.Client, op *cluster.Op) {
 	d.attempts += op.Attempts
+	d.sessions = c.Sessions()
+	if op.Reason == client.ReasonSessionExpired {
+		d.expired++
+	}
 	switch op.Outcome {
 	case cluster.OutcomeOK:
 		d.ok = append(d.ok, binary.LittleEndian.Uint64(op.Result))

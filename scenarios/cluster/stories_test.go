@@ -128,3 +128,39 @@ func assertConverged(t *testing.T, c *cluster.Cluster) {
 		t.Fatal("no live replica")
 	}
 }
+
+// With room for two sessions and four clients, every registration evicts
+// someone. An evicted client's request is reported unknown (it may have
+// applied before the eviction), never failed, and the client registers a
+// new session and goes on: every client keeps getting answers, and the
+// increments stay exactly-once within what was acknowledged or unknown.
+func TestEvictedClientsRegisterAgainAndKeepWorking(t *testing.T) {
+	var drivers []*incrementer
+	for _, k := range []string{"a", "b", "c", "d"} {
+		drivers = append(drivers, &incrementer{key: k, until: at(3 * time.Second)})
+	}
+	c, err := newTestCluster(5, 3, drivers, func(cfg *cluster.Config) {
+		cfg.Tune = func(rc *replica.Config) { rc.SessionsMax = 2 }
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Run(at(4 * time.Second))
+	evicted := 0
+	for _, d := range drivers {
+		if d.failed > 0 {
+			t.Errorf("key %s: %d requests reported failed; an evicted session's request is unknown", d.key, d.failed)
+		}
+		if len(d.ok) < 10 {
+			t.Errorf("key %s: only %d acknowledged increments: the client did not go on after eviction", d.key, len(d.ok))
+		}
+		evicted += d.expired
+		t.Logf("key %s: ok %d unknown %d (evicted %d) sessions %d", d.key, len(d.ok), d.unknown, d.expired, d.sessions)
+	}
+	if evicted == 0 {
+		t.Fatal("no session was ever evicted: the story tests nothing")
+	}
+	if err := checkIncrements(c, drivers); err != nil {
+		t.Fatal(err)
+	}
+}

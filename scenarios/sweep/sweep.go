@@ -52,6 +52,18 @@ type Summary struct {
 type ScenarioCount struct {
 	Name         string
 	Runs, Failed int
+	// Ops and OpsUnknown count finished operations and those whose outcome
+	// stayed unknown, over the scenario's runs.
+	Ops, OpsUnknown int
+}
+
+// UnknownShare is the share of the scenario's operations whose outcome
+// stayed unknown.
+func (c ScenarioCount) UnknownShare() float64 {
+	if c.Ops == 0 {
+		return 0
+	}
+	return float64(c.OpsUnknown) / float64(c.Ops)
 }
 
 // Run runs every job on goroutines of this process and returns the
@@ -140,6 +152,10 @@ func (c *collector) count(rec reports.RunRecord) {
 	}
 	sc.Runs++
 	c.summary.Runs++
+	if m := rec.Metrics; m != nil {
+		sc.Ops += m.OpsOK + m.OpsFailed + m.OpsUnknown
+		sc.OpsUnknown += m.OpsUnknown
+	}
 	for kind, e := range rec.FaultEffects {
 		if c.summary.FaultEffects == nil {
 			c.summary.FaultEffects = map[string]reports.FaultEffects{}
