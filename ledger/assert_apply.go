@@ -96,19 +96,47 @@ func watchAccount(buf []watchedAccount, a *account) []watchedAccount {
 }
 
 // sealWatch orders the watch by ledger, drops repeated accounts and notes
-// each one's imbalance as it is now.
+// each one's imbalance as it is now. An event's watch (at most
+// watchEventInline accounts) is ordered by hand, which costs a few
+// comparisons; a larger one (an expiry pass, a rollback) is sorted.
 func sealWatch(w []watchedAccount) []watchedAccount {
-	slices.SortFunc(w, func(x, y watchedAccount) int {
-		if c := cmp.Compare(x.a.ledger, y.a.ledger); c != 0 {
-			return c
-		}
-		return x.a.id.Compare(y.a.id)
-	})
-	w = slices.CompactFunc(w, func(x, y watchedAccount) bool { return x.a == y.a })
+	if len(w) <= watchEventInline {
+		w = orderSmallWatch(w)
+	} else {
+		slices.SortFunc(w, func(x, y watchedAccount) int {
+			if c := cmp.Compare(x.a.ledger, y.a.ledger); c != 0 {
+				return c
+			}
+			return x.a.id.Compare(y.a.id)
+		})
+		w = slices.CompactFunc(w, func(x, y watchedAccount) bool { return x.a == y.a })
+	}
 	for i := range w {
 		w[i].pending, w[i].posted = imbalance(w[i].a)
 	}
 	return w
+}
+
+// orderSmallWatch drops repeated accounts from a few and sorts the rest by
+// ledger (insertion sort), so that each ledger's accounts are adjacent.
+func orderSmallWatch(w []watchedAccount) []watchedAccount {
+	n := 0
+	for i := range w {
+		x, seen := w[i], false
+		for j := range n {
+			seen = seen || w[j].a == x.a
+		}
+		if seen {
+			continue
+		}
+		j := n
+		for ; j > 0 && w[j-1].a.ledger > x.a.ledger; j-- {
+			w[j] = w[j-1]
+		}
+		w[j] = x
+		n++
+	}
+	return w[:n]
 }
 
 // checkConserved checks, after the step what, that no ledger's summed

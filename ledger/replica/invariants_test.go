@@ -161,9 +161,10 @@ func TestAWALRecordIsCheckedBeforeItIsWritten(t *testing.T) {
 	checkRecord(b, &e)
 	other := e
 	other.Timestamp = 100 // the record says something else than the entry
-	mustPanic(t, "WAL record for entry 7 does not read back: ok", func() { checkRecord(b, &other) })
-	b[len(b)-1] ^= 1 // a checksum that does not cover what is written
-	mustPanic(t, "WAL record for entry 7 does not read back: body damaged", func() { checkRecord(b, &e) })
+	mustPanic(t, "WAL record for entry 7 does not read back: its body holds another entry", func() { checkRecord(b, &other) })
+	mustPanic(t, "WAL record for entry 7 does not read back: header of", func() { checkRecord(b[:len(b)-1], &e) })
+	b[9] ^= 1 // the header is damaged: its own checksum fails
+	mustPanic(t, "WAL record for entry 7 does not read back: header of", func() { checkRecord(b, &e) })
 }
 
 func TestAWALBatchKeepsItsTermsInOrder(t *testing.T) {
