@@ -212,14 +212,14 @@ func (p *workerProcess) finish() {
 	}
 	_ = p.jobs.Close()
 	exited := make(chan struct{})
-	go func() {
+	go func() { // nondeterministic-ok: the sweep's process supervision, outside any simulation
 		for range p.results { // the reader ends when the worker closes its output
 		}
 		close(exited)
 	}()
 	select {
 	case <-exited:
-	case <-time.After(finishGrace):
+	case <-time.After(finishGrace): // nondeterministic-ok: a wall-clock grace for a worker process to exit; no run sees it
 		_ = p.cmd.Process.Kill()
 		<-exited
 	}
