@@ -89,6 +89,7 @@ func (a *Aggregator) Add(rec *RunRecord) {
 	sr.AckedLost += m.AckedLost
 	sr.OpsTotal += m.OpsOK + m.OpsFailed + m.OpsUnknown
 	sr.OpsUnknown += m.OpsUnknown
+	sr.SessionsExpired += m.SessionsExpired
 	sr.AvailabilityMin = min(sr.AvailabilityMin, m.Availability)
 	t.availability += int64(math.Round(m.Availability * availabilityUnit))
 	sr.Latency = mergeLatency(sr.Latency, m.LatencyMs)

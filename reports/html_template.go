@@ -60,7 +60,7 @@ nav a { margin-right: 10px; font-size: 13px; }
 <tr><th>seeds</th><td>{{.Seeds}} ({{.Runs}} runs, {{.Failed}} failed)</td></tr>
 <tr><th>time to recover (RTO, measured)</th><td>p50 {{printf "%.3f" .RecoveryP50S}}s, p99 {{printf "%.3f" .RecoveryP99S}}s, max {{printf "%.3f" .RecoveryMaxS}}s; tolerance {{printf "%.2f" .RecoveryBoundS}}s</td></tr>
 <tr><th>acknowledged data lost (RPO)</th><td>{{.AckedLost}} transfers; tolerance zero</td></tr>
-<tr><th>outcome unknown</th><td>{{.OpsUnknown}} of {{.OpsTotal}} operations ({{pct .UnknownShare}})</td></tr>
+<tr><th>outcome unknown</th><td>{{.OpsUnknown}} of {{.OpsTotal}} operations ({{pct .UnknownShare}}; {{.SessionsExpired}} answered session-expired after an eviction)</td></tr>
 <tr><th>availability</th><td>min {{pct .AvailabilityMin}}, mean {{pct .AvailabilityMean}}; tolerance {{pct .MinAvailability}}</td></tr>
 <tr><th>latency in steady state</th><td>p50 {{printf "%.1f" .Latency.P50}}ms, p99 {{printf "%.1f" .Latency.P99}}ms, p999 {{printf "%.1f" .Latency.P999}}ms</td></tr>
 <tr><th>latency under fault</th><td>p50 {{printf "%.1f" .LatencyUnderFault.P50}}ms, p99 {{printf "%.1f" .LatencyUnderFault.P99}}ms, p999 {{printf "%.1f" .LatencyUnderFault.P999}}ms</td></tr>

@@ -54,8 +54,8 @@ func writeScenarioMarkdown(b *strings.Builder, s *ScenarioReport) {
 	fmt.Fprintf(b, "- seeds %s, %d runs, %d failed\n", s.Seeds, s.Runs, s.Failed)
 	fmt.Fprintf(b, "- recovery (RTO, measured): p50 %.3fs, p99 %.3fs, max %.3fs; tolerance %.2fs\n", s.RecoveryP50S, s.RecoveryP99S, s.RecoveryMaxS, s.RecoveryBoundS)
 	fmt.Fprintf(b, "- acknowledged transfers lost (RPO): %d; tolerance 0\n", s.AckedLost)
-	fmt.Fprintf(b, "- operations whose outcome stayed unknown: %d of %d (%.2f%%), resubmitted only under their own IDs\n",
-		s.OpsUnknown, s.OpsTotal, s.UnknownShare*100)
+	fmt.Fprintf(b, "- operations whose outcome stayed unknown: %d of %d (%.2f%%; %d answered session-expired after an eviction), resubmitted only under their own IDs\n",
+		s.OpsUnknown, s.OpsTotal, s.UnknownShare*100, s.SessionsExpired)
 	fmt.Fprintf(b, "- availability: min %.0f%%, mean %.0f%%; tolerance %.0f%%\n", s.AvailabilityMin*100, s.AvailabilityMean*100, s.MinAvailability*100)
 	fmt.Fprintf(b, "- latency in steady state (worst run): p50 %.1fms, p99 %.1fms, p999 %.1fms; under fault p50 %.1fms, p99 %.1fms, p999 %.1fms\n",
 		s.Latency.P50, s.Latency.P99, s.Latency.P999, s.LatencyUnderFault.P50, s.LatencyUnderFault.P99, s.LatencyUnderFault.P999)

@@ -58,6 +58,9 @@ type ScenarioReport struct {
 	OpsTotal     int     `json:"ops_total"`
 	OpsUnknown   int     `json:"ops_unknown"`
 	UnknownShare float64 `json:"unknown_share"`
+	// SessionsExpired counts operations whose client's session the full
+	// session table had evicted: the eviction path, exercised.
+	SessionsExpired int `json:"sessions_expired"`
 	// AvailabilityMin and AvailabilityMean are over runs.
 	AvailabilityMin   float64        `json:"availability_min"`
 	AvailabilityMean  float64        `json:"availability_mean"`

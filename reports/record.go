@@ -44,6 +44,10 @@ type Metrics struct {
 	// under the same IDs, possibly-applied operations in the checkers)
 	// went untested.
 	UnknownShare float64 `json:"unknown_share"`
+	// SessionsExpired counts operations answered SessionExpired because the
+	// replicas' full session table had evicted their client's session (the
+	// eviction path; zero in most runs, by design).
+	SessionsExpired int `json:"sessions_expired"`
 	// Availability is the share of simulated time, in windows, in which
 	// the cluster completed at least one client request.
 	Availability float64 `json:"availability"`

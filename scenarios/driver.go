@@ -6,6 +6,7 @@ import (
 
 	"github.com/faultline/faultline/checkers"
 	"github.com/faultline/faultline/ledger"
+	"github.com/faultline/faultline/ledger/client"
 	"github.com/faultline/faultline/scenarios/cluster"
 )
 
@@ -37,6 +38,9 @@ type driver struct {
 	setup   bool
 	retry   []resubmission // unknown operations to submit again
 	due     time.Duration  // open loop: when the next request is due
+	// opsLeft, for a batch job's driver, is how many more operations it
+	// submits before it stops; -1 for a client that runs to the end.
+	opsLeft int
 }
 
 // resubmission is an operation whose outcome stayed unknown, kept to be
@@ -47,13 +51,21 @@ type resubmission struct {
 }
 
 func (w *workload) driver(index int) *driver {
-	return &driver{w: w, index: index, client: w.history.newClientID()}
+	return &driver{w: w, index: index, client: w.history.newClientID(), opsLeft: -1}
+}
+
+// batchDriver drives a batch job: a client that joins late, submits ops
+// operations and leaves, its session left idle in the replicas' table.
+func (w *workload) batchDriver(index, ops int) *driver {
+	d := w.driver(index)
+	d.opsLeft = ops
+	return d
 }
 
 // Next implements cluster.Driver.
 func (d *driver) Next(c *cluster.Client) ([]byte, time.Duration, bool) {
 	now := time.Duration(c.Now())
-	if now >= d.w.spec.StopAt {
+	if now >= d.w.spec.StopAt || d.opsLeft == 0 {
 		return nil, 0, false
 	}
 	if !d.w.setupDone {
@@ -64,6 +76,9 @@ func (d *driver) Next(c *cluster.Client) ([]byte, time.Duration, bool) {
 		return ledger.EncodeCommand(d.w.setupCommand()), 0, true
 	}
 	rng := c.Env().Rand()
+	if d.opsLeft > 0 {
+		d.opsLeft--
+	}
 	if n := len(d.retry); n > 0 && rng.Float64() < 0.5 {
 		d.current, d.intent, d.retry = d.retry[n-1].input, d.retry[n-1].intent, d.retry[:n-1]
 	} else {
@@ -95,6 +110,9 @@ func (d *driver) Completed(c *cluster.Client, op *cluster.Op) {
 			}
 		}
 		return
+	}
+	if op.Reason == client.ReasonSessionExpired {
+		d.w.history.SessionsExpired++
 	}
 	out := checkers.LedgerOutput{Unknown: op.Outcome != cluster.OutcomeOK}
 	if op.Outcome == cluster.OutcomeFailed {

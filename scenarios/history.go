@@ -31,7 +31,10 @@ type History struct {
 	// Latencies of completed operations, with their invoke times.
 	Latencies           []Latency
 	OK, Failed, Unknown int
-	clients             int
+	// SessionsExpired counts the operations answered SessionExpired: their
+	// client's session had been evicted from a full table.
+	SessionsExpired int
+	clients         int
 }
 
 // Latency is one completed operation's latency.

@@ -66,7 +66,7 @@ func MutantBinary(name string) string { return "bin/faultline-" + name }
 
 func (o *Outcome) metrics(sc *Scenario) *reports.Metrics {
 	h := o.History
-	m := &reports.Metrics{OpsOK: h.OK, OpsFailed: h.Failed, OpsUnknown: h.Unknown}
+	m := &reports.Metrics{OpsOK: h.OK, OpsFailed: h.Failed, OpsUnknown: h.Unknown, SessionsExpired: h.SessionsExpired}
 	if total := h.OK + h.Failed + h.Unknown; total > 0 {
 		m.UnknownShare = float64(h.Unknown) / float64(total)
 	}

@@ -142,6 +142,17 @@ func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule) (*
 		cfg.Clients = append(cfg.Clients, sim.NodeSpec{Name: fmt.Sprintf("c%d", i+1),
 			New: cluster.NewClient(func() *sim.Sim { return r.c.Sim }, uint64(i+1), replicas, clientOpts, r.wl.driver(i))})
 	}
+	pressure := DrawSessionPressure(seed, sc.Workload)
+	if pressure.SessionsMax > 0 {
+		cfg.Tune = func(rc *replica.Config) { rc.SessionsMax = pressure.SessionsMax }
+	}
+	for i, b := range pressure.Batches {
+		index := sc.Workload.Clients + i
+		opts := clientOpts
+		opts.StartAfter = b.StartAt
+		cfg.Clients = append(cfg.Clients, sim.NodeSpec{Name: fmt.Sprintf("b%d", i+1),
+			New: cluster.NewClient(func() *sim.Sim { return r.c.Sim }, uint64(index+1), replicas, opts, r.wl.batchDriver(index, b.Ops))})
+	}
 	c, err := cluster.New(cfg)
 	if err != nil {
 		return nil, err
@@ -158,6 +169,52 @@ func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule) (*
 		return nil, err
 	}
 	return r, nil
+}
+
+// SessionPressure is how a run fills its replicas' session tables, drawn
+// from its seed: in most runs the default table, which never fills; in
+// some, a table exactly as large as the workload's clients and batch jobs
+// that join while the clients run, so that each batch's registration
+// evicts a session still in use. The evicted client's next request is
+// answered SessionExpired (its outcome unknown: an earlier attempt may have
+// applied), it registers again and evicts the least recently used session
+// in turn, until a batch job has left and its idle session is the one
+// evicted. That is the path of a cluster whose sessions outnumber its
+// table, bounded so that the run still does useful work.
+type SessionPressure struct {
+	// SessionsMax is the replicas' session table size; 0 keeps the default.
+	SessionsMax int
+	// Batches are the batch jobs, in order of joining.
+	Batches []BatchJob
+}
+
+// BatchJob is a client that joins late and leaves after a few operations.
+type BatchJob struct {
+	// StartAt is when it registers its session.
+	StartAt time.Duration
+	// Ops is how many operations it submits.
+	Ops int
+}
+
+// sessionPressureOneIn is the share of seeds (one in this many) whose
+// session tables fill.
+const sessionPressureOneIn = 4
+
+// DrawSessionPressure draws a run's session pressure from its seed: its
+// own stream, so that drawing it changes no other draw.
+func DrawSessionPressure(seed uint64, w WorkloadSpec) SessionPressure {
+	rng := sim.NewStream(seed, "session-table")
+	if rng.IntN(sessionPressureOneIn) != 0 || w.StopAt <= 0 {
+		return SessionPressure{}
+	}
+	p := SessionPressure{SessionsMax: w.Clients}
+	at := w.StopAt / 5
+	for range 1 + rng.IntN(3) {
+		// Joins spread over the middle of the workload, in order.
+		at += time.Duration(rng.Int64N(int64(w.StopAt/5) + 1))
+		p.Batches = append(p.Batches, BatchJob{StartAt: at, Ops: 3 + rng.IntN(6)})
+	}
+	return p
 }
 
 // eventsMax is every run's budget against livelock: far above what any

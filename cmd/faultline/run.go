@@ -142,8 +142,8 @@ func printRun(w io.Writer, rec *reports.RunRecord) {
 	fmt.Fprintf(w, "scenario %s seed %d: %s\n", rec.Scenario, rec.Seed, rec.Verdict)
 	fmt.Fprintf(w, "trace %s  events %d  simulated %.1fs in %.2fs wall\n", rec.TraceHash, rec.Events, rec.SimSeconds, rec.WallSeconds)
 	if m := rec.Metrics; m != nil {
-		fmt.Fprintf(w, "ops %d ok, %d unknown (%.1f%%), %d failed  faults %d  availability %.0f%%  p99 %.1fms\n",
-			m.OpsOK, m.OpsUnknown, m.UnknownShare*100, m.OpsFailed, m.Faults, m.Availability*100, m.LatencyMs.P99)
+		fmt.Fprintf(w, "ops %d ok, %d unknown (%.1f%%, %d session-expired), %d failed  faults %d  availability %.0f%%  p99 %.1fms\n",
+			m.OpsOK, m.OpsUnknown, m.UnknownShare*100, m.SessionsExpired, m.OpsFailed, m.Faults, m.Availability*100, m.LatencyMs.P99)
 	}
 	if len(rec.FaultEffects) > 0 {
 		fmt.Fprint(w, "fault effects (took effect / applied):")

@@ -281,8 +281,8 @@ func printSummary(w io.Writer, s sweep.Summary, f sweepFlags) {
 		if c.Failed > 0 {
 			verdict = "FAIL"
 		}
-		fmt.Fprintf(w, "%s %-22s %d runs, %d failed, %.2f%% of %d ops unknown (%d)\n", verdict, c.Name, c.Runs, c.Failed,
-			c.UnknownShare()*100, c.Ops, c.OpsUnknown)
+		fmt.Fprintf(w, "%s %-22s %d runs, %d failed, %.2f%% of %d ops unknown (%d, %d of them session-expired)\n", verdict, c.Name, c.Runs, c.Failed,
+			c.UnknownShare()*100, c.Ops, c.OpsUnknown, c.SessionsExpired)
 	}
 	for _, r := range s.Failures {
 		fmt.Fprintf(w, "  failing: %s seed %d (%s): %s\n", r.Scenario, r.Seed, failedInvariants(r), r.Repro)

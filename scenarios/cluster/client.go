@@ -63,6 +63,10 @@ type ClientOptions struct {
 	// Backoff is the first pause before retrying after a NotLeader without
 	// a hint or a Busy; pauses in a row double it up to eight times.
 	Backoff time.Duration
+	// StartAfter delays the client's session registration: a batch job
+	// that joins a running cluster, whose registration may evict another
+	// client's session from a full table. Zero starts with the cluster.
+	StartAfter time.Duration
 	// Broken plants a deliberately broken client, for the negative tests of
 	// the checkers; nil in every real run.
 	Broken *BrokenClient
@@ -104,6 +108,7 @@ type Client struct {
 const (
 	tagWake = iota + 1
 	tagNext
+	tagStart
 )
 
 // NewClient returns a client node factory. clientID must be unique in the
@@ -128,7 +133,8 @@ func (c *Client) Now() sim.Time { return c.sim.Now() }
 // Env returns the client node's environment (its random stream, clocks).
 func (c *Client) Env() *sim.Env { return c.env }
 
-// Start implements sim.Node: register the session.
+// Start implements sim.Node: register the session, now or, for a client
+// that joins later, after StartAfter.
 func (c *Client) Start(env *sim.Env) {
 	c.env = env
 	ids := make([]replica.NodeID, len(c.replicas))
@@ -142,6 +148,10 @@ func (c *Client) Start(env *sim.Env) {
 		panic(fmt.Sprintf("client %d: %v", c.id, err)) // the scenario's options are validated before
 	}
 	c.lib = lib
+	if c.opts.StartAfter > 0 {
+		env.SetTimer(c.opts.StartAfter, tagStart)
+		return
+	}
 	lib.Start(env.Monotonic())
 	c.flush()
 }
@@ -161,6 +171,8 @@ func (c *Client) Timer(tag uint64) {
 	case tagNext:
 		c.nextTimer = 0
 		c.next()
+	case tagStart:
+		c.lib.Start(c.env.Monotonic())
 	}
 	c.flush()
 }

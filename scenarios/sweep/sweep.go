@@ -55,6 +55,8 @@ type ScenarioCount struct {
 	// Ops and OpsUnknown count finished operations and those whose outcome
 	// stayed unknown, over the scenario's runs.
 	Ops, OpsUnknown int
+	// SessionsExpired counts operations whose session had been evicted.
+	SessionsExpired int
 }
 
 // UnknownShare is the share of the scenario's operations whose outcome
@@ -155,6 +157,7 @@ func (c *collector) count(rec reports.RunRecord) {
 	if m := rec.Metrics; m != nil {
 		sc.Ops += m.OpsOK + m.OpsFailed + m.OpsUnknown
 		sc.OpsUnknown += m.OpsUnknown
+		sc.SessionsExpired += m.SessionsExpired
 	}
 	for kind, e := range rec.FaultEffects {
 		if c.summary.FaultEffects == nil {
