@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,8 +76,53 @@ func TestRenderersProduceTheSameContent(t *testing.T) {
 		t.Error("the HTML refers to the network; it must be self-contained")
 	}
 	var suites junitSuites
-	if err := xml.Unmarshal(junit.Bytes(), &suites); err != nil || suites.Tests != 2 || suites.Failures != 1 {
+	if err := xml.Unmarshal(junit.Bytes(), &suites); err != nil || suites.Tests != 5 || suites.Failures != 2 {
 		t.Fatalf("junit %+v: %v", suites, err)
+	}
+}
+
+// TestJUnitNamesEveryInvariantAndFailsTheOneThatBroke: a CI reporter must
+// list each invariant checked, and the failure must sit on the invariant
+// that broke, with the seed's repro command, not on the scenario as a whole.
+func TestJUnitNamesEveryInvariantAndFailsTheOneThatBroke(t *testing.T) {
+	r := Build(sampleRecords(), sampleInfo, Evidence{})
+	var junit bytes.Buffer
+	if err := WriteJUnit(&junit, &r); err != nil {
+		t.Fatal(err)
+	}
+	var suites junitSuites
+	if err := xml.Unmarshal(junit.Bytes(), &suites); err != nil {
+		t.Fatal(err)
+	}
+	failed := map[string]string{}
+	var names []string
+	for _, s := range suites.Suites {
+		if s.Tests != len(s.Cases) {
+			t.Errorf("suite %s counts %d tests for %d cases", s.Name, s.Tests, len(s.Cases))
+		}
+		for _, c := range s.Cases {
+			names = append(names, c.Name)
+			if c.Failure != nil {
+				failed[c.Name] = c.Failure.Message + "\n" + c.Failure.Body
+			}
+		}
+	}
+	want := []string{"leader-crash: durability (seeds 1-2)", "leader-crash: linearizability (seeds 1-2)", "leader-crash: impact tolerances",
+		"baseline: durability (seeds 1-1)", "baseline: linearizability (seeds 1-1)"}
+	for _, w := range want {
+		if !slices.Contains(names, w) {
+			t.Errorf("no test case %q in %v", w, names)
+		}
+	}
+	lin := failed["leader-crash: linearizability (seeds 1-2)"]
+	if !strings.Contains(lin, "1 of 2 runs") || !strings.Contains(lin, "faultline run --scenario leader-crash --seed 2") {
+		t.Errorf("the linearizability failure says %q", lin)
+	}
+	if _, ok := failed["leader-crash: durability (seeds 1-2)"]; ok {
+		t.Error("durability held in every run but its case failed")
+	}
+	if _, ok := failed["leader-crash: impact tolerances"]; !ok {
+		t.Error("the breached tolerances did not fail their case")
 	}
 }
 
