@@ -41,7 +41,7 @@ const (
 	Resume           Kind = "resume"            // node
 	Slow             Kind = "slow"              // node, delay: extra delay on its messages (0 heals)
 	Partition        Kind = "partition"         // groups: cut links between groups
-	Isolate          Kind = "isolate"           // node: cut all its links
+	Isolate          Kind = "isolate"           // node, optional count: cut its links to the other servers (with count-1 companions)
 	Cut              Kind = "cut"               // from, to: one-way partition
 	Heal             Kind = "heal"              // reconnect all links
 	Loss             Kind = "loss"              // rate, optional from/to
@@ -77,6 +77,9 @@ type Fault struct {
 	Offset  Duration     `json:"offset,omitempty"`
 	PPM     int64        `json:"ppm,omitempty"`
 	Rate    float64      `json:"rate,omitempty"`
+	// Count is, for an isolate, the size of the cut-off side: the node
+	// and the Count-1 servers after it in server order (0 or 1: the node
+	// alone); for disk faults, how many writes or syncs it damages.
 	Count   int          `json:"count,omitempty"`
 	Latency *sim.Latency `json:"latency,omitempty"`
 	// Point is a crash point's protocol moment (see CrashPoints).
@@ -124,6 +127,10 @@ func (f Fault) Describe() string {
 		return fmt.Sprintf("slow-disk %s x%d", f.Node, f.Count)
 	case CrashPoint:
 		return fmt.Sprintf("crash-point %s %s", f.Node, f.Point)
+	case Isolate:
+		if f.Count > 1 {
+			return fmt.Sprintf("isolate %s with %d more", f.Node, f.Count-1)
+		}
 	}
 	return fmt.Sprintf("%s %s", f.Kind, f.Node)
 }

@@ -17,7 +17,17 @@ type generator struct {
 	downUntil  map[string]Duration
 	cutsUntil  Duration
 	linksUntil Duration
-	out        []Fault
+	// roleDown are the budget taken by faults aimed at a role (the
+	// leader), whose node is only known when they fire: each counts as
+	// that many servers down until its end, whichever they turn out to be.
+	roleDown []roleSpan
+	out      []Fault
+}
+
+// roleSpan is budget held by a fault aimed at a role.
+type roleSpan struct {
+	until Duration
+	down  int
 }
 
 // Generate draws a schedule from the plan. Every disruption is paired with
@@ -64,6 +74,11 @@ func (g *generator) emit(fs ...Fault) { g.out = append(g.out, fs...) }
 
 func (g *generator) downAt(t Duration) int {
 	n := 0
+	for _, r := range g.roleDown {
+		if r.until > t {
+			n += r.down
+		}
+	}
 	for _, s := range g.plan.Servers { // a slice: iteration order is fixed
 		if g.downUntil[s] > t {
 			n++
@@ -109,7 +124,29 @@ func (g *generator) disrupt(kind Disruption, t Duration) {
 		g.linkFault(kind, t, stop)
 	case DClockSkew, DClockDrift:
 		g.clockFault(kind, t, stop)
+	case DLeaderChurn:
+		g.leaderChurn(t, stop)
 	}
+}
+
+// leaderChurn deposes whoever leads at t: it and up to the budget's worth
+// of followers are cut off from the other servers (clients still reach
+// them), so the leader keeps appending entries it cannot commit, on a
+// minority that changes with every round, while the rest elect a new
+// leader; the heal makes the two logs meet. Dense rounds of it are where
+// log matching, truncation and the commitment rule are under pressure.
+func (g *generator) leaderChurn(t, stop Duration) {
+	if g.cutsUntil > t {
+		return
+	}
+	room := g.plan.maxDown() - g.downAt(t)
+	if room < 1 {
+		return
+	}
+	size := 1 + g.rng.IntN(room)
+	g.roleDown = append(g.roleDown, roleSpan{until: stop, down: size})
+	g.cutsUntil = stop
+	g.emit(Fault{At: t, Kind: Isolate, Node: "@leader", Count: size}, Fault{At: stop, Kind: Heal})
 }
 
 func (g *generator) nodeFault(kind Disruption, t, stop Duration) {

@@ -3,6 +3,7 @@ package faults
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/faultline/faultline/sim"
@@ -89,6 +90,7 @@ func (in *Injector) apply(f Fault) {
 	if d := in.s.Disk(n); d != nil {
 		before = d.Stats()
 	}
+	driftBefore := in.s.ClockDriftPPM(n)
 	if err == nil {
 		err = in.Apply(f)
 	}
@@ -102,6 +104,12 @@ func (in *Injector) apply(f Fault) {
 	in.log = append(in.log, entry)
 	if err == nil {
 		in.watchFor(len(in.log)-1, f, n, before)
+		if f.Kind == ClockDrift {
+			// Setting the rate a clock already runs at changes nothing.
+			after := in.s.ClockDriftPPM(n)
+			in.log[len(in.log)-1].Effect = Effect{Effective: after != driftBefore,
+				What: fmt.Sprintf("clock rate %+dppm -> %+dppm", driftBefore, after)}
+		}
 	}
 }
 
@@ -166,13 +174,8 @@ func (in *Injector) Apply(f Fault) error {
 		if len(in.Servers) == 0 {
 			return nw.Isolate(n)
 		}
-		var others []sim.NodeID
-		for _, name := range in.Servers {
-			if name != f.Node {
-				others = append(others, in.node(name))
-			}
-		}
-		return nw.Partition([]sim.NodeID{n}, others)
+		side, others := in.isolatedSide(f)
+		return nw.Partition(side, others)
 	case Cut:
 		return nw.Cut(in.node(f.From), in.node(f.To))
 	case Heal:
@@ -267,4 +270,31 @@ func (in *Injector) applyLink(f Fault) error {
 		}
 	}
 	return nil
+}
+
+// isolatedSide splits the servers for an isolate: the node and, when Count
+// asks for more, the servers after it in server order (wrapping), never a
+// majority, so that the side with the node (a leader, say) can append but
+// not commit; and the rest. Clients are in neither group: their links stay
+// up, so they can still reach the cut-off side.
+func (in *Injector) isolatedSide(f Fault) (side, others []sim.NodeID) {
+	at := slices.Index(in.Servers, f.Node)
+	size := min(max(f.Count, 1), max((len(in.Servers)-1)/2, 1))
+	inSide := make([]bool, len(in.Servers))
+	for k := range size {
+		if at >= 0 {
+			inSide[(at+k)%len(in.Servers)] = true
+		}
+	}
+	if at < 0 { // not a server (validation names every node): cut it alone
+		side = append(side, in.node(f.Node))
+	}
+	for i, name := range in.Servers {
+		if inSide[i] {
+			side = append(side, in.node(name))
+		} else {
+			others = append(others, in.node(name))
+		}
+	}
+	return side, others
 }

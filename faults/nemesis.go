@@ -60,11 +60,13 @@ const (
 	DSlowDisk     Disruption = "slow-disk"     // a disk's fsyncs take 5 to 50 times as long, then normal
 	DDiskLoss     Disruption = "disk-loss"     // crash, replace the disk with a blank one, restart
 	DCrashPoint   Disruption = "crash-point"   // crash right after a vote, an append ack or a client reply, or mid-fsync; restart
+	DLeaderChurn  Disruption = "leader-churn"  // cut whoever leads now, alone or with followers, off from the rest; then heal
 )
 
 // AllDisruptions lists every disruption in a fixed order.
 var AllDisruptions = []Disruption{DCrash, DCrashLeader, DPause, DSlow, DIsolate, DMinority, DBridge, DAsymmetric,
-	DRegion, DLossy, DDelay, DClockSkew, DClockDrift, DBitFlip, DMisdirect, DFsyncFailure, DSlowDisk, DDiskLoss, DCrashPoint}
+	DRegion, DLossy, DDelay, DClockSkew, DClockDrift, DBitFlip, DMisdirect, DFsyncFailure, DSlowDisk, DDiskLoss, DCrashPoint,
+	DLeaderChurn}
 
 // Validate checks a plan.
 func (p Plan) Validate() error {

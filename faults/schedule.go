@@ -116,7 +116,12 @@ func (f Fault) validateShape() error {
 		return fmt.Errorf("at %v is out of range", time.Duration(f.At))
 	}
 	switch f.Kind {
-	case Crash, Pause, Resume, Isolate, TornWrite, BitFlip, DiskLoss:
+	case Isolate:
+		if f.Count < 0 || f.Count > 8 {
+			return fmt.Errorf("count (the isolated side's size) must be 0..8, got %d", f.Count)
+		}
+		return need(f.Node != "", "node")
+	case Crash, Pause, Resume, TornWrite, BitFlip, DiskLoss:
 		return need(f.Node != "", "node")
 	case Restart, Slow:
 		if f.Delay < 0 {

@@ -48,6 +48,10 @@ type Metrics struct {
 	// replicas' full session table had evicted their client's session (the
 	// eviction path; zero in most runs, by design).
 	SessionsExpired int `json:"sessions_expired"`
+	// DeposedLeaderRequests counts client requests that reached a replica
+	// still acting as leader after a newer leader was elected: the corner
+	// where a leader that answers from its own state returns stale data.
+	DeposedLeaderRequests int `json:"deposed_leader_requests"`
 	// Availability is the share of simulated time, in windows, in which
 	// the cluster completed at least one client request.
 	Availability float64 `json:"availability"`

@@ -161,3 +161,50 @@ func swarm() Scenario {
 	}
 	return s
 }
+
+func leaderChurn() Scenario {
+	s := base("leader-churn", "whoever leads is cut off, alone or with followers, every few hundred ms",
+		"flapping leadership: a leader's uplink that keeps failing, leaving uncommitted tails on changing minorities")
+	s.SLO.MinAvailability = 0.3 // an election every round is the point, not an outage
+	// The density of the replica's own randomized test: a fault every few
+	// hundred milliseconds on a slightly lossy network, with crashes and
+	// pauses among the rounds so that deposed leaders also come back with
+	// their tails.
+	s.Link.LossRate, s.Link.DuplicateRate, s.Link.ReorderRate = 0.02, 0.01, 0.05
+	s.Faults = func(rng *rand.Rand, servers []string) faults.Schedule {
+		return faults.Generate(rng, faults.Plan{Servers: servers, Start: at(time.Second), End: at(7 * time.Second),
+			Every: at(250 * ms), HoldMin: at(150 * ms), HoldMax: at(600 * ms),
+			Weights: []faults.Weight{w(faults.DLeaderChurn, 6), w(faults.DCrash, 1), w(faults.DPause, 1), w(faults.DCrashPoint, 1)}})
+	}
+	return s
+}
+
+// depose is one round of deposedLeader: the leader cut off from the other
+// replicas at t, its clock at half speed (a starved VM whose timers fire
+// late, so it notices its lost quorum late), healed and corrected after
+// hold.
+func depose(t, hold time.Duration) []faults.Fault {
+	fs := []faults.Fault{{At: at(t), Kind: faults.Isolate, Node: "@leader"},
+		{At: at(t), Kind: faults.ClockDrift, Node: "@leader", PPM: -500_000},
+		{At: at(t + hold), Kind: faults.Heal}}
+	for _, n := range []string{"n1", "n2", "n3", "n4", "n5"} {
+		fs = append(fs, faults.Fault{At: at(t + hold), Kind: faults.ClockDrift, Node: n})
+	}
+	return fs
+}
+
+func deposedLeader() Scenario {
+	s := base("deposed-leader", "the leader loses its replicas but not its clients, three times",
+		"a primary cut off from its peers but not from its zone's clients, which keep talking to it")
+	// Each client is connected to one node, as through its zone's load
+	// balancer, and starts every request there: those homed on the cut-off
+	// leader keep asking it, while it still believes it leads, for
+	// balances the new leader has changed.
+	s.Workload.Client.StartAtHome = true
+	var fs []faults.Fault
+	for _, t := range []time.Duration{2 * time.Second, 4500 * ms, 7 * time.Second} {
+		fs = append(fs, depose(t, 900*ms)...)
+	}
+	s.Faults = fixed(fs...)
+	return s
+}

@@ -19,6 +19,7 @@ func (r *running) judge(opts RunOptions) *Outcome {
 		SimTime: r.c.Now(), Schedule: r.sched, Applied: r.injector.Log(), History: r.wl.history}
 	o.Model = checkers.LedgerModel(r.wl.groups, USD.Scale)
 	o.CommitTimes = r.c.Observer.FirstApplyTimes
+	o.DeposedLeaderRequests = r.c.Observer.DeposedLeaderRequests
 	timeout := opts.CheckTimeout
 	if timeout == 0 {
 		timeout = 20 * time.Second

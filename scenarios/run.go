@@ -52,6 +52,9 @@ type Outcome struct {
 	// CommitTimes are the true times at which log indexes were first
 	// applied anywhere, in index order.
 	CommitTimes []time.Duration
+	// DeposedLeaderRequests counts client requests that reached a leader
+	// already superseded by a newer one (see cluster.Observer).
+	DeposedLeaderRequests int
 }
 
 // Passed reports whether every invariant held.

@@ -71,3 +71,29 @@ func TestSessionPressureIsDrawnInSomeSeedsOnly(t *testing.T) {
 		t.Fatalf("%d of 400 seeds drew session pressure, want about 100", pressured)
 	}
 }
+
+// TestDeposedLeadersAreReachedByClients is the proof of effect of the
+// nemeses aimed at a leader: in deposed-leader and leader-churn, clients'
+// requests reach a replica that still acts as leader after a newer leader
+// was elected, on every seed tried; without them (majority-partition, whose
+// isolated leader steps down first) the corner goes unvisited.
+func TestDeposedLeadersAreReachedByClients(t *testing.T) {
+	for _, name := range []string{"deposed-leader", "leader-churn"} {
+		sc, ok := Lookup(name)
+		if !ok {
+			t.Fatalf("no scenario %s", name)
+		}
+		for seed := uint64(1); seed <= 3; seed++ {
+			o, err := Run(&sc, seed, RunOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !o.Passed() {
+				t.Errorf("%s seed %d: %v", name, seed, o.Verdicts)
+			}
+			if o.DeposedLeaderRequests == 0 {
+				t.Errorf("%s seed %d: no client request reached a deposed leader", name, seed)
+			}
+		}
+	}
+}

@@ -191,6 +191,16 @@ func (s *Sim) SetClockDrift(id NodeID, ppm int64) error {
 	return nil
 }
 
+// ClockDriftPPM returns node id's clock rate drift now, in parts per
+// million, for harness code that must know whether a fault changed it.
+func (s *Sim) ClockDriftPPM(id NodeID) int64 {
+	n := s.state(id)
+	if n == nil {
+		return 0
+	}
+	return n.clock.driftPPM
+}
+
 // WallTime returns node id's wall clock now, in Unix nanoseconds, for
 // harness code that must compare clocks.
 func (s *Sim) WallTime(id NodeID) int64 {

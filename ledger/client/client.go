@@ -97,6 +97,9 @@ func (c *Client) Submit(now time.Duration, command []byte) (uint64, error) {
 	switch {
 	case c.registered:
 		c.resetRetries()
+		if c.cfg.StartAtHome {
+			c.target = c.cfg.FirstTarget % len(c.cfg.Replicas)
+		}
 		c.attempt(now)
 	case c.reg == nil:
 		c.register(now)

@@ -150,6 +150,37 @@ func TestANotLeaderHintIsFollowedAtOnce(t *testing.T) {
 	}
 }
 
+// TestAHomeBoundClientStartsEveryRequestAtHome: the next request goes to
+// the home replica again, not to the leader the last one found, which is
+// how a client behind its zone's load balancer reaches a deposed leader;
+// and without StartAtHome a client stays with the leader it found.
+func TestAHomeBoundClientStartsEveryRequestAtHome(t *testing.T) {
+	for _, home := range []bool{true, false} {
+		s := newStory(t, func(c *Config) { c.FirstTarget, c.StartAtHome = 1, home })
+		s.register()
+		s.submit("pay 5")
+		to, req, _ := s.next()
+		if to != 1 {
+			t.Fatalf("home %v: first request went to %d, want the first target 1", home, to)
+		}
+		s.reply(to, replica.Reply{ClientID: 7, Seq: req.Seq, Status: replica.StatusNotLeader, Leader: 2})
+		to, req, _ = s.next()
+		if to != 2 {
+			t.Fatalf("home %v: a retry went to %d, want the hinted leader 2", home, to)
+		}
+		s.reply(to, replica.Reply{ClientID: 7, Seq: req.Seq, Status: replica.StatusOK, Index: 3})
+		s.completion()
+		s.submit("pay 6")
+		want := replica.NodeID(2)
+		if home {
+			want = 1
+		}
+		if to, _, _ := s.next(); to != want {
+			t.Fatalf("home %v: the next request went to %d, want %d", home, to, want)
+		}
+	}
+}
+
 func TestNoLeaderKnownBacksOffExponentiallyUpToTheCap(t *testing.T) {
 	s := newStory(t, func(c *Config) { c.Backoff, c.BackoffMax, c.GiveUpAfter = 10*ms, 40*ms, time.Hour })
 	s.register()

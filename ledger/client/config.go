@@ -27,6 +27,13 @@ type Config struct {
 	// FirstTarget is the index into Replicas tried first, so that clients
 	// spread their first guesses of the leader.
 	FirstTarget int
+	// StartAtHome sends every request's first attempt to FirstTarget, the
+	// client's home replica (the one in its own zone, or behind its load
+	// balancer), and follows leader hints and timeouts only for that
+	// request's retries; otherwise a request starts at the replica that
+	// answered the last one. A home-bound client is the one that reaches a
+	// deposed leader that still believes it leads.
+	StartAtHome bool
 	// AttemptTimeout is how long to wait for one attempt's reply before
 	// resending the same request to the next replica.
 	AttemptTimeout time.Duration

@@ -63,6 +63,11 @@ type ClientOptions struct {
 	// Backoff is the first pause before retrying after a NotLeader without
 	// a hint or a Busy; pauses in a row double it up to eight times.
 	Backoff time.Duration
+	// StartAtHome starts every request at the client's home replica (its
+	// ID modulo the replicas), as a client connected to one node does,
+	// instead of at the leader the last request found (client.Config's
+	// StartAtHome).
+	StartAtHome bool
 	// StartAfter delays the client's session registration: a batch job
 	// that joins a running cluster, whose registration may evict another
 	// client's session from a full table. Zero starts with the cluster.
@@ -142,7 +147,7 @@ func (c *Client) Start(env *sim.Env) {
 		ids[i] = replica.NodeID(r)
 	}
 	lib, err := client.New(client.Config{SessionID: c.id, Replicas: ids, FirstTarget: int(c.id % uint64(len(ids))),
-		AttemptTimeout: c.opts.AttemptTimeout, GiveUpAfter: c.opts.GiveUpAfter, Backoff: c.opts.Backoff,
+		AttemptTimeout: c.opts.AttemptTimeout, GiveUpAfter: c.opts.GiveUpAfter, Backoff: c.opts.Backoff, StartAtHome: c.opts.StartAtHome,
 		NextSessionID: func(prev uint64) uint64 { return prev + sessionStride }})
 	if err != nil {
 		panic(fmt.Sprintf("client %d: %v", c.id, err)) // the scenario's options are validated before

@@ -30,6 +30,9 @@ func (n *replicaNode) Start(env *sim.Env) {
 }
 
 func (n *replicaNode) Receive(from sim.NodeID, msg []byte) {
+	if int(from) >= n.c.cfg.Replicas {
+		n.c.Observer.clientRequest(n.r)
+	}
 	n.r.Receive(replica.NodeID(from), msg)
 	n.superviseStop()
 }

@@ -24,6 +24,12 @@ type Observer struct {
 	FirstApplyTimes []time.Duration
 	// LeaderElections lists every replica becoming leader.
 	LeaderElections []LeaderElection
+	// DeposedLeaderRequests counts client requests that reached a replica
+	// which still believed it led, in a term older than another leader's:
+	// the reads and writes a deposed leader must not answer from its own
+	// state. Zero means no nemesis of the run reached that corner.
+	DeposedLeaderRequests int
+	maxLeaderTerm         uint64
 }
 
 // LeaderElection is one replica becoming leader.
@@ -57,6 +63,14 @@ func (o *Observer) applied(s *sim.Sim, id int, e *replica.Entry, digest [32]byte
 func (o *Observer) leader(s *sim.Sim, id int, term uint64) {
 	o.ElectionSafety.Leader(ReplicaName(id), term, time.Duration(s.Now()))
 	o.LeaderElections = append(o.LeaderElections, LeaderElection{Replica: id, Term: term, At: s.Now()})
+	o.maxLeaderTerm = max(o.maxLeaderTerm, term)
+}
+
+// clientRequest notes a client's request reaching replica r.
+func (o *Observer) clientRequest(r *replica.Replica) {
+	if st := r.Status(); st.Role == "leader" && st.Term < o.maxLeaderTerm {
+		o.DeposedLeaderRequests++
+	}
 }
 
 // Verdicts returns the verdicts of the replica-level invariants.
