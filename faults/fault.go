@@ -67,16 +67,16 @@ var Kinds = []Kind{Crash, Restart, Pause, Resume, Slow, Partition, Isolate, Cut,
 
 // Fault is one timed fault. Which fields matter depends on Kind.
 type Fault struct {
-	At      Duration     `json:"at"`
-	Kind    Kind         `json:"kind"`
-	Node    string       `json:"node,omitempty"`
-	Groups  [][]string   `json:"groups,omitempty"`
-	From    string       `json:"from,omitempty"`
-	To      string       `json:"to,omitempty"`
-	Delay   Duration     `json:"delay,omitempty"`
-	Offset  Duration     `json:"offset,omitempty"`
-	PPM     int64        `json:"ppm,omitempty"`
-	Rate    float64      `json:"rate,omitempty"`
+	At     Duration   `json:"at"`
+	Kind   Kind       `json:"kind"`
+	Node   string     `json:"node,omitempty"`
+	Groups [][]string `json:"groups,omitempty"`
+	From   string     `json:"from,omitempty"`
+	To     string     `json:"to,omitempty"`
+	Delay  Duration   `json:"delay,omitempty"`
+	Offset Duration   `json:"offset,omitempty"`
+	PPM    int64      `json:"ppm,omitempty"`
+	Rate   float64    `json:"rate,omitempty"`
 	// Count is, for an isolate, the size of the cut-off side: the node
 	// and the Count-1 servers after it in server order (0 or 1: the node
 	// alone); for disk faults, how many writes or syncs it damages.
