@@ -26,6 +26,13 @@ type RunRecord struct {
 	// many of those took effect (a torn write that tore nothing, a
 	// partition no message crossed, did not).
 	FaultEffects map[string]FaultEffects `json:"fault_effects,omitempty"`
+	// Parameters are the run's knobs as the seed drew them (replica
+	// timeouts and sizes, session table, clients, timeouts, workload mix):
+	// the scenarios package's Parameters, kept as JSON here.
+	Parameters json.RawMessage `json:"parameters,omitempty"`
+	// ParametersChanged lists the knobs that differ from the scenario's
+	// defaults, in one line ("defaults" when none does).
+	ParametersChanged string `json:"parameters_changed,omitempty"`
 	// Bundle is the failure bundle's path, when one was written.
 	Bundle string `json:"bundle,omitempty"`
 	// Repro is the command that reproduces this run.

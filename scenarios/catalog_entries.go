@@ -12,6 +12,7 @@ func baseline() Scenario {
 	s := base("baseline", "no faults: the reference for latency and throughput",
 		"an ordinary day: every node up, the network healthy")
 	s.Workload.Client = cluster.DefaultClientOptions() // the reference: a patient client
+	s.NoParameterSwarm = true                          // and the default knobs, every seed
 	return s
 }
 
@@ -173,7 +174,7 @@ func leaderChurn() Scenario {
 	s.Link.LossRate, s.Link.DuplicateRate, s.Link.ReorderRate = 0.02, 0.01, 0.05
 	s.Faults = func(rng *rand.Rand, servers []string) faults.Schedule {
 		return faults.Generate(rng, faults.Plan{Servers: servers, Start: at(time.Second), End: at(7 * time.Second),
-			Every: at(250 * ms), HoldMin: at(150 * ms), HoldMax: at(600 * ms),
+			Every: at(250 * ms), HoldMin: at(200 * ms), HoldMax: at(800 * ms),
 			Weights: []faults.Weight{w(faults.DLeaderChurn, 6), w(faults.DCrash, 1), w(faults.DPause, 1), w(faults.DCrashPoint, 1)}})
 	}
 	return s

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -17,6 +18,10 @@ func (o *Outcome) Record(sc *Scenario, wall time.Duration) reports.RunRecord {
 	rec := reports.RunRecord{Scenario: o.Scenario, Seed: o.Seed, Verdict: "pass", TraceHash: o.TraceHash,
 		Events: o.Events, SimSeconds: o.SimTime.Seconds(), WallSeconds: wall.Seconds(),
 		Invariants: map[string]string{}, Metrics: o.metrics(sc), FaultEffects: map[string]reports.FaultEffects{}}
+	if b, err := json.Marshal(o.Parameters); err == nil {
+		rec.Parameters = b
+	}
+	rec.ParametersChanged = o.Parameters.Describe(sc)
 	for kind, e := range faults.Effects(o.Applied) {
 		rec.FaultEffects[string(kind)] = reports.FaultEffects{Applied: e.Applied, Effective: e.Effective}
 	}

@@ -27,6 +27,9 @@ type RunOptions struct {
 	// StopAt, if set, ends client traffic earlier than the scenario does
 	// (shrinking shortens the workload); the quiet period after it stays.
 	StopAt time.Duration
+	// Parameters replace the knobs the seed draws (replaying a bundle,
+	// shrinking); nil draws them from the seed.
+	Parameters *Parameters
 }
 
 // Outcome is everything a run produced: the verdicts, and the evidence
@@ -49,6 +52,8 @@ type Outcome struct {
 	Recovery      time.Duration
 	// Mutant names the planted bug of the binary that ran it (see Mutant).
 	Mutant string
+	// Parameters are the run's knobs (drawn from the seed, or given).
+	Parameters Parameters
 	// CommitTimes are the true times at which log indexes were first
 	// applied anywhere, in index order.
 	CommitTimes []time.Duration
@@ -76,7 +81,17 @@ func Run(sc *Scenario, seed uint64, opts RunOptions) (*Outcome, error) {
 	if opts.Schedule != nil {
 		sched = *opts.Schedule
 	}
-	r, err := build(sc, seed, opts, sched)
+	params := DrawParameters(seed, sc)
+	if opts.Parameters != nil {
+		if err := opts.Parameters.Validate(sc); err != nil {
+			return nil, err
+		}
+		params = *opts.Parameters
+	}
+	tuned := *sc
+	tuned.Workload = params.workload(sc.Workload)
+	sc = &tuned
+	r, err := build(sc, seed, opts, sched, params)
 	if err != nil {
 		return nil, err
 	}
@@ -92,6 +107,7 @@ func Run(sc *Scenario, seed uint64, opts RunOptions) (*Outcome, error) {
 		o = r.judge(opts)
 	}
 	o.Mutant = Mutant
+	o.Parameters = params
 	return o, nil
 }
 
@@ -127,29 +143,23 @@ type running struct {
 	sched    faults.Schedule
 }
 
-func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule) (*running, error) {
+func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule, params Parameters) (*running, error) {
 	r := &running{sc: sc, seed: seed, wl: newWorkload(sc.Workload), sched: sched}
 	replicas := make([]sim.NodeID, sc.Replicas)
 	for i := range replicas {
 		replicas[i] = sim.NodeID(i)
 	}
 	clientOpts := sc.Workload.Client
-	if clientOpts.AttemptTimeout == 0 {
-		clientOpts = cluster.DefaultClientOptions()
-	}
 	cfg := cluster.Config{Seed: seed, Replicas: sc.Replicas, Link: sc.Link, Trace: opts.Trace,
 		ClockDriftPPM: sc.ClockDriftPPM, ClockOffset: sc.ClockOffset,
 		MaxEvents:       eventsMax,
-		NewStateMachine: func() replica.StateMachine { return ledger.NewMachine(LedgerConfig) }}
+		NewStateMachine: func() replica.StateMachine { return ledger.NewMachine(LedgerConfig) },
+		Tune:            params.tune}
 	for i := range sc.Workload.Clients {
 		cfg.Clients = append(cfg.Clients, sim.NodeSpec{Name: fmt.Sprintf("c%d", i+1),
 			New: cluster.NewClient(func() *sim.Sim { return r.c.Sim }, uint64(i+1), replicas, clientOpts, r.wl.driver(i))})
 	}
-	pressure := DrawSessionPressure(seed, sc.Workload)
-	if pressure.SessionsMax > 0 {
-		cfg.Tune = func(rc *replica.Config) { rc.SessionsMax = pressure.SessionsMax }
-	}
-	for i, b := range pressure.Batches {
+	for i, b := range params.BatchJobs {
 		index := sc.Workload.Clients + i
 		opts := clientOpts
 		opts.StartAfter = b.StartAt

@@ -31,7 +31,11 @@ type Scenario struct {
 	Workload      WorkloadSpec
 	// Faults builds the scenario's schedule from its own random stream.
 	Faults func(rng *rand.Rand, servers []string) faults.Schedule
-	SLO    SLO
+	// NoParameterSwarm keeps the replicas' and the workload's knobs as
+	// written in every seed (see Parameters): for the reference scenario
+	// whose latency and throughput the others are read against.
+	NoParameterSwarm bool
+	SLO              SLO
 }
 
 // SLO are a scenario's impact tolerances.

@@ -145,6 +145,9 @@ func printRun(w io.Writer, rec *reports.RunRecord) {
 		fmt.Fprintf(w, "ops %d ok, %d unknown (%.1f%%, %d session-expired), %d failed  faults %d  availability %.0f%%  p99 %.1fms\n",
 			m.OpsOK, m.OpsUnknown, m.UnknownShare*100, m.SessionsExpired, m.OpsFailed, m.Faults, m.Availability*100, m.LatencyMs.P99)
 	}
+	if rec.ParametersChanged != "" {
+		fmt.Fprintf(w, "parameters: %s\n", rec.ParametersChanged)
+	}
 	if len(rec.FaultEffects) > 0 {
 		fmt.Fprint(w, "fault effects (took effect / applied):")
 		for _, kind := range sortedKeys(rec.FaultEffects) {

@@ -28,7 +28,8 @@ type WALOptions struct {
 // Segment defaults: small enough that compaction frees space soon after a
 // snapshot, large enough that a segment switch is rare on the hot path.
 const (
-	segmentEntriesDefault = 4096
+	// SegmentEntriesDefault is SegmentEntriesMax when unset.
+	SegmentEntriesDefault = 4096
 	segmentBytesDefault   = 64 << 20
 )
 
@@ -40,7 +41,7 @@ const walIndexMax = 1 << 62
 
 func (o WALOptions) withDefaults() WALOptions {
 	if o.SegmentEntriesMax <= 0 {
-		o.SegmentEntriesMax = segmentEntriesDefault
+		o.SegmentEntriesMax = SegmentEntriesDefault
 	}
 	if o.SegmentBytesMax <= 0 {
 		o.SegmentBytesMax = segmentBytesDefault

@@ -38,6 +38,10 @@ type Bundle struct {
 	Applied []AppliedFault `json:"applied"`
 	// Workload are the scenario's workload parameters.
 	Workload scenarios.WorkloadSpec `json:"workload"`
+	// Parameters are the run's knobs (see scenarios.Parameters), replayed
+	// as stored; a bundle without them (written before runs drew them)
+	// ran, and replays, the scenario's defaults.
+	Parameters *scenarios.Parameters `json:"parameters,omitempty"`
 	// StopAt, when set, shortened the workload (shrinking).
 	StopAt faults.Duration `json:"stop_at,omitempty"`
 	// Mutant names the planted bug of the build that failed (see
@@ -82,7 +86,7 @@ func Version() (module, revision string) {
 // Options returns the run options that replay the bundle.
 func (b *Bundle) Options() scenarios.RunOptions {
 	sched := b.Schedule
-	return scenarios.RunOptions{Schedule: &sched, StopAt: time.Duration(b.StopAt)}
+	return scenarios.RunOptions{Schedule: &sched, StopAt: time.Duration(b.StopAt), Parameters: b.Parameters}
 }
 
 // FromOutcome builds a bundle from a failed run.
@@ -91,6 +95,8 @@ func FromOutcome(o *scenarios.Outcome, opts scenarios.RunOptions, sc *scenarios.
 	b := &Bundle{Version: BundleVersion, Scenario: o.Scenario, Seed: o.Seed, Schedule: o.Schedule,
 		Workload: sc.Workload, StopAt: faults.Duration(opts.StopAt), Mutant: o.Mutant,
 		ModuleVersion: module, Revision: revision, TraceHash: o.TraceHash}
+	params := o.Parameters
+	b.Parameters = &params
 	for _, a := range o.Applied {
 		b.Applied = append(b.Applied, AppliedFault{AtSeconds: a.At.Seconds(), Description: a.Fault.Describe(), Skipped: a.Skipped})
 	}
@@ -168,6 +174,15 @@ func Read(path string) (*Bundle, error) {
 	}
 	if _, ok := scenarios.Lookup(b.Scenario); !ok {
 		return nil, fmt.Errorf("%w: %s: unknown scenario %q", ErrBadBundle, path, b.Scenario)
+	}
+	sc, _ := scenarios.Lookup(b.Scenario)
+	if b.Parameters == nil {
+		// Written before runs drew parameters: it ran the defaults.
+		p := scenarios.DefaultParameters(&sc)
+		b.Parameters = &p
+	}
+	if err := b.Parameters.Validate(&sc); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrBadBundle, path, err)
 	}
 	for i := range b.Schedule.Faults {
 		if err := (faults.Schedule{Faults: b.Schedule.Faults[i : i+1]}).Validate(scenarioNodes(b.Scenario)); err != nil {

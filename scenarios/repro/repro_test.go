@@ -15,6 +15,8 @@ func TestCorruptBundlesAreRejected(t *testing.T) {
 		"wrong version":    `{"version": 99, "scenario": "baseline"}`,
 		"unknown scenario": `{"version": 1, "scenario": "nope"}`,
 		"bad schedule":     `{"version": 1, "scenario": "baseline", "schedule": {"faults": [{"at": "1s", "kind": "crash", "node": "n42"}]}}`,
+		"bad parameters": `{"version": 1, "scenario": "swarm", "parameters": {"election_ticks": 3, "heartbeat_ticks": 3, "entries_per_append_max": 0,
+			"inflight_max": 1, "snapshot_entries": 1, "segment_entries_max": 1, "sessions_max": 1, "clients": 1, "attempt_timeout": "1s", "give_up_after": "1s"}}`,
 	} {
 		path := t.TempDir() + "/bundle.json"
 		if err := writeFile(path, content); err != nil {

@@ -37,12 +37,14 @@ type shrinker struct {
 	best   *scenarios.Outcome
 	opts   ShrinkOptions
 	stopAt time.Duration
+	params *scenarios.Parameters // nil: drawn from the seed
 }
 
 // Shrink minimises a failing bundle: delta debugging over its faults
 // (Zeller's ddmin), then pulling each remaining fault as early as it can go,
-// then cutting the workload short, keeping every step that still fails the
-// bundle's first violated invariant.
+// then cutting the workload short, then putting drawn parameters back to
+// their defaults, keeping every step that still fails the bundle's first
+// violated invariant.
 func Shrink(b *Bundle, opts ShrinkOptions) (*Shrunk, error) {
 	sc, ok := scenarios.Lookup(b.Scenario)
 	if !ok || len(b.Violations) == 0 {
@@ -52,7 +54,7 @@ func Shrink(b *Bundle, opts ShrinkOptions) (*Shrunk, error) {
 		return nil, err
 	}
 	s := &shrinker{b: b, sc: sc, target: b.Violations[0].Invariant, max: opts.RunsMax, opts: opts,
-		stopAt: time.Duration(b.StopAt)}
+		stopAt: time.Duration(b.StopAt), params: b.Parameters}
 	if s.max == 0 {
 		s.max = 400
 	}
@@ -63,10 +65,11 @@ func Shrink(b *Bundle, opts ShrinkOptions) (*Shrunk, error) {
 	fs = s.ddmin(fs)
 	fs = s.earlier(fs)
 	s.shortenWorkload(fs)
+	s.reduceParameters(fs)
 	if !s.fails(fs) { // leave s.best describing exactly the result
 		return nil, fmt.Errorf("shrink: the final schedule stopped failing (nondeterminism?)")
 	}
-	shrunk := FromOutcome(s.best, scenarios.RunOptions{StopAt: s.stopAt}, &sc)
+	shrunk := FromOutcome(s.best, scenarios.RunOptions{StopAt: s.stopAt, Parameters: s.params}, &sc)
 	shrunk.CreatedFrom = fmt.Sprintf("shrunk from %d faults to %d in %d runs", len(b.Schedule.Faults), len(fs), s.runs)
 	return &Shrunk{Bundle: shrunk, Outcome: s.best, Runs: s.runs, Target: s.target}, nil
 }
@@ -79,7 +82,7 @@ func (s *shrinker) fails(fs []faults.Fault) bool {
 	}
 	s.runs++
 	sched := faults.Schedule{Faults: slices.Clone(fs)}
-	o, err := scenarios.Run(&s.sc, s.b.Seed, scenarios.RunOptions{Schedule: &sched, StopAt: s.stopAt})
+	o, err := scenarios.Run(&s.sc, s.b.Seed, scenarios.RunOptions{Schedule: &sched, StopAt: s.stopAt, Parameters: s.params})
 	if s.opts.Progress != nil {
 		s.opts.Progress(s.runs, len(fs))
 	}
@@ -197,4 +200,30 @@ func (s *shrinker) shortenWorkload(fs []faults.Fault) {
 	if hi == s.sc.Workload.StopAt {
 		s.stopAt = 0
 	}
+}
+
+// reduceParameters puts the run's knobs back to the scenario's defaults,
+// one at a time, keeping each that still fails: what is left drawn is what
+// the failure needs (one entry per append, say).
+func (s *shrinker) reduceParameters(fs []faults.Fault) {
+	current := scenarios.DrawParameters(s.b.Seed, &s.sc)
+	if s.params != nil {
+		current = *s.params
+	}
+	for {
+		reduced := false
+		for _, q := range current.Reductions(&s.sc) {
+			saved := s.params
+			s.params = &q
+			if s.fails(fs) {
+				current, reduced = q, true
+				break
+			}
+			s.params = saved
+		}
+		if !reduced {
+			break
+		}
+	}
+	s.params = &current
 }

@@ -1,0 +1,227 @@
+package scenarios
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/ledger/replica"
+	"github.com/faultline/faultline/scenarios/cluster"
+	"github.com/faultline/faultline/sim"
+)
+
+// Parameters are the knobs of one run that its seed draws, as
+// FoundationDB's BUGGIFY and TigerBeetle's swarm options do: the replicas'
+// timeouts, message and snapshot sizes, the session table, the number of
+// clients, their timeouts and the workload mix. A bug that only shows with
+// one entry per append, or with a snapshot every few dozen entries, is out
+// of reach of a catalog that always runs replica.DefaultConfig(). Half of
+// the seeds keep the defaults, so the common configuration stays the most
+// tested one.
+type Parameters struct {
+	ElectionTicks       int    `json:"election_ticks"`
+	HeartbeatTicks      int    `json:"heartbeat_ticks"`
+	EntriesPerAppendMax int    `json:"entries_per_append_max"`
+	InflightMax         int    `json:"inflight_max"`
+	SnapshotEntries     uint64 `json:"snapshot_entries"`
+	SegmentEntriesMax   int    `json:"segment_entries_max"`
+	// SessionsMax is the replicas' session table; BatchJobs join mid-run
+	// when it is small (see SessionPressure).
+	SessionsMax int        `json:"sessions_max"`
+	BatchJobs   []BatchJob `json:"batch_jobs,omitempty"`
+	Clients     int        `json:"clients"`
+	// AttemptTimeout and GiveUpAfter are the clients' (cluster.ClientOptions).
+	AttemptTimeout faults.Duration `json:"attempt_timeout"`
+	GiveUpAfter    faults.Duration `json:"give_up_after"`
+	Mix            Mix             `json:"mix"`
+}
+
+// DefaultParameters are a scenario's knobs as written: the replicas'
+// defaults and the scenario's own workload.
+func DefaultParameters(sc *Scenario) Parameters {
+	rc := replica.DefaultConfig()
+	client := sc.Workload.Client
+	if client.AttemptTimeout == 0 {
+		client = cluster.DefaultClientOptions()
+	}
+	return Parameters{ElectionTicks: rc.ElectionTicks, HeartbeatTicks: rc.HeartbeatTicks,
+		EntriesPerAppendMax: rc.EntriesPerAppendMax, InflightMax: rc.InflightMax, SnapshotEntries: rc.SnapshotEntries,
+		SegmentEntriesMax: replica.SegmentEntriesDefault, SessionsMax: rc.SessionsMax, Clients: sc.Workload.Clients,
+		AttemptTimeout: faults.Duration(client.AttemptTimeout), GiveUpAfter: faults.Duration(client.GiveUpAfter),
+		Mix: sc.Workload.Mix}
+}
+
+// DrawParameters draws a run's knobs from its seed, on streams of their
+// own so that drawing them changes no other draw. A scenario that is a
+// reference (NoParameterSwarm) keeps its knobs; every scenario may still
+// draw session pressure.
+func DrawParameters(seed uint64, sc *Scenario) Parameters {
+	p := DefaultParameters(sc)
+	if !sc.NoParameterSwarm {
+		rng := sim.NewStream(seed, "parameters")
+		if rng.IntN(2) == 0 {
+			draw := func(choices ...int) (int, bool) {
+				if rng.IntN(2) == 0 {
+					return 0, false
+				}
+				return choices[rng.IntN(len(choices))], true
+			}
+			if v, ok := draw(10, 15, 20, 30); ok {
+				p.ElectionTicks = v
+				p.HeartbeatTicks = 1 + rng.IntN(min(3, v/4))
+			}
+			if v, ok := draw(1, 2, 4, 16, 64, 256); ok {
+				p.EntriesPerAppendMax = v
+			}
+			if v, ok := draw(1, 2, 8, 32); ok {
+				p.InflightMax = v
+			}
+			if v, ok := draw(32, 128, 512, 2048); ok {
+				p.SnapshotEntries = uint64(v)
+			}
+			if v, ok := draw(16, 256, 4096); ok {
+				p.SegmentEntriesMax = v
+			}
+			if _, ok := draw(0); ok {
+				p.Clients = max(2, p.Clients+rng.IntN(5)-2)
+			}
+			if v, ok := draw(80, 100, 150, 250); ok {
+				p.AttemptTimeout = faults.Duration(time.Duration(v) * time.Millisecond)
+				p.GiveUpAfter = 4 * p.AttemptTimeout
+			}
+			if _, ok := draw(0); ok {
+				p.Mix = drawMix(rng.IntN, p.Mix)
+			}
+		}
+	}
+	w := sc.Workload
+	w.Clients = p.Clients
+	if pressure := DrawSessionPressure(seed, w); pressure.SessionsMax > 0 {
+		p.SessionsMax, p.BatchJobs = pressure.SessionsMax, pressure.Batches
+	}
+	return p
+}
+
+// String renders the mix as its weights by name.
+func (m Mix) String() string {
+	return fmt.Sprintf("simple:%d pending:%d settle:%d linked:%d lookup:%d", m.Simple, m.Pending, m.Settle, m.Linked, m.Lookup)
+}
+
+// drawMix scales each weight by 0, 1 or 2, keeping at least one.
+func drawMix(intN func(int) int, m Mix) Mix {
+	out := Mix{Simple: m.Simple * intN(3), Pending: m.Pending * intN(3), Settle: m.Settle * intN(3),
+		Linked: m.Linked * intN(3), Lookup: m.Lookup * intN(3)}
+	if out.Simple+out.Pending+out.Settle+out.Linked+out.Lookup == 0 {
+		return m
+	}
+	return out
+}
+
+// Validate checks parameters read from a bundle, with the replica's and the
+// workload's own rules.
+func (p *Parameters) Validate(sc *Scenario) error {
+	rc := replica.DefaultConfig()
+	rc.ID, rc.Peers = 0, []replica.NodeID{0}
+	rc.NewStateMachine = func() replica.StateMachine { return nil }
+	p.tune(&rc)
+	if err := rc.Validate(); err != nil {
+		return fmt.Errorf("parameters: %w", err)
+	}
+	if p.SegmentEntriesMax <= 0 {
+		return fmt.Errorf("parameters: segment_entries_max must be positive, got %d", p.SegmentEntriesMax)
+	}
+	if p.AttemptTimeout <= 0 || p.GiveUpAfter <= 0 {
+		return fmt.Errorf("parameters: attempt_timeout and give_up_after must be positive")
+	}
+	w := p.workload(sc.Workload)
+	if err := w.validate(); err != nil {
+		return fmt.Errorf("parameters: %w", err)
+	}
+	for _, b := range p.BatchJobs {
+		if b.StartAt <= 0 || b.Ops <= 0 {
+			return fmt.Errorf("parameters: batch job %+v must start after 0 and submit operations", b)
+		}
+	}
+	return nil
+}
+
+// tune sets the replica knobs.
+func (p *Parameters) tune(rc *replica.Config) {
+	rc.ElectionTicks, rc.HeartbeatTicks = p.ElectionTicks, p.HeartbeatTicks
+	rc.EntriesPerAppendMax, rc.InflightMax, rc.SnapshotEntries = p.EntriesPerAppendMax, p.InflightMax, p.SnapshotEntries
+	rc.WAL.SegmentEntriesMax = p.SegmentEntriesMax
+	rc.SessionsMax = p.SessionsMax
+}
+
+// workload is the scenario's workload with the drawn knobs.
+func (p *Parameters) workload(w WorkloadSpec) WorkloadSpec {
+	w.Clients, w.Mix = p.Clients, p.Mix
+	if w.Client.AttemptTimeout == 0 {
+		w.Client = cluster.DefaultClientOptions()
+	}
+	w.Client.AttemptTimeout, w.Client.GiveUpAfter = time.Duration(p.AttemptTimeout), time.Duration(p.GiveUpAfter)
+	return w
+}
+
+// Describe lists the knobs that differ from the scenario's defaults, for a
+// one-line summary ("defaults" when none does).
+func (p *Parameters) Describe(sc *Scenario) string {
+	d := DefaultParameters(sc)
+	var out []string
+	add := func(name string, v, def any) {
+		if fmt.Sprint(v) != fmt.Sprint(def) {
+			out = append(out, fmt.Sprintf("%s=%v", name, v))
+		}
+	}
+	add("election_ticks", p.ElectionTicks, d.ElectionTicks)
+	add("heartbeat_ticks", p.HeartbeatTicks, d.HeartbeatTicks)
+	add("entries_per_append_max", p.EntriesPerAppendMax, d.EntriesPerAppendMax)
+	add("inflight_max", p.InflightMax, d.InflightMax)
+	add("snapshot_entries", p.SnapshotEntries, d.SnapshotEntries)
+	add("segment_entries_max", p.SegmentEntriesMax, d.SegmentEntriesMax)
+	add("sessions_max", p.SessionsMax, d.SessionsMax)
+	add("batch_jobs", len(p.BatchJobs), len(d.BatchJobs))
+	add("clients", p.Clients, d.Clients)
+	add("attempt_timeout", time.Duration(p.AttemptTimeout), time.Duration(d.AttemptTimeout))
+	add("give_up_after", time.Duration(p.GiveUpAfter), time.Duration(d.GiveUpAfter))
+	add("mix", "{"+p.Mix.String()+"}", "{"+d.Mix.String()+"}")
+	if len(out) == 0 {
+		return "defaults"
+	}
+	return strings.Join(out, " ")
+}
+
+// Reductions are the candidate simplifications of p a shrinker tries, one
+// knob at a time put back to its default (the session pressure as a
+// whole), in a fixed order.
+func (p Parameters) Reductions(sc *Scenario) []Parameters {
+	d := DefaultParameters(sc)
+	var out []Parameters
+	try := func(differs bool, reset func(*Parameters)) {
+		if differs {
+			q := p
+			reset(&q)
+			out = append(out, q)
+		}
+	}
+	try(p.ElectionTicks != d.ElectionTicks || p.HeartbeatTicks != d.HeartbeatTicks, func(q *Parameters) {
+		q.ElectionTicks, q.HeartbeatTicks = d.ElectionTicks, d.HeartbeatTicks
+	})
+	try(p.EntriesPerAppendMax != d.EntriesPerAppendMax, func(q *Parameters) { q.EntriesPerAppendMax = d.EntriesPerAppendMax })
+	try(p.InflightMax != d.InflightMax, func(q *Parameters) { q.InflightMax = d.InflightMax })
+	try(p.SnapshotEntries != d.SnapshotEntries, func(q *Parameters) { q.SnapshotEntries = d.SnapshotEntries })
+	try(p.SegmentEntriesMax != d.SegmentEntriesMax, func(q *Parameters) { q.SegmentEntriesMax = d.SegmentEntriesMax })
+	try(p.SessionsMax != d.SessionsMax || len(p.BatchJobs) > 0, func(q *Parameters) { q.SessionsMax, q.BatchJobs = d.SessionsMax, nil })
+	try(p.Clients != d.Clients, func(q *Parameters) {
+		q.Clients = d.Clients
+		if q.SessionsMax == p.Clients && len(q.BatchJobs) > 0 {
+			q.SessionsMax = d.Clients // the table stays as large as the clients
+		}
+	})
+	try(p.AttemptTimeout != d.AttemptTimeout || p.GiveUpAfter != d.GiveUpAfter, func(q *Parameters) {
+		q.AttemptTimeout, q.GiveUpAfter = d.AttemptTimeout, d.GiveUpAfter
+	})
+	try(p.Mix != d.Mix, func(q *Parameters) { q.Mix = d.Mix })
+	return out
+}
