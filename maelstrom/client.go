@@ -2,9 +2,11 @@ package maelstrom
 
 import (
 	"encoding/json"
+	"fmt"
 
 	mnode "github.com/jepsen-io/maelstrom/demo/go"
 
+	"github.com/faultline/faultline/ledger/client"
 	"github.com/faultline/faultline/ledger/replica"
 )
 
@@ -17,80 +19,46 @@ type kvRequest struct {
 	To    json.RawMessage `json:"to,omitempty"`
 }
 
-// forwardBody carries a client request to the node believed to lead.
-type forwardBody struct {
-	Type    string          `json:"type"`
-	Request json.RawMessage `json:"request"`
-}
-
 // handleKV serves a lin-kv request from a client.
 func (s *Server) handleKV(msg mnode.Message) error {
-	s.do(func() { s.propose(msg.Body, true, func(body any) { _ = s.node.Reply(msg, body) }) })
+	s.do(func() { s.propose(msg.Body, func(body any) { _ = s.node.Reply(msg, body) }) })
 	return nil
 }
 
-// handleForward serves a request a peer forwarded because it believed this
-// node leads; it is not forwarded again.
-func (s *Server) handleForward(msg mnode.Message) error {
-	var fwd forwardBody
-	if err := json.Unmarshal(msg.Body, &fwd); err != nil {
-		return s.node.Reply(msg, errorBody(12, "malformed forward"))
-	}
-	var probe struct {
-		Type string `json:"type"`
-	}
-	_ = json.Unmarshal(fwd.Request, &probe)
-	s.do(func() {
-		reply := func(body any) { _ = s.node.Reply(msg, body) }
-		switch probe.Type {
-		case "create_accounts", "create_transfers", "lookup_accounts", "lookup_transfers":
-			s.proposeLedger(fwd.Request, false, reply)
-		default:
-			s.propose(fwd.Request, false, reply)
-		}
-	})
-	return nil
-}
-
-// propose runs a lin-kv request through the replicated log. Runs on the
-// event loop.
-func (s *Server) propose(raw json.RawMessage, mayForward bool, reply func(any)) {
+// propose runs a lin-kv request through the replicated log, by way of the
+// node's session pool. Runs on the event loop.
+func (s *Server) propose(raw json.RawMessage, reply func(any)) {
 	var req kvRequest
 	if err := json.Unmarshal(raw, &req); err != nil {
 		reply(errorBody(12, "malformed request"))
 		return
 	}
+	cmd, _ := json.Marshal(KVCommand{Op: req.Type, Key: req.Key, Value: req.Value, From: req.From, To: req.To})
+	s.submit(append([]byte{forKV}, cmd...), reply, func(result []byte) any {
+		return replyBody(req.Type, replica.Reply{Status: replica.StatusOK, Result: result})
+	})
+}
+
+// submit runs command through the session pool and answers with answer's
+// body when it applied, or with the error its outcome calls for: definite
+// when it certainly did not apply, indefinite when it may have.
+func (s *Server) submit(command []byte, reply func(any), answer func(result []byte) any) {
 	if s.r == nil {
 		reply(errorBody(CodeTemporarilyUnavailable, "not initialized"))
 		return
 	}
-	cmd, _ := json.Marshal(KVCommand{Op: req.Type, Key: req.Key, Value: req.Value, From: req.From, To: req.To})
-	cmd = append([]byte{forKV}, cmd...)
-	s.r.Propose(replica.Request{Command: cmd}, func(rep replica.Reply) {
-		if rep.Status == replica.StatusNotLeader && mayForward && rep.Leader != replica.None && int(rep.Leader) < len(s.ids) {
-			s.forward(s.ids[rep.Leader], raw, reply)
-			return
+	ok := s.pool.submit(command, func(c client.Completion) {
+		switch c.Outcome {
+		case client.OutcomeOK:
+			reply(answer(c.Result))
+		case client.OutcomeFailed:
+			reply(errorBody(CodeTemporarilyUnavailable, "not sent: the session never registered"))
+		default:
+			reply(errorBody(CodeTimeout, fmt.Sprintf("outcome unknown (%s, last status %s): it may have applied", c.Reason, c.Status)))
 		}
-		reply(replyBody(req.Type, rep))
 	})
-}
-
-// forward sends the request to the leader and relays its answer. It is
-// called on the event loop; the answer arrives on a library goroutine.
-func (s *Server) forward(leader string, raw json.RawMessage, reply func(any)) {
-	err := s.node.RPC(leader, forwardBody{Type: "forward", Request: raw}, func(m mnode.Message) error {
-		var body map[string]any
-		if err := json.Unmarshal(m.Body, &body); err != nil {
-			reply(errorBody(CodeCrash, "malformed forwarded reply"))
-			return nil
-		}
-		delete(body, "msg_id")
-		delete(body, "in_reply_to")
-		reply(body)
-		return nil
-	})
-	if err != nil {
-		reply(errorBody(CodeTemporarilyUnavailable, "cannot reach the leader"))
+	if !ok {
+		reply(errorBody(CodeTemporarilyUnavailable, "busy: too many requests waiting for a session"))
 	}
 }
 

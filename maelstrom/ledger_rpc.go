@@ -9,7 +9,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/faultline/faultline/ledger"
-	"github.com/faultline/faultline/ledger/replica"
 )
 
 // Ledger RPCs, for ledger clients under Maelstrom. IDs are decimal strings
@@ -139,11 +138,11 @@ func (t jsonTransfer) toTransfer() (ledger.Transfer, error) {
 
 // handleLedger serves a ledger request through the replicated log.
 func (s *Server) handleLedger(msg mnode.Message) error {
-	s.do(func() { s.proposeLedger(msg.Body, true, func(body any) { _ = s.node.Reply(msg, body) }) })
+	s.do(func() { s.proposeLedger(msg.Body, func(body any) { _ = s.node.Reply(msg, body) }) })
 	return nil
 }
 
-func (s *Server) proposeLedger(raw json.RawMessage, mayForward bool, reply func(any)) {
+func (s *Server) proposeLedger(raw json.RawMessage, reply func(any)) {
 	var req ledgerRequest
 	if err := json.Unmarshal(raw, &req); err != nil {
 		reply(errorBody(12, "malformed request"))
@@ -154,22 +153,8 @@ func (s *Server) proposeLedger(raw json.RawMessage, mayForward bool, reply func(
 		reply(errorBody(12, err.Error()))
 		return
 	}
-	if s.r == nil {
-		reply(errorBody(CodeTemporarilyUnavailable, "not initialized"))
-		return
-	}
 	encoded := append([]byte{forLedger}, ledger.EncodeCommand(cmd)...)
-	s.r.Propose(replica.Request{Command: encoded}, func(rep replica.Reply) {
-		if rep.Status == replica.StatusNotLeader && mayForward && rep.Leader != replica.None && int(rep.Leader) < len(s.ids) {
-			s.forward(s.ids[rep.Leader], raw, reply)
-			return
-		}
-		if rep.Status != replica.StatusOK {
-			reply(replyBody(req.Type, rep))
-			return
-		}
-		reply(ledgerReplyBody(req.Type, rep.Result))
-	})
+	s.submit(encoded, reply, func(result []byte) any { return ledgerReplyBody(req.Type, result) })
 }
 
 func ledgerReplyBody(typ string, result []byte) any {

@@ -25,6 +25,9 @@ type Server struct {
 
 	// Owned by the event loop.
 	r      *replica.Replica
+	self   replica.NodeID
+	pool   *sessionPool
+	local  []func() // work the event loop queued for itself, run after the current event
 	ids    []string
 	rng    *rand.Rand
 	disk   *MemDisk
@@ -51,7 +54,6 @@ func NewServer(node *mnode.Node, opts Options) *Server {
 	for _, op := range []string{"create_accounts", "create_transfers", "lookup_accounts", "lookup_transfers"} {
 		node.Handle(op, s.handleLedger)
 	}
-	node.Handle("forward", s.handleForward)
 	go s.loop()
 	return s
 }
@@ -62,11 +64,59 @@ func (s *Server) Run() error { return s.node.Run() }
 func (s *Server) loop() {
 	for fn := range s.events {
 		fn()
+		for len(s.local) > 0 {
+			next := s.local[0]
+			s.local = s.local[1:]
+			next()
+		}
 	}
 }
 
-// do runs fn on the event loop.
+// do runs fn on the event loop. Only other goroutines may call it: the
+// loop itself queues with later, never blocking on its own channel.
 func (s *Server) do(fn func()) { s.events <- fn }
+
+// later runs fn on the event loop after the current event; loop only.
+func (s *Server) later(fn func()) { s.local = append(s.local, fn) }
+
+// now is the node's monotonic clock, for the replica and the sessions.
+func (s *Server) now() time.Duration { return time.Since(s.start) }
+
+// logf writes a diagnostic line to stderr (Maelstrom keeps it per node).
+func (s *Server) logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+}
+
+// sendToReplica sends a replica-protocol message to replica to: over
+// Maelstrom to a peer, or, for this node's own replica (a session's request
+// to it, or its reply to one of this node's sessions), through the loop.
+func (s *Server) sendToReplica(to replica.NodeID, data []byte) {
+	if to == s.self {
+		data = slices.Clone(data)
+		s.later(func() { s.deliver(to, data) })
+		return
+	}
+	if int(to) < 0 || int(to) >= len(s.ids) {
+		return
+	}
+	_ = s.node.Send(s.ids[to], raftBody{Type: "raft", Data: slices.Clone(data)})
+}
+
+// deliver hands a replica-protocol message from replica from to whoever
+// takes it: a client reply to this node's sessions, anything else to the
+// replica. Runs on the event loop.
+func (s *Server) deliver(from replica.NodeID, data []byte) {
+	m, err := replica.DecodeMessage(data)
+	if err == nil && m.Kind == replica.MsgClientReply {
+		if s.pool != nil {
+			s.pool.receive(from, data, &m.Reply)
+		}
+		return
+	}
+	if s.r != nil {
+		s.r.Receive(from, data) // it counts and drops what does not decode
+	}
+}
 
 func (s *Server) handleInit(mnode.Message) error {
 	ids := slices.Clone(s.node.NodeIDs())
@@ -94,7 +144,8 @@ func (s *Server) startReplica(ids []string, self string) error {
 	if err != nil {
 		return fmt.Errorf("node %s: %w", self, err)
 	}
-	s.r = r
+	s.r, s.self = r, cfg.ID
+	s.pool = &sessionPool{s: s}
 	r.Start(serverEnv{s})
 	return nil
 }
@@ -114,11 +165,7 @@ func (s *Server) handleRaft(msg mnode.Message) error {
 	if from < 0 {
 		return nil
 	}
-	s.do(func() {
-		if s.r != nil {
-			s.r.Receive(replica.NodeID(from), body.Data)
-		}
-	})
+	s.do(func() { s.deliver(replica.NodeID(from), body.Data) })
 	return nil
 }
 
@@ -127,17 +174,12 @@ func (s *Server) handleRaft(msg mnode.Message) error {
 type serverEnv struct{ s *Server }
 
 func (e serverEnv) WallTime() int64          { return time.Now().UnixNano() }
-func (e serverEnv) Monotonic() time.Duration { return time.Since(e.s.start) }
+func (e serverEnv) Monotonic() time.Duration { return e.s.now() }
 func (e serverEnv) Disk() replica.Disk       { return e.s.disk }
 func (e serverEnv) Rand() *rand.Rand         { return e.s.rng }
 func (e serverEnv) Record(note string)       { fmt.Fprintf(os.Stderr, "replica: %s\n", note) }
 
-func (e serverEnv) Send(to replica.NodeID, msg []byte) {
-	if int(to) < 0 || int(to) >= len(e.s.ids) {
-		return
-	}
-	_ = e.s.node.Send(e.s.ids[to], raftBody{Type: "raft", Data: slices.Clone(msg)})
-}
+func (e serverEnv) Send(to replica.NodeID, msg []byte) { e.s.sendToReplica(to, msg) }
 
 func (e serverEnv) SetTimer(d time.Duration, tag uint64) replica.TimerID {
 	s := e.s
