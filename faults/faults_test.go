@@ -140,12 +140,22 @@ func TestGeneratedSchedulesRespectTheBudget(t *testing.T) {
 func checkBudget(t *rapid.T, s Schedule, plan Plan) {
 	down := map[string]bool{}
 	cut := map[string]bool{}
+	roleCut := 0 // servers cut off with a role ("@leader" and companions)
 	for _, f := range s.Faults {
 		switch f.Kind {
-		case Crash, Pause:
-			down[f.Node] = true
+		case Crash, Pause, CrashPoint:
+			down[f.Node] = true // a role counts once, as one more server
 		case Restart, Resume:
 			delete(down, f.Node)
+			if f.Node == Armed {
+				delete(down, "@leader")
+			}
+		case Isolate:
+			if IsRole(f.Node) {
+				roleCut += max(f.Count, 1)
+			} else {
+				cut[f.Node] = true
+			}
 		case Partition:
 			for _, n := range minorityOf(f.Groups) {
 				cut[n] = true
@@ -154,6 +164,7 @@ func checkBudget(t *rapid.T, s Schedule, plan Plan) {
 			cut[f.From] = true
 		case Heal:
 			clear(cut)
+			roleCut = 0
 		}
 		unavailable := map[string]bool{}
 		for n := range down {
@@ -162,14 +173,14 @@ func checkBudget(t *rapid.T, s Schedule, plan Plan) {
 		for n := range cut {
 			unavailable[n] = true
 		}
-		if len(unavailable) > plan.MaxDown {
+		if len(unavailable)+roleCut > plan.MaxDown {
 			t.Fatalf("at %v, %d servers are down: %v (budget %d)\n%s", time.Duration(f.At), len(unavailable), unavailable, plan.MaxDown, s.JSON())
 		}
 		if f.At > plan.End {
 			t.Fatalf("fault after the end: %+v", f)
 		}
 	}
-	if len(down) > 0 || len(cut) > 0 {
+	if len(down) > 0 || len(cut) > 0 || roleCut > 0 {
 		t.Fatalf("not healed by the end: down %v cut %v", down, cut)
 	}
 }
@@ -273,5 +284,39 @@ func TestAFaultThatDoesNothingIsNotEffective(t *testing.T) {
 	e := Effects(log)
 	if e[TornWrite] != (KindEffects{Applied: 1, Effective: 0}) || e[Crash] != (KindEffects{Applied: 1, Effective: 1}) {
 		t.Fatalf("effects by kind %+v", e)
+	}
+}
+
+// TestArmedNamesTheNodeALeaderCrashPointWasArmedOn: a crash point aimed at
+// "@leader" arms the node that leads then, and "@armed" later names that
+// node, whoever leads by then; a crash point that could not be armed (no
+// leader) leaves "@armed" naming nothing, so its restart is skipped rather
+// than restarting some earlier node.
+func TestArmedNamesTheNodeALeaderCrashPointWasArmedOn(t *testing.T) {
+	s, err := simtest.CounterCluster(3, 5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := NewInjector(s, sim.LinkConfig{Latency: sim.FixedLatency(time.Millisecond)})
+	leader := "n2"
+	in.Resolve = func(role string) (string, bool) { return leader, leader != "" }
+	ms := func(v int) Duration { return Duration(time.Duration(v) * time.Millisecond) }
+	sched := Schedule{Faults: []Fault{
+		{At: ms(100), Kind: CrashPoint, Node: "@leader", Point: DuringFsync, Delay: ms(200)},
+		{At: ms(150), Kind: SlowDisk, Node: Armed, Count: 1},
+		{At: ms(400), Kind: CrashPoint, Node: "@leader", Point: DuringFsync, Delay: ms(200)},
+		{At: ms(450), Kind: Restart, Node: Armed},
+	}}
+	if err := in.Install(sched); err != nil {
+		t.Fatal(err)
+	}
+	s.At(sim.TimeFromDuration(300*time.Millisecond), func() { leader = "" })
+	s.Run(sim.TimeFromDuration(time.Second))
+	log := in.Log()
+	if log[0].Fault.Node != "n2" || log[1].Fault.Node != "n2" || log[1].Skipped != "" {
+		t.Fatalf("the first crash point armed %q and @armed named %q (%s)", log[0].Fault.Node, log[1].Fault.Node, log[1].Skipped)
+	}
+	if log[2].Skipped == "" || log[3].Skipped == "" || log[3].Fault.Node != Armed {
+		t.Fatalf("with no leader the second crash point was %+v and the restart %+v", log[2], log[3])
 	}
 }

@@ -21,7 +21,11 @@ type generator struct {
 	// leader), whose node is only known when they fire: each counts as
 	// that many servers down until its end, whichever they turn out to be.
 	roleDown []roleSpan
-	out      []Fault
+	// pointUntil is when the latest crash point aimed at a role has been
+	// restarted: until then "@armed" names its node, so a second one must
+	// wait.
+	pointUntil Duration
+	out        []Fault
 }
 
 // roleSpan is budget held by a fault aimed at a role.
@@ -126,7 +130,32 @@ func (g *generator) disrupt(kind Disruption, t Duration) {
 		g.clockFault(kind, t, stop)
 	case DLeaderChurn:
 		g.leaderChurn(t, stop)
+	case DLeaderPoint:
+		g.leaderPoint(t, stop)
 	}
+}
+
+// leaderPoint aims a crash point at whoever leads at t: its disk slowed so
+// that its own log sync is the last to finish, then a crash while an fsync
+// is in flight (or right after it answers a client), and a restart of that
+// node at stop. This is the moment a leader that counts its own entry
+// before its fsync completes, or that answers before it is durable, loses
+// an acknowledged write: the restarted node may help elect a replica that
+// never had it.
+func (g *generator) leaderPoint(t, stop Duration) {
+	if g.pointUntil > t || g.downAt(t)+1 > g.plan.maxDown() || stop <= t+Duration(2*time.Millisecond) {
+		return
+	}
+	g.roleDown = append(g.roleDown, roleSpan{until: stop, down: 1})
+	g.pointUntil = stop
+	point := DuringFsync
+	if g.rng.IntN(3) == 0 {
+		point = AfterClientReply
+	}
+	g.emit(Fault{At: t, Kind: SlowDisk, Node: "@leader", Count: 5 + g.rng.IntN(46)},
+		Fault{At: t, Kind: CrashPoint, Node: "@leader", Point: point, Delay: armWindow(t, stop)},
+		Fault{At: stop, Kind: SlowDisk, Node: Armed, Count: 1},
+		Fault{At: stop, Kind: Restart, Node: Armed})
 }
 
 // leaderChurn deposes whoever leads at t: it and up to the budget's worth

@@ -31,6 +31,7 @@ type Injector struct {
 	links     map[[2]sim.NodeID]sim.LinkConfig // current non-base link configs
 	log       []Applied
 	watches   []watch // faults whose effect is still being measured
+	armed     string  // the node the latest crash point was armed on (the "@armed" role)
 }
 
 // Applied is a fault as it happened: when, and whether the simulator
@@ -102,6 +103,12 @@ func (in *Injector) apply(f Fault) {
 		entry.Skipped = err.Error()
 	}
 	in.log = append(in.log, entry)
+	if f.Kind == CrashPoint {
+		in.armed = ""
+		if err == nil {
+			in.armed = f.Node
+		}
+	}
 	if err == nil {
 		in.watchFor(len(in.log)-1, f, n, before)
 		if f.Kind == ClockDrift {
@@ -121,6 +128,13 @@ func (in *Injector) resolve(f Fault) (Fault, error) {
 		if !IsRole(*name) {
 			continue
 		}
+		if *name == Armed {
+			if in.armed == "" {
+				return f, fmt.Errorf("%w: %s (no crash point armed yet)", errNoSuchRole, *name)
+			}
+			*name = in.armed
+			continue
+		}
 		if in.Resolve == nil {
 			return f, fmt.Errorf("%w: %s (no resolver)", errNoSuchRole, *name)
 		}
@@ -136,8 +150,14 @@ func (in *Injector) resolve(f Fault) (Fault, error) {
 // IsRole reports whether a node name is a role ("@leader", "@follower").
 func IsRole(name string) bool { return len(name) > 1 && name[0] == '@' }
 
-// Roles are the role names a schedule may use instead of a node.
-var Roles = []string{"@leader", "@follower"}
+// Roles are the role names a schedule may use instead of a node. "@armed"
+// is the node the latest crash point was armed on: a schedule that aims a
+// crash point at "@leader" restarts "@armed" afterwards, the node it
+// actually crashed, whoever leads by then.
+var Roles = []string{"@leader", "@follower", Armed}
+
+// Armed is the role of the node the latest crash point was armed on.
+const Armed = "@armed"
 
 func (in *Injector) node(name string) sim.NodeID {
 	id, ok := in.s.NodeByName(name)
