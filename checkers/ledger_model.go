@@ -67,7 +67,10 @@ type settledNode struct {
 
 type modelTransfer struct {
 	id, debit, credit, pendingID ledger.ID
-	amount                       int64
+	amount                       int64 // as requested (a post or void may ask 0)
+	ledger                       uint32
+	code                         uint16
+	timeout                      uint64
 	flags                        ledger.TransferFlags
 	pending                      bool
 }
@@ -87,8 +90,10 @@ const (
 // lookups; the workload uses no timeouts, so no event depends on time.
 func LedgerModel(groups [][]GroupAccount, scale uint8) porcupine.Model {
 	return porcupine.Model{
-		Partition: partitionByGroup,
-		Init:      func() any { return (*groupState)(nil) },
+		Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
+			return partitionByGroup(history, groups, scale)
+		},
+		Init: func() any { return (*groupState)(nil) },
 		Step: func(state, input, output any) (bool, any) {
 			in := input.(LedgerInput)
 			s := state.(*groupState)
@@ -134,22 +139,66 @@ func (s *groupState) step(in LedgerInput, out LedgerOutput, scale uint8) (bool, 
 	return true, next
 }
 
-func partitionByGroup(history []porcupine.Operation) [][]porcupine.Operation {
+// partitionByGroup splits the history by group, and takes out every
+// operation whose outcome no state can change: a single event the ledger
+// refuses on its fields alone (a zero ID, equal accounts, an amount finer
+// than the scale...), which changes nothing and is refused the same way
+// whatever ran before it. Each of those is checked on its own, against the
+// initial state, which is as good as any; left in its group, it would
+// multiply Porcupine's search by the places it could go among the
+// operations whose outcome is unknown, for nothing. An operation counts as
+// such only if no other operation, of the kind that may apply, shares its
+// transfer ID (a stored transfer under that ID would make it "exists").
+func partitionByGroup(history []porcupine.Operation, groups [][]GroupAccount, scale uint8) [][]porcupine.Operation {
 	byGroup := map[int][]porcupine.Operation{}
-	for _, op := range history {
-		g := op.Input.(LedgerInput).Group
-		byGroup[g] = append(byGroup[g], op)
+	alone := make([]bool, len(history))
+	applicable := map[ledger.ID]bool{}
+	for i, op := range history {
+		in := op.Input.(LedgerInput)
+		alone[i] = staticallyRefused(in, groups, scale)
+		if !alone[i] {
+			for _, t := range in.Transfers {
+				applicable[t.ID] = true
+			}
+		}
 	}
-	groups := make([]int, 0, len(byGroup))
+	var singles [][]porcupine.Operation
+	for i, op := range history {
+		in := op.Input.(LedgerInput)
+		if alone[i] && !applicable[in.Transfers[0].ID] {
+			singles = append(singles, []porcupine.Operation{op})
+			continue
+		}
+		byGroup[in.Group] = append(byGroup[in.Group], op)
+	}
+	order := make([]int, 0, len(byGroup))
 	for g := range byGroup {
-		groups = append(groups, g)
+		order = append(order, g)
 	}
-	slices.Sort(groups)
-	out := make([][]porcupine.Operation, 0, len(groups))
-	for _, g := range groups {
+	slices.Sort(order)
+	out := make([][]porcupine.Operation, 0, len(order)+len(singles))
+	for _, g := range order {
 		out = append(out, byGroup[g])
 	}
-	return out
+	return append(out, singles...)
+}
+
+// staticallyRefused reports whether in is one event that the ledger
+// refuses on its own fields, before or without looking at any balance or
+// reservation.
+func staticallyRefused(in LedgerInput, groups [][]GroupAccount, scale uint8) bool {
+	if len(in.Transfers) != 1 || in.Group < 0 || in.Group >= len(groups) {
+		return false
+	}
+	t := &in.Transfers[0]
+	if shapeResult(t) != ledger.Ok {
+		return true
+	}
+	if t.Flags&(ledger.PostPending|ledger.VoidPending) != 0 {
+		return t.PendingID.IsZero() || t.PendingID == t.ID || t.Timeout != 0
+	}
+	s := groupState{accounts: groups[in.Group]} // the accounts are fixed: the rest is the event's own
+	return s.newTransferResult(t, scale) != ledger.Ok
 }
 
 func groupStatesEqual(a, b any) bool {

@@ -1,6 +1,12 @@
 package checkers
 
-import "github.com/faultline/faultline/ledger"
+import (
+	"math/big"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/faultline/faultline/ledger"
+)
 
 // applyBatch applies a batch by the ledger's rules for the subset the
 // workload uses, chains all-or-none, and returns the results.
@@ -91,18 +97,131 @@ func (s *groupState) account(id ledger.ID) int {
 
 func units(t *ledger.Transfer, scale uint8) int64 { return t.Amount.Shift(int32(scale)).IntPart() }
 
-// apply runs one event. The workload only generates events whose fields
-// are well formed, so the checks are the ones its events can fail.
-func (s *groupState) apply(t *ledger.Transfer, scale uint8) ledger.Result {
-	if e, ok := s.find(t.ID); ok {
-		if e.flags != t.Flags&^ledger.Linked || e.debit != t.DebitAccountID || e.credit != t.CreditAccountID ||
-			(e.amount != units(t, scale) && !(t.Flags&(ledger.PostPending|ledger.VoidPending) != 0)) || e.pendingID != t.PendingID {
-			return ledger.ExistsWithDifferentFlags // the workload never reuses an ID with other fields
+// shapeResult checks what needs no state, in the ledger's order: the
+// timestamp the cluster sets, the ID, the flags.
+func shapeResult(t *ledger.Transfer) ledger.Result {
+	kinds := 0
+	for _, f := range [...]ledger.TransferFlags{ledger.Pending, ledger.PostPending, ledger.VoidPending} {
+		if t.Flags&f != 0 {
+			kinds++
 		}
-		return ledger.Exists
+	}
+	switch {
+	case t.Timestamp != 0:
+		return ledger.TimestampMustBeZero
+	case t.ID.IsZero():
+		return ledger.IDMustNotBeZero
+	case t.Flags&^knownTransferFlags != 0:
+		return ledger.FlagsAreUnknown
+	case kinds > 1:
+		return ledger.FlagsAreMutuallyExclusive
+	case t.Flags&(ledger.CloseDebit|ledger.CloseCredit) != 0 && t.Flags&ledger.Pending == 0:
+		return ledger.CloseFlagsRequirePending
+	}
+	return ledger.Ok
+}
+
+// knownTransferFlags are the flags the ledger defines.
+const knownTransferFlags = ledger.Linked | ledger.Pending | ledger.PostPending | ledger.VoidPending | ledger.CloseDebit | ledger.CloseCredit
+
+// amountResult classifies an amount at the ledger's scale, by decimal
+// arithmetic of its own rather than the ledger's 128-bit units: negative,
+// finer than the scale, at or beyond 2^128 units, or zero where a zero
+// means nothing.
+func amountResult(t *ledger.Transfer, scale uint8, zeroAllowed bool) ledger.Result {
+	shifted := t.Amount.Shift(int32(scale))
+	switch {
+	case t.Amount.Sign() < 0:
+		return ledger.AmountMustNotBeNegative
+	case !shifted.Equal(shifted.Truncate(0)):
+		return ledger.AmountScaleExceedsLedger
+	case shifted.Cmp(units128) >= 0:
+		return ledger.Overflow
+	case shifted.IsZero() && !zeroAllowed:
+		return ledger.AmountMustBePositive
+	}
+	return ledger.Ok
+}
+
+// units128 is 2^128, the first amount in units the ledger cannot hold.
+var units128 = decimal.NewFromBigInt(new(big.Int).Lsh(big.NewInt(1), 128), 0)
+
+// newTransferResult checks a single-phase or pending transfer's fields in
+// the ledger's order, before its accounts' balances.
+func (s *groupState) newTransferResult(t *ledger.Transfer, scale uint8) ledger.Result {
+	switch {
+	case t.DebitAccountID.IsZero():
+		return ledger.DebitAccountIDMustNotBeZero
+	case t.CreditAccountID.IsZero():
+		return ledger.CreditAccountIDMustNotBeZero
+	case t.DebitAccountID == t.CreditAccountID:
+		return ledger.AccountsMustBeDifferent
+	case !t.PendingID.IsZero():
+		return ledger.PendingIDReservedForPostOrVoid
+	case t.Timeout != 0 && t.Flags&ledger.Pending == 0:
+		return ledger.TimeoutReservedForPendingTransfer
+	case t.Ledger == 0:
+		return ledger.LedgerMustNotBeZero
+	case t.Ledger != modelLedger:
+		return ledger.LedgerNotFound
+	case t.Code == 0:
+		return ledger.CodeMustNotBeZero
+	}
+	if r := amountResult(t, scale, false); r != ledger.Ok {
+		return r
+	}
+	switch {
+	case s.account(t.DebitAccountID) < 0:
+		return ledger.DebitAccountNotFound
+	case s.account(t.CreditAccountID) < 0:
+		return ledger.CreditAccountNotFound
+	}
+	return ledger.Ok
+}
+
+// existsResult answers an event under an ID already applied: exists if it
+// is the same event, else the first field, in the ledger's order, that
+// differs from what was requested then.
+func existsResult(e *modelTransfer, t *ledger.Transfer, scale uint8) ledger.Result {
+	switch {
+	case e.flags != t.Flags&^ledger.Linked:
+		return ledger.ExistsWithDifferentFlags
+	case e.debit != t.DebitAccountID:
+		return ledger.ExistsWithDifferentDebitAccountID
+	case e.credit != t.CreditAccountID:
+		return ledger.ExistsWithDifferentCreditAccountID
+	case amountResult(t, scale, true) != ledger.Ok || e.amount != units(t, scale):
+		return ledger.ExistsWithDifferentAmount
+	case e.pendingID != t.PendingID:
+		return ledger.ExistsWithDifferentPendingID
+	case e.ledger != t.Ledger:
+		return ledger.ExistsWithDifferentLedger
+	case e.code != t.Code:
+		return ledger.ExistsWithDifferentCode
+	case e.timeout != t.Timeout:
+		return ledger.ExistsWithDifferentTimeout
+	}
+	return ledger.Exists
+}
+
+// modelLedger is the one ledger the model's accounts are on.
+const modelLedger = 1
+
+// apply runs one event. The workload's events are well formed or carry one
+// deliberate defect each; the checks here are the ledger's, in its order,
+// for every field the workload sets.
+func (s *groupState) apply(t *ledger.Transfer, scale uint8) ledger.Result {
+	if r := shapeResult(t); r != ledger.Ok {
+		return r
+	}
+	if e, ok := s.find(t.ID); ok {
+		return existsResult(e, t, scale)
 	}
 	if t.Flags&(ledger.PostPending|ledger.VoidPending) != 0 {
-		return s.settle(t)
+		return s.settle(t, scale)
+	}
+	if r := s.newTransferResult(t, scale); r != ledger.Ok {
+		return r
 	}
 	d, c := s.account(t.DebitAccountID), s.account(t.CreditAccountID)
 	amount := units(t, scale)
@@ -113,7 +232,8 @@ func (s *groupState) apply(t *ledger.Transfer, scale uint8) ledger.Result {
 	if s.accounts[c].Flags&ledger.CreditsMustNotExceedDebits != 0 && cb[2]+cb[3]+amount > cb[1] {
 		return ledger.ExceedsDebits
 	}
-	rec := modelTransfer{id: t.ID, debit: t.DebitAccountID, credit: t.CreditAccountID, amount: amount, flags: t.Flags &^ ledger.Linked}
+	rec := modelTransfer{id: t.ID, debit: t.DebitAccountID, credit: t.CreditAccountID, amount: amount, ledger: t.Ledger,
+		code: t.Code, timeout: t.Timeout, flags: t.Flags &^ ledger.Linked}
 	if t.Flags&ledger.Pending != 0 {
 		db[0] += amount
 		cb[2] += amount
@@ -126,29 +246,65 @@ func (s *groupState) apply(t *ledger.Transfer, scale uint8) ledger.Result {
 	return ledger.Ok
 }
 
-func (s *groupState) settle(t *ledger.Transfer) ledger.Result {
+// settle posts (all of a reservation, or less: the rest is released) or
+// voids one, in the ledger's order of checks.
+func (s *groupState) settle(t *ledger.Transfer, scale uint8) ledger.Result {
+	switch {
+	case t.PendingID.IsZero():
+		return ledger.PendingIDMustNotBeZero
+	case t.PendingID == t.ID:
+		return ledger.PendingIDMustBeDifferent
+	case t.Timeout != 0:
+		return ledger.TimeoutReservedForPendingTransfer
+	}
 	p, ok := s.find(t.PendingID)
 	if !ok {
 		return ledger.PendingTransferNotFound
+	}
+	switch {
+	case !p.pending:
+		return ledger.PendingTransferNotPending
+	case !t.DebitAccountID.IsZero() && t.DebitAccountID != p.debit:
+		return ledger.PendingTransferHasDifferentDebitAccountID
+	case !t.CreditAccountID.IsZero() && t.CreditAccountID != p.credit:
+		return ledger.PendingTransferHasDifferentCreditAccountID
+	case t.Ledger != 0 && t.Ledger != modelLedger:
+		return ledger.PendingTransferHasDifferentLedger
+	case t.Code != 0 && t.Code != p.code:
+		return ledger.PendingTransferHasDifferentCode
+	}
+	if r := amountResult(t, scale, true); r != ledger.Ok {
+		return r
+	}
+	amount := units(t, scale)
+	requested := amount
+	post := t.Flags&ledger.PostPending != 0
+	switch {
+	case post && amount > p.amount:
+		return ledger.ExceedsPendingTransferAmount
+	case !post && amount != 0 && amount != p.amount:
+		return ledger.PendingTransferHasDifferentAmount
 	}
 	switch s.status(p) {
 	case tsPosted:
 		return ledger.PendingTransferAlreadyPosted
 	case tsVoided:
 		return ledger.PendingTransferAlreadyVoided
-	case tsFinal:
-		return ledger.PendingTransferNotPending
+	}
+	if amount == 0 {
+		amount = p.amount
 	}
 	d, c := s.account(p.debit), s.account(p.credit)
-	s.balances[d][0] -= p.amount
+	s.balances[d][0] -= p.amount // the whole reservation is released
 	s.balances[c][2] -= p.amount
-	if t.Flags&ledger.PostPending != 0 {
-		s.balances[d][1] += p.amount
-		s.balances[c][3] += p.amount
+	if post {
+		s.balances[d][1] += amount
+		s.balances[c][3] += amount
 		s.settle1(p.id, tsPosted)
 	} else {
 		s.settle1(p.id, tsVoided)
 	}
-	s.insert(modelTransfer{id: t.ID, pendingID: t.PendingID, flags: t.Flags &^ ledger.Linked})
+	s.insert(modelTransfer{id: t.ID, pendingID: t.PendingID, debit: t.DebitAccountID, credit: t.CreditAccountID, amount: requested,
+		ledger: t.Ledger, code: t.Code, timeout: t.Timeout, flags: t.Flags &^ ledger.Linked})
 	return ledger.Ok
 }

@@ -81,6 +81,15 @@ var resultNames = [resultCount]string{
 	"pending_transfer_expired",
 }
 
+// AllResults lists every result code, in wire order.
+func AllResults() []Result {
+	out := make([]Result, resultCount)
+	for i := range out {
+		out[i] = Result(i)
+	}
+	return out
+}
+
 // String names the result as TigerBeetle's snake_case codes do.
 func (r Result) String() string {
 	if r < resultCount {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/faultline/faultline/ledger"
 )
 
 // Aggregator folds run records into a report one at a time, so that
@@ -16,8 +18,9 @@ import (
 // (for exact percentiles). The result does not depend on the order of
 // the records.
 type Aggregator struct {
-	info  map[string]ScenarioInfo
-	tally map[string]*scenarioTally
+	info    map[string]ScenarioInfo
+	tally   map[string]*scenarioTally
+	results map[string]int // result code -> times returned, over every run
 }
 
 // scenarioTally is one scenario's running totals.
@@ -33,7 +36,7 @@ const availabilityUnit = 1e9
 
 // NewAggregator starts an empty report; info describes the scenarios.
 func NewAggregator(info map[string]ScenarioInfo) *Aggregator {
-	return &Aggregator{info: info, tally: map[string]*scenarioTally{}}
+	return &Aggregator{info: info, tally: map[string]*scenarioTally{}, results: map[string]int{}}
 }
 
 // Add folds one run into the report. It keeps nothing that points into
@@ -90,6 +93,9 @@ func (a *Aggregator) Add(rec *RunRecord) {
 	sr.OpsTotal += m.OpsOK + m.OpsFailed + m.OpsUnknown
 	sr.OpsUnknown += m.OpsUnknown
 	sr.SessionsExpired += m.SessionsExpired
+	for code, n := range m.ResultCodes {
+		a.results[code] += n // a sum: the order of the map does not matter
+	}
 	sr.AvailabilityMin = min(sr.AvailabilityMin, m.Availability)
 	t.availability += int64(math.Round(m.Availability * availabilityUnit))
 	sr.Latency = mergeLatency(sr.Latency, m.LatencyMs)
@@ -114,6 +120,9 @@ func (a *Aggregator) Report(ev Evidence) Report {
 		for _, b := range sr.Breaches {
 			r.Breaches = append(r.Breaches, name+": "+b)
 		}
+	}
+	for _, code := range ledger.AllResults() {
+		r.ResultCodes = append(r.ResultCodes, ResultCodeCount{Code: code.String(), Count: a.results[code.String()]})
 	}
 	return r
 }

@@ -71,6 +71,11 @@ nav a { margin-right: 10px; font-size: 13px; }
 {{if .FailingSeeds}}<p><b>Failing seeds:</b></p><ul>{{range .FailingSeeds}}<li>seed {{.Seed}} ({{join .Invariants ", "}}): <code>{{.Repro}}</code>{{if .Bundle}}, bundle <code>{{.Bundle}}</code>{{end}}</li>{{end}}</ul>{{end}}
 </section>
 {{end}}
+{{if .ResultCodes}}<section id="result-codes">
+<h2>Ledger result codes reached</h2>
+<p>Every code the ledger can return, with how often clients were told it over all runs; a zero is a path of the ledger no run exercised. Not reached: {{range $i, $c := .Unreached}}{{if $i}}, {{end}}{{$c}}{{else}}none{{end}}.</p>
+<table><tr><th>code</th><th>returned</th></tr>{{range .ResultCodes}}<tr><td>{{.Code}}</td><td>{{.Count}}</td></tr>{{end}}</table>
+</section>{{end}}
 <section id="limits">
 <h2>What a simulation cannot show</h2>
 <ul>{{range .Limits}}<li>{{.}}</li>{{end}}</ul>

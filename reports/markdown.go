@@ -34,6 +34,13 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 				t.RecoveryP99Before, t.RecoveryP99Now, t.AvailabilityBefore*100, t.AvailabilityNow*100)
 		}
 	}
+	if len(r.ResultCodes) > 0 {
+		fmt.Fprintf(&b, "\n## Ledger result codes reached\n\n%d of %d codes were returned to clients; not reached: %s.\n\n| code | returned |\n|---|---|\n",
+			len(r.ResultCodes)-len(r.Unreached()), len(r.ResultCodes), strings.Join(orNone(r.Unreached()), ", "))
+		for _, c := range r.ResultCodes {
+			fmt.Fprintf(&b, "| %s | %d |\n", c.Code, c.Count)
+		}
+	}
 	b.WriteString("\n## What a simulation cannot show\n\n")
 	for _, l := range r.Limits {
 		fmt.Fprintf(&b, "- %s\n", l)
@@ -114,4 +121,11 @@ func sortedNames[V any](m map[string]V) []string {
 	}
 	slicesSort(out)
 	return out
+}
+
+func orNone(s []string) []string {
+	if len(s) == 0 {
+		return []string{"none"}
+	}
+	return s
 }

@@ -38,6 +38,10 @@ type Report struct {
 	Failed    int              `json:"failed"`
 	Breaches  []string         `json:"breaches"`
 	Limits    []string         `json:"limits"`
+	// ResultCodes are every ledger result code, in wire order, with how
+	// often clients were told it over all runs: zero marks a path of the
+	// ledger no run exercised.
+	ResultCodes []ResultCodeCount `json:"result_codes"`
 	Trend     []TrendLine      `json:"trend,omitempty"`
 }
 
@@ -198,3 +202,20 @@ func (r *Report) CompareWith(earlier Report) {
 // Now formats a generation time; the caller passes the wall clock, which
 // is outside any simulation.
 func Now(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// ResultCodeCount is how often one ledger result code was returned.
+type ResultCodeCount struct {
+	Code  string `json:"code"`
+	Count int    `json:"count"`
+}
+
+// Unreached lists the result codes no run returned.
+func (r *Report) Unreached() []string {
+	var out []string
+	for _, c := range r.ResultCodes {
+		if c.Count == 0 {
+			out = append(out, c.Code)
+		}
+	}
+	return out
+}

@@ -59,6 +59,9 @@ type Metrics struct {
 	// still acting as leader after a newer leader was elected: the corner
 	// where a leader that answers from its own state returns stale data.
 	DeposedLeaderRequests int `json:"deposed_leader_requests"`
+	// ResultCodes counts the ledger result codes clients were told, by
+	// name: which of the ledger's paths the run exercised.
+	ResultCodes map[string]int `json:"result_codes,omitempty"`
 	// Availability is the share of simulated time, in windows, in which
 	// the cluster completed at least one client request.
 	Availability float64 `json:"availability"`

@@ -19,13 +19,17 @@ type workload struct {
 	groups    [][]checkers.GroupAccount
 	setupDone bool
 	nextID    uint64
-	pending   [][]ledger.ID // per group: reservations clients have made
+	pending   [][]reservation     // per group: reservations clients have made
+	simple    [][]ledger.ID       // per group: some single-phase transfer IDs
+	acked     [][]ledger.Transfer // per group: some acknowledged single-phase transfers
+	reusing   bool                // the operation drawn last reuses an acknowledged ID
 	history   *History
 }
 
 func newWorkload(spec WorkloadSpec) *workload {
 	return &workload{spec: spec, groups: groupAccounts(spec.Groups), nextID: 1 << 20,
-		pending: make([][]ledger.ID, spec.Groups), history: newHistory()}
+		pending: make([][]reservation, spec.Groups), simple: make([][]ledger.ID, spec.Groups),
+		acked: make([][]ledger.Transfer, spec.Groups), history: newHistory()}
 }
 
 // driver is one client's behaviour.
@@ -83,7 +87,10 @@ func (d *driver) Next(c *cluster.Client) ([]byte, time.Duration, bool) {
 		d.current, d.intent, d.retry = d.retry[n-1].input, d.retry[n-1].intent, d.retry[:n-1]
 	} else {
 		d.current = d.w.nextOperation(rng)
-		d.intent = d.w.history.newIntent(d.current.Transfers)
+		d.intent = -1 // a reused ID is no new intent, and it must not take the old one's place
+		if !d.w.reusing {
+			d.intent = d.w.history.newIntent(d.current.Transfers)
+		}
 	}
 	return d.w.encode(d.current), d.pause(rng, now), true
 }
@@ -105,8 +112,11 @@ func (d *driver) Completed(c *cluster.Client, op *cluster.Op) {
 	if d.setup {
 		d.setup = false
 		if op.Outcome == cluster.OutcomeOK {
-			if rep, err := ledger.DecodeReply(op.Result); err == nil && allSucceeded(rep.Results) {
-				d.w.setupDone = true
+			if rep, err := ledger.DecodeReply(op.Result); err == nil {
+				d.w.history.countResults(rep.Results)
+				if allSucceeded(rep.Results) {
+					d.w.setupDone = true
+				}
 			}
 		}
 		return
@@ -126,6 +136,8 @@ func (d *driver) Completed(c *cluster.Client, op *cluster.Op) {
 		} else {
 			out.Results = rep.Results
 			out.Balances = d.w.balancesOf(d.current.Group, rep.Accounts)
+			d.w.history.countResults(rep.Results)
+			d.w.noteAcked(d.current, rep.Results)
 		}
 	}
 	d.w.history.record(d.client, d.current, out, time.Duration(op.Invoked), time.Duration(op.Completed))
@@ -169,7 +181,9 @@ func (w *workload) encode(in checkers.LedgerInput) []byte {
 		return ledger.EncodeCommand(ledger.Command{Op: ledger.OpLookupAccounts, IDs: ids})
 	}
 	for _, t := range in.Transfers {
-		w.history.Submitted[t.ID] = t
+		if _, again := w.history.Submitted[t.ID]; !again { // a reused ID keeps its first submission
+			w.history.Submitted[t.ID] = t
+		}
 	}
 	return ledger.EncodeCommand(ledger.Command{Op: ledger.OpCreateTransfers, Transfers: in.Transfers})
 }
@@ -198,4 +212,15 @@ func (w *workload) thinkTime(rng *rand.Rand, now time.Duration) time.Duration {
 		return 0
 	}
 	return time.Duration(rng.Int64N(int64(2 * mean)))
+}
+
+// noteAcked keeps a few acknowledged single-phase transfers per group, for
+// resubmissions under their IDs with a field changed.
+func (w *workload) noteAcked(in checkers.LedgerInput, results []ledger.Result) {
+	if len(in.Transfers) != 1 || len(results) != 1 || results[0] != ledger.Ok || len(w.acked[in.Group]) >= simpleKept {
+		return
+	}
+	if t := in.Transfers[0]; t.Flags == 0 && t.PendingID.IsZero() {
+		w.acked[in.Group] = append(w.acked[in.Group], t)
+	}
 }

@@ -34,7 +34,10 @@ type History struct {
 	// SessionsExpired counts the operations answered SessionExpired: their
 	// client's session had been evicted from a full table.
 	SessionsExpired int
-	clients         int
+	// ResultCodes counts the result codes clients were told, over every
+	// event of every answered operation (the setup's accounts included).
+	ResultCodes map[ledger.Result]int
+	clients     int
 }
 
 // Latency is one completed operation's latency.
@@ -45,20 +48,21 @@ type Latency struct {
 
 func newHistory() *History {
 	return &History{Acked: map[ledger.ID]ledger.Transfer{}, Submitted: map[ledger.ID]ledger.Transfer{},
-		IntentOf: map[ledger.ID]checkers.IntentRef{}}
+		IntentOf: map[ledger.ID]checkers.IntentRef{}, ResultCodes: map[ledger.Result]int{}}
 }
 
 // newIntent records a new intent carried out by ts (-1 for none: a lookup
 // is no intent) and stamps its number on each new transfer's code, which
 // the ledger stores: a copy of the intent under another ID still names it.
-// A post or void keeps code 0, since it inherits its reservation's.
+// A post or void keeps its code (0: its reservation's), and so does a
+// transfer whose deliberate defect is a zero code.
 func (h *History) newIntent(ts []ledger.Transfer) int {
 	if len(ts) == 0 {
 		return -1
 	}
 	id := len(h.Intents)
 	for p := range ts {
-		if ts[p].PendingID.IsZero() {
+		if ts[p].PendingID.IsZero() && ts[p].Code != 0 { // a code-0 defect stays one
 			ts[p].Code = intentCode(id)
 		}
 		h.IntentOf[ts[p].ID] = checkers.IntentRef{Intent: id, Position: p}
@@ -95,4 +99,10 @@ func (h *History) record(client int, in checkers.LedgerInput, out checkers.Ledge
 		}
 	}
 	h.Ops = append(h.Ops, porcupine.Operation{ClientId: client, Input: in, Output: out, Call: int64(call), Return: r})
+}
+
+func (h *History) countResults(rs []ledger.Result) {
+	for _, r := range rs {
+		h.ResultCodes[r]++
+	}
 }

@@ -72,7 +72,10 @@ func MutantBinary(name string) string { return "bin/faultline-" + name }
 func (o *Outcome) metrics(sc *Scenario) *reports.Metrics {
 	h := o.History
 	m := &reports.Metrics{OpsOK: h.OK, OpsFailed: h.Failed, OpsUnknown: h.Unknown, SessionsExpired: h.SessionsExpired,
-		DeposedLeaderRequests: o.DeposedLeaderRequests}
+		DeposedLeaderRequests: o.DeposedLeaderRequests, ResultCodes: map[string]int{}}
+	for r, n := range h.ResultCodes {
+		m.ResultCodes[r.String()] = n // a map: JSON writes it sorted by name
+	}
 	if total := h.OK + h.Failed + h.Unknown; total > 0 {
 		m.UnknownShare = float64(h.Unknown) / float64(total)
 	}

@@ -51,7 +51,15 @@ type Mix struct {
 	Settle  int `json:"settle"`  // post or void of a known reservation
 	Linked  int `json:"linked"`  // a chain of two transfers, all or none
 	Lookup  int `json:"lookup"`  // read a group's balances
+	// Invalid is a transfer with one deliberate defect (a zero ID, equal
+	// accounts, an amount finer than the ledger's scale or beyond 128 bits,
+	// an unknown account or ledger, a settlement that contradicts its
+	// reservation...), which the ledger must refuse with its own code.
+	Invalid int `json:"invalid"`
 }
+
+// total is the sum of the weights.
+func (m Mix) total() int { return m.Simple + m.Pending + m.Settle + m.Linked + m.Lookup + m.Invalid }
 
 // Burst is a period of heavier traffic.
 type Burst struct {
@@ -61,7 +69,7 @@ type Burst struct {
 }
 
 // DefaultMix is a bank's everyday traffic.
-var DefaultMix = Mix{Simple: 40, Pending: 15, Settle: 15, Linked: 10, Lookup: 20}
+var DefaultMix = Mix{Simple: 40, Pending: 15, Settle: 15, Linked: 10, Lookup: 20, Invalid: 5}
 
 // accountsPerGroup and the flags of a group's accounts: one unrestricted
 // (a bank's own account), two that may not overdraw, one that may not
@@ -96,7 +104,9 @@ func (w *WorkloadSpec) validate() error {
 		return fmt.Errorf("workload: think_time must not be negative")
 	case w.HotGroupShare < 0 || w.HotGroupShare > 1 || w.RetryUnknownShare < 0 || w.RetryUnknownShare > 1:
 		return fmt.Errorf("workload: shares must be within [0, 1]")
-	case w.Mix.Simple+w.Mix.Pending+w.Mix.Settle+w.Mix.Linked+w.Mix.Lookup <= 0:
+	case w.Mix.Simple < 0 || w.Mix.Pending < 0 || w.Mix.Settle < 0 || w.Mix.Linked < 0 || w.Mix.Lookup < 0 || w.Mix.Invalid < 0:
+		return fmt.Errorf("workload: mix weights must not be negative")
+	case w.Mix.total() <= 0:
 		return fmt.Errorf("workload: the mix has no operations")
 	}
 	for _, b := range w.Bursts {
