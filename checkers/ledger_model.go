@@ -84,10 +84,13 @@ const (
 
 // LedgerModel returns the Porcupine model of the ledger's client-visible
 // behaviour for the given groups of accounts (group index -> accounts, all
-// on one ledger of the given scale, all existing before the workload
-// starts, with zero balances). It covers simple, pending, post and void
-// transfers, linked chains, idempotent resubmission, balance limits and
-// lookups; the workload uses no timeouts, so no event depends on time.
+// on ledger 1 at the given scale, all existing before the workload
+// starts, with zero balances). It covers simple, pending, post (of all or
+// part of a reservation) and void transfers, linked chains (and one left
+// open), idempotent resubmission and IDs reused with other fields, balance
+// limits, every refusal of an event's own fields and of a settlement that
+// contradicts its reservation, and lookups. No reservation has a timeout,
+// so no event depends on time; accounts are never closed.
 func LedgerModel(groups [][]GroupAccount, scale uint8) porcupine.Model {
 	return porcupine.Model{
 		Partition: func(history []porcupine.Operation) [][]porcupine.Operation {

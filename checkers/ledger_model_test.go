@@ -29,6 +29,17 @@ func op(client int, call, ret int64, ts []ledger.Transfer, out LedgerOutput) por
 	return porcupine.Operation{ClientId: client, Call: call, Return: ret, Input: LedgerInput{Group: 0, Transfers: ts}, Output: out}
 }
 
+func settleAmount(id, pending uint64, flags ledger.TransferFlags, cents int64) ledger.Transfer {
+	t := settle(id, pending, flags)
+	t.Amount = decimal.New(cents, -2)
+	return t
+}
+
+func withAmount(t ledger.Transfer, amount decimal.Decimal) ledger.Transfer {
+	t.Amount = amount
+	return t
+}
+
 func results(rs ...ledger.Result) LedgerOutput { return LedgerOutput{Results: rs} }
 
 func lookup(client int, call, ret int64, balances ...[4]int64) porcupine.Operation {
@@ -101,6 +112,42 @@ func TestLedgerModelVerdicts(t *testing.T) {
 			op(0, 0, math.MaxInt64, []ledger.Transfer{xfer(10, 1, 2, 500, 0)}, LedgerOutput{Unknown: true}),
 			lookup(1, 20, 30, [4]int64{}, [4]int64{}),
 		}, porcupine.Ok},
+		{"a partial post moves what it posts and releases the rest", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{xfer(10, 1, 2, 500, ledger.Pending)}, results(ledger.Ok)),
+			op(0, 20, 30, []ledger.Transfer{settleAmount(11, 10, ledger.PostPending, 200)}, results(ledger.Ok)),
+			lookup(1, 40, 50, [4]int64{0, 200, 0, 0}, [4]int64{0, 0, 0, 200}),
+		}, porcupine.Ok},
+		{"a partial post that leaves the remainder reserved is rejected", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{xfer(10, 1, 2, 500, ledger.Pending)}, results(ledger.Ok)),
+			op(0, 20, 30, []ledger.Transfer{settleAmount(11, 10, ledger.PostPending, 200)}, results(ledger.Ok)),
+			lookup(1, 40, 50, [4]int64{300, 200, 0, 0}, [4]int64{0, 0, 300, 200}),
+		}, porcupine.Illegal},
+		{"a post of more than reserved is refused", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{xfer(10, 1, 2, 500, ledger.Pending)}, results(ledger.Ok)),
+			op(0, 20, 30, []ledger.Transfer{settleAmount(11, 10, ledger.PostPending, 501)}, results(ledger.ExceedsPendingTransferAmount)),
+		}, porcupine.Ok},
+		{"an amount finer than the ledger's scale accepted is rejected", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{withAmount(xfer(10, 1, 2, 0, 0), decimal.New(12345, -3))}, results(ledger.Ok)),
+		}, porcupine.Illegal},
+		{"an amount finer than the ledger's scale is refused", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{withAmount(xfer(10, 1, 2, 0, 0), decimal.New(12345, -3))}, results(ledger.AmountScaleExceedsLedger)),
+			lookup(1, 20, 30, [4]int64{}, [4]int64{}),
+		}, porcupine.Ok},
+		{"an amount beyond 128 bits is an overflow", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{withAmount(xfer(10, 1, 2, 0, 0), decimal.New(1, 40))}, results(ledger.Overflow)),
+		}, porcupine.Ok},
+		{"a reused ID with another amount is exists-with-different-amount, and moves nothing", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{xfer(10, 1, 2, 500, 0)}, results(ledger.Ok)),
+			op(1, 20, 30, []ledger.Transfer{xfer(10, 1, 2, 501, 0)}, results(ledger.ExistsWithDifferentAmount)),
+			lookup(1, 40, 50, [4]int64{0, 500, 0, 0}, [4]int64{0, 0, 0, 500}),
+		}, porcupine.Ok},
+		{"a reused ID answered as plain exists is rejected", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{xfer(10, 1, 2, 500, 0)}, results(ledger.Ok)),
+			op(1, 20, 30, []ledger.Transfer{xfer(10, 1, 2, 501, 0)}, results(ledger.Exists)),
+		}, porcupine.Illegal},
+		{"a zero ID accepted is rejected, even alone in its partition", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{xfer(0, 1, 2, 500, 0)}, results(ledger.Ok)),
+		}, porcupine.Illegal},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -108,5 +155,24 @@ func TestLedgerModelVerdicts(t *testing.T) {
 				t.Fatalf("verdict %s, want %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestStaticallyRefusedEventsAreCheckedAlone: an event refused on its own
+// fields goes to a partition of its own (it commutes with everything), an
+// event that may apply stays in its group, and so does a refused one whose
+// ID an applicable event also uses.
+func TestStaticallyRefusedEventsAreCheckedAlone(t *testing.T) {
+	model := LedgerModel(testGroups, 2)
+	same := xfer(10, 1, 1, 500, 0) // accounts must be different
+	history := []porcupine.Operation{
+		op(0, 0, 10, []ledger.Transfer{xfer(10, 1, 2, 500, 0)}, results(ledger.Ok)),
+		op(0, 20, 30, []ledger.Transfer{same}, results(ledger.Exists)), // shares ID 10: stays
+		op(1, 0, 10, []ledger.Transfer{xfer(20, 1, 1, 500, 0)}, results(ledger.AccountsMustBeDifferent)),
+		op(1, 20, 30, []ledger.Transfer{xfer(0, 1, 2, 500, 0)}, results(ledger.IDMustNotBeZero)),
+	}
+	parts := model.Partition(history)
+	if len(parts) != 3 || len(parts[0]) != 2 || len(parts[1]) != 1 || len(parts[2]) != 1 {
+		t.Fatalf("partitions %v", parts)
 	}
 }
