@@ -42,7 +42,7 @@ type Report struct {
 	// often clients were told it over all runs: zero marks a path of the
 	// ledger no run exercised.
 	ResultCodes []ResultCodeCount `json:"result_codes"`
-	Trend     []TrendLine      `json:"trend,omitempty"`
+	Trend       []TrendLine       `json:"trend,omitempty"`
 }
 
 // ScenarioReport is one scenario's results across its seeds.
