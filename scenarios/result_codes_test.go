@@ -25,6 +25,9 @@ var notYetReached = map[ledger.Result]string{
 // never returned to a client: a path of the ledger no run takes is a path
 // where a bug goes unseen.
 func TestTheCatalogReachesEveryResultCode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sweeps the whole catalog: run by make test, not by the race-detector pass")
+	}
 	reached := map[ledger.Result]int{}
 	for _, sc := range Catalog() {
 		for seed := uint64(1); seed <= 2; seed++ {
