@@ -144,12 +144,9 @@ func checkBudget(t *rapid.T, s Schedule, plan Plan) {
 	for _, f := range s.Faults {
 		switch f.Kind {
 		case Crash, Pause, CrashPoint:
-			down[f.Node] = true // a role counts once, as one more server
+			down[roleKey(f)] = true // a role counts as one more server
 		case Restart, Resume:
-			delete(down, f.Node)
-			if f.Node == Armed {
-				delete(down, "@leader")
-			}
+			delete(down, roleKey(f))
 		case Isolate:
 			if IsRole(f.Node) {
 				roleCut += max(f.Count, 1)
@@ -183,6 +180,19 @@ func checkBudget(t *rapid.T, s Schedule, plan Plan) {
 	if len(down) > 0 || len(cut) > 0 || roleCut > 0 {
 		t.Fatalf("not healed by the end: down %v cut %v", down, cut)
 	}
+}
+
+// roleKey names what a fault takes down for the budget: its node, or for
+// a fault aimed at a role, that fault's own slot, which the recovery naming
+// "@armed" or "@paused" frees.
+func roleKey(f Fault) string {
+	switch {
+	case f.Node == Armed || (f.Kind == CrashPoint && IsRole(f.Node)):
+		return "role:crash-point"
+	case f.Node == Paused || (f.Kind == Pause && IsRole(f.Node)):
+		return "role:pause"
+	}
+	return f.Node
 }
 
 func minorityOf(groups [][]string) []string {
@@ -318,5 +328,30 @@ func TestArmedNamesTheNodeALeaderCrashPointWasArmedOn(t *testing.T) {
 	}
 	if log[2].Skipped == "" || log[3].Skipped == "" || log[3].Fault.Node != Armed {
 		t.Fatalf("with no leader the second crash point was %+v and the restart %+v", log[2], log[3])
+	}
+}
+
+// TestPausedNamesTheNodeALeaderPauseFroze: "@paused" resumes the node a
+// pause of "@leader" froze, whoever leads when it resumes.
+func TestPausedNamesTheNodeALeaderPauseFroze(t *testing.T) {
+	s, err := simtest.CounterCluster(3, 5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := NewInjector(s, sim.LinkConfig{Latency: sim.FixedLatency(time.Millisecond)})
+	leader := "n3"
+	in.Resolve = func(string) (string, bool) { return leader, true }
+	ms := func(v int) Duration { return Duration(time.Duration(v) * time.Millisecond) }
+	if err := in.Install(Schedule{Faults: []Fault{
+		{At: ms(100), Kind: Pause, Node: "@leader"},
+		{At: ms(400), Kind: Resume, Node: Paused},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	s.At(sim.TimeFromDuration(200*time.Millisecond), func() { leader = "n1" })
+	s.Run(sim.TimeFromDuration(time.Second))
+	log := in.Log()
+	if log[0].Fault.Node != "n3" || log[1].Fault.Node != "n3" || log[1].Skipped != "" {
+		t.Fatalf("paused %q, resumed %q (%s)", log[0].Fault.Node, log[1].Fault.Node, log[1].Skipped)
 	}
 }

@@ -25,6 +25,8 @@ type generator struct {
 	// restarted: until then "@armed" names its node, so a second one must
 	// wait.
 	pointUntil Duration
+	// pauseUntil is the same for a pause aimed at a role ("@paused").
+	pauseUntil Duration
 	out        []Fault
 }
 
@@ -132,6 +134,16 @@ func (g *generator) disrupt(kind Disruption, t Duration) {
 		g.leaderChurn(t, stop)
 	case DLeaderPoint:
 		g.leaderPoint(t, stop)
+	case DLeaderPause:
+		if g.pauseUntil > t || g.downAt(t)+1 > g.plan.maxDown() {
+			return
+		}
+		// The rest elect a new leader while it is frozen; thawed, it still
+		// believes it leads until it hears of the newer term, and its
+		// clients' requests wait for it.
+		g.roleDown = append(g.roleDown, roleSpan{until: stop, down: 1})
+		g.pauseUntil = stop
+		g.emit(Fault{At: t, Kind: Pause, Node: "@leader"}, Fault{At: stop, Kind: Resume, Node: Paused})
 	}
 }
 

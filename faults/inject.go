@@ -32,6 +32,7 @@ type Injector struct {
 	log       []Applied
 	watches   []watch // faults whose effect is still being measured
 	armed     string  // the node the latest crash point was armed on (the "@armed" role)
+	paused    string  // the node the latest pause froze (the "@paused" role)
 }
 
 // Applied is a fault as it happened: when, and whether the simulator
@@ -103,10 +104,16 @@ func (in *Injector) apply(f Fault) {
 		entry.Skipped = err.Error()
 	}
 	in.log = append(in.log, entry)
-	if f.Kind == CrashPoint {
+	switch f.Kind {
+	case CrashPoint:
 		in.armed = ""
 		if err == nil {
 			in.armed = f.Node
+		}
+	case Pause:
+		in.paused = ""
+		if err == nil {
+			in.paused = f.Node
 		}
 	}
 	if err == nil {
@@ -128,11 +135,12 @@ func (in *Injector) resolve(f Fault) (Fault, error) {
 		if !IsRole(*name) {
 			continue
 		}
-		if *name == Armed {
-			if in.armed == "" {
-				return f, fmt.Errorf("%w: %s (no crash point armed yet)", errNoSuchRole, *name)
+		if *name == Armed || *name == Paused {
+			node := map[string]string{Armed: in.armed, Paused: in.paused}[*name]
+			if node == "" {
+				return f, fmt.Errorf("%w: %s (none yet, or the last one could not apply)", errNoSuchRole, *name)
 			}
-			*name = in.armed
+			*name = node
 			continue
 		}
 		if in.Resolve == nil {
@@ -154,10 +162,14 @@ func IsRole(name string) bool { return len(name) > 1 && name[0] == '@' }
 // is the node the latest crash point was armed on: a schedule that aims a
 // crash point at "@leader" restarts "@armed" afterwards, the node it
 // actually crashed, whoever leads by then.
-var Roles = []string{"@leader", "@follower", Armed}
+var Roles = []string{"@leader", "@follower", Armed, Paused}
 
 // Armed is the role of the node the latest crash point was armed on.
 const Armed = "@armed"
+
+// Paused is the role of the node the latest pause froze: a schedule that
+// pauses "@leader" resumes "@paused".
+const Paused = "@paused"
 
 func (in *Injector) node(name string) sim.NodeID {
 	id, ok := in.s.NodeByName(name)

@@ -62,12 +62,13 @@ const (
 	DCrashPoint   Disruption = "crash-point"        // crash right after a vote, an append ack or a client reply, or mid-fsync; restart
 	DLeaderChurn  Disruption = "leader-churn"       // cut whoever leads now, alone or with followers, off from the rest; then heal
 	DLeaderPoint  Disruption = "leader-crash-point" // slow the leader's disk and crash it mid-fsync or right after a client reply; restart it
+	DLeaderPause  Disruption = "leader-pause"       // freeze whoever leads (a long GC pause, a stopped VM), then resume it
 )
 
 // AllDisruptions lists every disruption in a fixed order.
 var AllDisruptions = []Disruption{DCrash, DCrashLeader, DPause, DSlow, DIsolate, DMinority, DBridge, DAsymmetric,
 	DRegion, DLossy, DDelay, DClockSkew, DClockDrift, DBitFlip, DMisdirect, DFsyncFailure, DSlowDisk, DDiskLoss, DCrashPoint,
-	DLeaderChurn, DLeaderPoint}
+	DLeaderChurn, DLeaderPoint, DLeaderPause}
 
 // Validate checks a plan.
 func (p Plan) Validate() error {

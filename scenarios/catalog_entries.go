@@ -175,7 +175,7 @@ func leaderChurn() Scenario {
 	s.Faults = func(rng *rand.Rand, servers []string) faults.Schedule {
 		return faults.Generate(rng, faults.Plan{Servers: servers, Start: at(time.Second), End: at(7 * time.Second),
 			Every: at(250 * ms), HoldMin: at(200 * ms), HoldMax: at(800 * ms),
-			Weights: []faults.Weight{w(faults.DLeaderChurn, 6), w(faults.DLeaderPoint, 2), w(faults.DCrash, 1), w(faults.DPause, 1),
+			Weights: []faults.Weight{w(faults.DLeaderChurn, 6), w(faults.DLeaderPoint, 2), w(faults.DLeaderPause, 2), w(faults.DCrash, 1),
 				w(faults.DCrashPoint, 1)}})
 	}
 	return s
