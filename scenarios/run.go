@@ -72,6 +72,9 @@ func Run(sc *Scenario, seed uint64, opts RunOptions) (*Outcome, error) {
 		return nil, err
 	}
 	sched := sc.Schedule(seed)
+	// Drawn from the scenario as written: a shortened workload (shrinking)
+	// stops traffic earlier and changes nothing else.
+	params := DrawParameters(seed, sc)
 	if opts.StopAt > 0 && opts.StopAt < sc.Workload.StopAt {
 		shortened := *sc
 		shortened.Duration -= sc.Workload.StopAt - opts.StopAt
@@ -81,7 +84,6 @@ func Run(sc *Scenario, seed uint64, opts RunOptions) (*Outcome, error) {
 	if opts.Schedule != nil {
 		sched = *opts.Schedule
 	}
-	params := DrawParameters(seed, sc)
 	if opts.Parameters != nil {
 		if err := opts.Parameters.Validate(sc); err != nil {
 			return nil, err
