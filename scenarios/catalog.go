@@ -49,6 +49,27 @@ func fixed(fs ...faults.Fault) func(*rand.Rand, []string) faults.Schedule {
 	}
 }
 
+// fixedFor is a hand-written schedule that names the run's servers (every
+// one restarted, say), so that it fits whatever cluster size the seed
+// draws.
+func fixedFor(build func(servers []string) []faults.Fault) func(*rand.Rand, []string) faults.Schedule {
+	return func(_ *rand.Rand, servers []string) faults.Schedule {
+		s := faults.Schedule{Faults: build(servers)}
+		s.Sort()
+		return s
+	}
+}
+
+// everyServer is the same fault on every server, in order.
+func everyServer(f faults.Fault, servers []string) []faults.Fault {
+	out := make([]faults.Fault, 0, len(servers))
+	for _, n := range servers {
+		f.Node = n
+		out = append(out, f)
+	}
+	return out
+}
+
 func at(d time.Duration) faults.Duration { return faults.Duration(d) }
 
 func planned(weights []faults.Weight, every, holdMax time.Duration, maxDown int) func(*rand.Rand, []string) faults.Schedule {

@@ -19,31 +19,34 @@ func baseline() Scenario {
 func leaderCrash() Scenario {
 	s := base("leader-crash", "the leader crashes at 3s and restarts at 5s",
 		"loss of the primary node (hardware failure, kernel panic)")
-	s.Faults = fixed(faults.Fault{At: at(3 * time.Second), Kind: faults.Crash, Node: "@leader"},
-		faults.Fault{At: at(5 * time.Second), Kind: faults.Restart, Node: "n1"},
-		faults.Fault{At: at(5 * time.Second), Kind: faults.Restart, Node: "n2"},
-		faults.Fault{At: at(5 * time.Second), Kind: faults.Restart, Node: "n3"},
-		faults.Fault{At: at(5 * time.Second), Kind: faults.Restart, Node: "n4"},
-		faults.Fault{At: at(5 * time.Second), Kind: faults.Restart, Node: "n5"})
+	s.Faults = fixedFor(func(servers []string) []faults.Fault {
+		return append([]faults.Fault{{At: at(3 * time.Second), Kind: faults.Crash, Node: "@leader"}},
+			everyServer(faults.Fault{At: at(5 * time.Second), Kind: faults.Restart}, servers)...)
+	})
 	return s
 }
 
 func doubleFailover() Scenario {
 	s := base("double-failover", "the leader crashes, then the node that took over crashes too",
 		"a failover that fails: the standby dies shortly after taking over")
-	var fs []faults.Fault
-	fs = append(fs, faults.Fault{At: at(2 * time.Second), Kind: faults.Crash, Node: "@leader"},
-		faults.Fault{At: at(3500 * ms), Kind: faults.Crash, Node: "@leader"})
-	for _, n := range []string{"n1", "n2", "n3", "n4", "n5"} {
-		fs = append(fs, faults.Fault{At: at(6 * time.Second), Kind: faults.Restart, Node: n})
-	}
-	s.Faults = fixed(fs...)
+	// Two of three replicas down would be an outage, not a failover that
+	// fails: five or more, so that a majority survives both crashes.
+	s.SwarmSizes = []int{5, 7}
+	s.Faults = fixedFor(func(servers []string) []faults.Fault {
+		return append([]faults.Fault{{At: at(2 * time.Second), Kind: faults.Crash, Node: "@leader"},
+			{At: at(3500 * ms), Kind: faults.Crash, Node: "@leader"}},
+			everyServer(faults.Fault{At: at(6 * time.Second), Kind: faults.Restart}, servers)...)
+	})
 	return s
 }
 
 func lose20pct() Scenario {
 	s := base("lose-20pct", "a fifth of the nodes is lost for good at 2s",
 		"loss of a server rack or an availability zone's share of the cluster")
+	// One follower is a fifth of the cluster at five replicas only: at
+	// three it would be a third, at seven a seventh, and the scenario is
+	// named for its share.
+	s.SwarmSizes = []int{5}
 	s.Faults = fixed(faults.Fault{At: at(2 * time.Second), Kind: faults.Crash, Node: "@follower"})
 	return s
 }
@@ -68,7 +71,9 @@ func majorityPartition() Scenario {
 func bridge() Scenario {
 	s := base("bridge", "two halves that only one node connects",
 		"a partial network failure where one node still sees both sides")
-	s.Faults = planned([]faults.Weight{w(faults.DBridge, 1)}, 1500*ms, 2*time.Second, 2)
+	// The default budget, a minority: two at five replicas, three at seven,
+	// where the halves a bridge leaves are three each.
+	s.Faults = planned([]faults.Weight{w(faults.DBridge, 1)}, 1500*ms, 2*time.Second, 0)
 	return s
 }
 
@@ -82,7 +87,7 @@ func asymmetricPartition() Scenario {
 func crossRegion() Scenario {
 	s := base("cross-region", "three regions with WAN latency; one region is cut off",
 		"a regional outage in a multi-region deployment")
-	s.Regions = [][]int{{0, 1}, {2, 3}, {4}}
+	s.Regions = splitRegions(s.Replicas, 3) // {0,1} {2,3} {4}; Sized spreads another size the same way
 	s.WANLatency = wan
 	s.SLO.RecoveryBound = 4 * time.Second
 	s.Workload.Client.AttemptTimeout = 600 * ms
@@ -91,8 +96,8 @@ func crossRegion() Scenario {
 	s.Faults = func(rng *rand.Rand, servers []string) faults.Schedule {
 		return faults.Generate(rng, faults.Plan{Servers: servers, Start: at(time.Second), End: at(7 * time.Second),
 			Every: at(2 * time.Second), HoldMin: at(time.Second), HoldMax: at(2 * time.Second),
-			Weights: []faults.Weight{w(faults.DRegion, 1)}, MaxDown: 2,
-			Regions: [][]string{{"n1", "n2"}, {"n3", "n4"}, {"n5"}}})
+			Weights: []faults.Weight{w(faults.DRegion, 1)}, // the default budget: no region holds a majority
+			Regions: regionNames(servers, 3)})
 	}
 	return s
 }
@@ -126,13 +131,17 @@ func flakyNetwork() Scenario {
 func rollingRestart() Scenario {
 	s := base("rolling-restart", "every node restarted in turn, as in an upgrade",
 		"a rolling deployment of a new version")
-	var fs []faults.Fault
-	for i, n := range []string{"n1", "n2", "n3", "n4", "n5"} {
-		t := time.Second + time.Duration(i)*1200*ms
-		fs = append(fs, faults.Fault{At: at(t), Kind: faults.Crash, Node: n},
-			faults.Fault{At: at(t + 500*ms), Kind: faults.Restart, Node: n})
-	}
-	s.Faults = fixed(fs...)
+	// One node at a time, spread over six seconds whatever the size
+	// (1.2 s apart at five replicas), each back 500 ms after it went down.
+	s.Faults = fixedFor(func(servers []string) []faults.Fault {
+		var fs []faults.Fault
+		for i, n := range servers {
+			t := time.Second + time.Duration(i)*6*time.Second/time.Duration(len(servers))
+			fs = append(fs, faults.Fault{At: at(t), Kind: faults.Crash, Node: n},
+				faults.Fault{At: at(t + 500*ms), Kind: faults.Restart, Node: n})
+		}
+		return fs
+	})
 	return s
 }
 
@@ -144,12 +153,10 @@ func endOfDayBurst() Scenario {
 	s.Workload.Groups = 16     // a burst spreads over many accounts
 	s.Workload.HotGroupShare = 0.1
 	s.Workload.Bursts = []Burst{{From: 500 * ms, To: 2 * time.Second, Factor: 8}, {From: 5 * time.Second, To: 7500 * ms, Factor: 8}}
-	s.Faults = fixed(faults.Fault{At: at(5500 * ms), Kind: faults.Crash, Node: "@follower"},
-		faults.Fault{At: at(6500 * ms), Kind: faults.Restart, Node: "n1"},
-		faults.Fault{At: at(6500 * ms), Kind: faults.Restart, Node: "n2"},
-		faults.Fault{At: at(6500 * ms), Kind: faults.Restart, Node: "n3"},
-		faults.Fault{At: at(6500 * ms), Kind: faults.Restart, Node: "n4"},
-		faults.Fault{At: at(6500 * ms), Kind: faults.Restart, Node: "n5"})
+	s.Faults = fixedFor(func(servers []string) []faults.Fault {
+		return append([]faults.Fault{{At: at(5500 * ms), Kind: faults.Crash, Node: "@follower"}},
+			everyServer(faults.Fault{At: at(6500 * ms), Kind: faults.Restart}, servers)...)
+	})
 	return s
 }
 
@@ -185,14 +192,11 @@ func leaderChurn() Scenario {
 // replicas at t, its clock at half speed (a starved VM whose timers fire
 // late, so it notices its lost quorum late), healed and corrected after
 // hold.
-func depose(t, hold time.Duration) []faults.Fault {
+func depose(t, hold time.Duration, servers []string) []faults.Fault {
 	fs := []faults.Fault{{At: at(t), Kind: faults.Isolate, Node: "@leader"},
 		{At: at(t), Kind: faults.ClockDrift, Node: "@leader", PPM: -500_000},
 		{At: at(t + hold), Kind: faults.Heal}}
-	for _, n := range []string{"n1", "n2", "n3", "n4", "n5"} {
-		fs = append(fs, faults.Fault{At: at(t + hold), Kind: faults.ClockDrift, Node: n})
-	}
-	return fs
+	return append(fs, everyServer(faults.Fault{At: at(t + hold), Kind: faults.ClockDrift}, servers)...)
 }
 
 func deposedLeader() Scenario {
@@ -203,10 +207,12 @@ func deposedLeader() Scenario {
 	// leader keep asking it, while it still believes it leads, for
 	// balances the new leader has changed.
 	s.Workload.Client.StartAtHome = true
-	var fs []faults.Fault
-	for _, t := range []time.Duration{2 * time.Second, 4500 * ms, 7 * time.Second} {
-		fs = append(fs, depose(t, 900*ms)...)
-	}
-	s.Faults = fixed(fs...)
+	s.Faults = fixedFor(func(servers []string) []faults.Fault {
+		var fs []faults.Fault
+		for _, t := range []time.Duration{2 * time.Second, 4500 * ms, 7 * time.Second} {
+			fs = append(fs, depose(t, 900*ms, servers)...)
+		}
+		return fs
+	})
 	return s
 }

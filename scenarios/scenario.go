@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/faultline/faultline/faults"
@@ -17,11 +18,18 @@ type Scenario struct {
 	Summary string
 	// Models says what real-world event the scenario stands for, for the
 	// resilience report.
-	Models   string
+	Models string
+	// Replicas is the scenario's own cluster size, the one a seed that
+	// draws no parameters runs (see Parameters.Replicas).
 	Replicas int
-	Duration time.Duration
+	// SwarmSizes are the cluster sizes a seed may draw for this scenario;
+	// nil means SwarmSizesDefault. A scenario whose fault plan only makes
+	// sense at some sizes lists those (it must include Replicas).
+	SwarmSizes []int
+	Duration   time.Duration
 	// Link is every link's config; Regions, if set, puts replicas in
-	// regions with WANLatency between them.
+	// regions with WANLatency between them (by replica index, for the
+	// scenario's own size; Sized spreads them over another size).
 	Link       sim.LinkConfig
 	Regions    [][]int
 	WANLatency sim.Latency
@@ -29,7 +37,10 @@ type Scenario struct {
 	ClockDriftPPM []int64
 	ClockOffset   []time.Duration
 	Workload      WorkloadSpec
-	// Faults builds the scenario's schedule from its own random stream.
+	// Faults builds the scenario's schedule from its own random stream,
+	// for the servers of the run's cluster size: it must name nodes, size
+	// partitions and keep its crash budget from servers, never assume the
+	// scenario's own size (unless SwarmSizes keeps it fixed).
 	Faults func(rng *rand.Rand, servers []string) faults.Schedule
 	// NoParameterSwarm keeps the replicas' and the workload's knobs as
 	// written in every seed (see Parameters): for the reference scenario
@@ -64,6 +75,9 @@ func (s *Scenario) Validate() error {
 	case s.SLO.RecoveryBound <= 0:
 		return fmt.Errorf("scenario %s: slo recovery bound must be positive", s.Name)
 	}
+	if sizes := s.SwarmSizes; sizes != nil && !slices.Contains(sizes, s.Replicas) {
+		return fmt.Errorf("scenario %s: swarm sizes %v leave out its own size %d", s.Name, sizes, s.Replicas)
+	}
 	if err := s.Link.Validate(); err != nil {
 		return fmt.Errorf("scenario %s: link: %w", s.Name, err)
 	}
@@ -85,4 +99,87 @@ func (s *Scenario) Schedule(seed uint64) faults.Schedule {
 		return faults.Schedule{}
 	}
 	return s.Faults(sim.NewStream(seed, "faults"), s.Servers())
+}
+
+// SwarmSizesDefault are the cluster sizes a seed may draw: odd sizes,
+// whose majorities tolerate one, two and three failures.
+var SwarmSizesDefault = []int{3, 5, 7}
+
+// swarmSizes are the sizes a seed may draw for s.
+func (s *Scenario) swarmSizes() []int {
+	if s.SwarmSizes != nil {
+		return s.SwarmSizes
+	}
+	return SwarmSizesDefault
+}
+
+// Sized returns the scenario with n replicas: its per-node settings
+// (regions, initial clock offsets and drifts) spread over the new size.
+// At the scenario's own size it is the scenario unchanged.
+func (s *Scenario) Sized(n int) Scenario {
+	out := *s
+	if n == s.Replicas {
+		return out
+	}
+	out.Replicas = n
+	if len(s.Regions) > 0 {
+		out.Regions = splitRegions(n, len(s.Regions))
+	}
+	out.ClockOffset = fold(s.ClockOffset, n)
+	out.ClockDriftPPM = fold(s.ClockDriftPPM, n)
+	return out
+}
+
+// splitRegions puts n replicas, in order, into k regions as even as can
+// be, the larger first: 5 into 3 is {0,1} {2,3} {4}. With n >= k every
+// region has a replica, and with k >= 3 no region holds a majority, so
+// cutting one off leaves a quorum.
+func splitRegions(n, k int) [][]int {
+	k = min(k, n)
+	out := make([][]int, k)
+	next := 0
+	for r := range out {
+		size := n / k
+		if r < n%k {
+			size++
+		}
+		for range size {
+			out[r] = append(out[r], next)
+			next++
+		}
+	}
+	return out
+}
+
+// regionNames are splitRegions as server names.
+func regionNames(servers []string, k int) [][]string {
+	var out [][]string
+	for _, members := range splitRegions(len(servers), k) {
+		var names []string
+		for _, m := range members {
+			names = append(names, servers[m])
+		}
+		out = append(out, names)
+	}
+	return out
+}
+
+// fold fits a per-replica setting to n replicas: the settings of replicas
+// beyond n move, in order, to the first replicas left at the zero value,
+// so a smaller cluster keeps as many skewed clocks as it has room for.
+func fold[T comparable](per []T, n int) []T {
+	if len(per) <= n {
+		return per
+	}
+	out := slices.Clone(per[:n])
+	var zero T
+	for _, v := range per[n:] {
+		if v == zero {
+			continue
+		}
+		if i := slices.Index(out, zero); i >= 0 {
+			out[i] = v
+		}
+	}
+	return out
 }
