@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,14 +13,17 @@ import (
 )
 
 // Parameters are the knobs of one run that its seed draws, as
-// FoundationDB's BUGGIFY and TigerBeetle's swarm options do: the replicas'
-// timeouts, message and snapshot sizes, the session table, the number of
+// FoundationDB's BUGGIFY and TigerBeetle's swarm options do: the cluster
+// size, the replicas' timeouts, message and snapshot sizes, the session table, the number of
 // clients, their timeouts and the workload mix. A bug that only shows with
 // one entry per append, or with a snapshot every few dozen entries, is out
 // of reach of a catalog that always runs replica.DefaultConfig(). Half of
 // the seeds keep the defaults, so the common configuration stays the most
 // tested one.
 type Parameters struct {
+	// Replicas is the cluster size, one of the scenario's SwarmSizes; the
+	// fault plan is drawn for it (see Scenario.Sized).
+	Replicas            int    `json:"replicas"`
 	ElectionTicks       int    `json:"election_ticks"`
 	HeartbeatTicks      int    `json:"heartbeat_ticks"`
 	EntriesPerAppendMax int    `json:"entries_per_append_max"`
@@ -45,7 +49,7 @@ func DefaultParameters(sc *Scenario) Parameters {
 	if client.AttemptTimeout == 0 {
 		client = cluster.DefaultClientOptions()
 	}
-	return Parameters{ElectionTicks: rc.ElectionTicks, HeartbeatTicks: rc.HeartbeatTicks,
+	return Parameters{Replicas: sc.Replicas, ElectionTicks: rc.ElectionTicks, HeartbeatTicks: rc.HeartbeatTicks,
 		EntriesPerAppendMax: rc.EntriesPerAppendMax, InflightMax: rc.InflightMax, SnapshotEntries: rc.SnapshotEntries,
 		SegmentEntriesMax: replica.SegmentEntriesDefault, SessionsMax: rc.SessionsMax, Clients: sc.Workload.Clients,
 		AttemptTimeout: faults.Duration(client.AttemptTimeout), GiveUpAfter: faults.Duration(client.GiveUpAfter),
@@ -61,6 +65,7 @@ func DrawParameters(seed uint64, sc *Scenario) Parameters {
 	if !sc.NoParameterSwarm {
 		rng := sim.NewStream(seed, "parameters")
 		if rng.IntN(2) == 0 {
+			p.Replicas = drawReplicas(seed, sc)
 			draw := func(choices ...int) (int, bool) {
 				if rng.IntN(2) == 0 {
 					return 0, false
@@ -116,6 +121,23 @@ func DrawParameters(seed uint64, sc *Scenario) Parameters {
 	return p
 }
 
+// drawReplicas draws the cluster size of a seed that draws parameters, on
+// a stream of its own (so that the knob, added later, moved no other
+// draw): in half of them the scenario's own size, in the other half one of
+// its other swarm sizes. The scenario's size stays by far the most run.
+func drawReplicas(seed uint64, sc *Scenario) int {
+	sizes := sc.swarmSizes()
+	if !slices.Contains(sizes, sc.Replicas) {
+		return sc.Replicas // a size of its own, not the swarm's
+	}
+	others := slices.DeleteFunc(slices.Clone(sizes), func(n int) bool { return n == sc.Replicas })
+	rng := sim.NewStream(seed, "parameters/replicas")
+	if len(others) == 0 || rng.IntN(2) == 0 {
+		return sc.Replicas
+	}
+	return others[rng.IntN(len(others))]
+}
+
 // String renders the mix as its weights by name.
 func (m Mix) String() string {
 	return fmt.Sprintf("simple:%d pending:%d settle:%d linked:%d lookup:%d invalid:%d", m.Simple, m.Pending, m.Settle, m.Linked, m.Lookup, m.Invalid)
@@ -142,6 +164,9 @@ func drawMix(intN func(int) int, m Mix) Mix {
 // Validate checks parameters read from a bundle, with the replica's and the
 // workload's own rules.
 func (p *Parameters) Validate(sc *Scenario) error {
+	if sizes := sc.swarmSizes(); p.Replicas != sc.Replicas && !slices.Contains(sizes, p.Replicas) {
+		return fmt.Errorf("parameters: replicas must be %s for scenario %s, got %d", sizesList(sc.Replicas, sizes), sc.Name, p.Replicas)
+	}
 	rc := replica.DefaultConfig()
 	rc.ID, rc.Peers = 0, []replica.NodeID{0}
 	rc.NewStateMachine = func() replica.StateMachine { return nil }
@@ -165,6 +190,23 @@ func (p *Parameters) Validate(sc *Scenario) error {
 		}
 	}
 	return nil
+}
+
+// sizesList renders the sizes a scenario accepts: "one of 3, 5, 7".
+func sizesList(own int, sizes []int) string {
+	all := slices.Clone(sizes)
+	if !slices.Contains(all, own) {
+		all = append(all, own)
+	}
+	slices.Sort(all)
+	if len(all) == 1 {
+		return fmt.Sprint(all[0])
+	}
+	var names []string
+	for _, n := range all {
+		names = append(names, fmt.Sprint(n))
+	}
+	return "one of " + strings.Join(names, ", ")
 }
 
 // tune sets the replica knobs.
@@ -195,6 +237,7 @@ func (p *Parameters) Describe(sc *Scenario) string {
 			out = append(out, fmt.Sprintf("%s=%v", name, v))
 		}
 	}
+	add("replicas", p.Replicas, d.Replicas)
 	add("election_ticks", p.ElectionTicks, d.ElectionTicks)
 	add("heartbeat_ticks", p.HeartbeatTicks, d.HeartbeatTicks)
 	add("entries_per_append_max", p.EntriesPerAppendMax, d.EntriesPerAppendMax)
@@ -215,7 +258,10 @@ func (p *Parameters) Describe(sc *Scenario) string {
 
 // Reductions are the candidate simplifications of p a shrinker tries, one
 // knob at a time put back to its default (the session pressure as a
-// whole), in a fixed order.
+// whole), in a fixed order: the cluster size first. A schedule that names
+// a server the scenario's own size lacks (n6, n7) cannot run at that size,
+// so the shrinker keeps the drawn size unless its faults have shrunk to
+// ones that fit.
 func (p Parameters) Reductions(sc *Scenario) []Parameters {
 	d := DefaultParameters(sc)
 	var out []Parameters
@@ -226,6 +272,7 @@ func (p Parameters) Reductions(sc *Scenario) []Parameters {
 			out = append(out, q)
 		}
 	}
+	try(p.Replicas != d.Replicas, func(q *Parameters) { q.Replicas = d.Replicas })
 	try(p.ElectionTicks != d.ElectionTicks || p.HeartbeatTicks != d.HeartbeatTicks, func(q *Parameters) {
 		q.ElectionTicks, q.HeartbeatTicks = d.ElectionTicks, d.HeartbeatTicks
 	})

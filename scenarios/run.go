@@ -71,7 +71,6 @@ func Run(sc *Scenario, seed uint64, opts RunOptions) (*Outcome, error) {
 	if err := sc.Validate(); err != nil {
 		return nil, err
 	}
-	sched := sc.Schedule(seed)
 	// Drawn from the scenario as written: a shortened workload (shrinking)
 	// stops traffic earlier and changes nothing else.
 	params := DrawParameters(seed, sc)
@@ -81,18 +80,20 @@ func Run(sc *Scenario, seed uint64, opts RunOptions) (*Outcome, error) {
 		shortened.Workload.StopAt = opts.StopAt
 		sc = &shortened
 	}
-	if opts.Schedule != nil {
-		sched = *opts.Schedule
-	}
 	if opts.Parameters != nil {
 		if err := opts.Parameters.Validate(sc); err != nil {
 			return nil, err
 		}
 		params = *opts.Parameters
 	}
-	tuned := *sc
+	// The cluster of the run's size, and the fault plan drawn for it.
+	tuned := sc.Sized(params.Replicas)
 	tuned.Workload = params.workload(sc.Workload)
 	sc = &tuned
+	sched := sc.schedule(seed)
+	if opts.Schedule != nil {
+		sched = *opts.Schedule
+	}
 	r, err := build(sc, seed, opts, sched, params)
 	if err != nil {
 		return nil, err

@@ -93,16 +93,24 @@ func (s *Scenario) Servers() []string {
 	return out
 }
 
-// Schedule returns the fault schedule a seed gives this scenario.
+// Schedule returns the fault schedule a seed gives this scenario, for the
+// cluster size the seed draws (see DrawParameters).
 func (s *Scenario) Schedule(seed uint64) faults.Schedule {
+	sized := s.Sized(DrawParameters(seed, s).Replicas)
+	return sized.schedule(seed)
+}
+
+// schedule is the fault schedule of the seed for the scenario as sized.
+func (s *Scenario) schedule(seed uint64) faults.Schedule {
 	if s.Faults == nil {
 		return faults.Schedule{}
 	}
 	return s.Faults(sim.NewStream(seed, "faults"), s.Servers())
 }
 
-// SwarmSizesDefault are the cluster sizes a seed may draw: odd sizes,
-// whose majorities tolerate one, two and three failures.
+// SwarmSizesDefault are the cluster sizes a seed may draw (see
+// Parameters.Replicas): odd sizes, whose majorities tolerate one, two
+// and three failures.
 var SwarmSizesDefault = []int{3, 5, 7}
 
 // swarmSizes are the sizes a seed may draw for s.

@@ -180,22 +180,41 @@ func Read(path string) (*Bundle, error) {
 		// Written before runs drew parameters: it ran the defaults.
 		p := scenarios.DefaultParameters(&sc)
 		b.Parameters = &p
+	} else if !hasReplicas(data) {
+		// Written before runs drew the cluster size: it ran the scenario's.
+		b.Parameters.Replicas = sc.Replicas
 	}
 	if err := b.Parameters.Validate(&sc); err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrBadBundle, path, err)
 	}
+	nodes := scenarioNodes(&sc, b.Parameters)
 	for i := range b.Schedule.Faults {
-		if err := (faults.Schedule{Faults: b.Schedule.Faults[i : i+1]}).Validate(scenarioNodes(b.Scenario)); err != nil {
+		if err := (faults.Schedule{Faults: b.Schedule.Faults[i : i+1]}).Validate(nodes); err != nil {
 			return nil, fmt.Errorf("%w: %s: %w", ErrBadBundle, path, err)
 		}
 	}
 	return &b, nil
 }
 
-func scenarioNodes(name string) []string {
-	sc, _ := scenarios.Lookup(name)
-	nodes := sc.Servers()
-	for i := range sc.Workload.Clients {
+// hasReplicas reports whether a bundle's parameters name the cluster
+// size: an explicit zero is a bad size, a missing one the scenario's own.
+func hasReplicas(data []byte) bool {
+	var raw struct {
+		Parameters map[string]json.RawMessage `json:"parameters"`
+	}
+	if json.Unmarshal(data, &raw) != nil {
+		return false
+	}
+	_, ok := raw.Parameters["replicas"]
+	return ok
+}
+
+// scenarioNodes are the nodes of the bundle's run: its servers at the
+// run's size, and its clients.
+func scenarioNodes(sc *scenarios.Scenario, p *scenarios.Parameters) []string {
+	sized := sc.Sized(p.Replicas)
+	nodes := sized.Servers()
+	for i := range max(sc.Workload.Clients, p.Clients) {
 		nodes = append(nodes, fmt.Sprintf("c%d", i+1))
 	}
 	return nodes
