@@ -1,6 +1,10 @@
 package repro
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -17,14 +21,86 @@ func TestCorruptBundlesAreRejected(t *testing.T) {
 		"bad schedule":     `{"version": 1, "scenario": "baseline", "schedule": {"faults": [{"at": "1s", "kind": "crash", "node": "n42"}]}}`,
 		"bad parameters": `{"version": 1, "scenario": "swarm", "parameters": {"election_ticks": 3, "heartbeat_ticks": 3, "entries_per_append_max": 0,
 			"inflight_max": 1, "snapshot_entries": 1, "segment_entries_max": 1, "sessions_max": 1, "clients": 1, "attempt_timeout": "1s", "give_up_after": "1s"}}`,
+		"replicas 0":  `{"version": 1, "scenario": "swarm", "parameters": ` + paramsWithReplicas(0) + `}`,
+		"replicas 2":  `{"version": 1, "scenario": "swarm", "parameters": ` + paramsWithReplicas(2) + `}`,
+		"replicas 16": `{"version": 1, "scenario": "swarm", "parameters": ` + paramsWithReplicas(16) + `}`,
+		"replicas 7 where the plan needs 5": `{"version": 1, "scenario": "lose-20pct", "parameters": ` +
+			paramsWithReplicas(7) + `}`,
+		"a node beyond the bundle's size": `{"version": 1, "scenario": "swarm", "parameters": ` + paramsWithReplicas(3) +
+			`, "schedule": {"faults": [{"at": "1s", "kind": "crash", "node": "n4"}]}}`,
 	} {
 		path := t.TempDir() + "/bundle.json"
 		if err := writeFile(path, content); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Read(path); err == nil {
+		_, err := Read(path)
+		if err == nil {
 			t.Errorf("%s: accepted", name)
+		} else if strings.HasPrefix(name, "replicas") && !strings.Contains(err.Error(), "replicas must be") {
+			t.Errorf("%s: %v, want a word on the replicas", name, err)
 		}
+	}
+}
+
+// paramsWithReplicas is the swarm scenario's default parameters as JSON,
+// with the cluster size replaced.
+func paramsWithReplicas(n int) string {
+	sc, _ := scenarios.Lookup("swarm")
+	p := scenarios.DefaultParameters(&sc)
+	p.Replicas = n
+	b, _ := json.Marshal(p)
+	return string(b)
+}
+
+// TestABundleReplaysItsClusterSize: a run at seven replicas, written as a
+// bundle and read back, replays with seven, to the same trace hash; a
+// bundle written before the size was drawn replays the scenario's own.
+func TestABundleReplaysItsClusterSize(t *testing.T) {
+	sc, _ := scenarios.Lookup("minority-partition")
+	p := scenarios.DefaultParameters(&sc)
+	p.Replicas = 7
+	opts := scenarios.RunOptions{Parameters: &p}
+	o, err := scenarios.Run(&sc, 3, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := Write(dir, FromOutcome(o, opts, &sc), o); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "bundle.json"))
+	if err != nil || !strings.Contains(string(data), `"replicas": 7`) {
+		t.Fatalf("the bundle does not store replicas 7 (%v)", err)
+	}
+	b, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Run(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.SameTrace || r.Outcome.Parameters.Replicas != 7 {
+		t.Fatalf("replayed %d replicas: %s", r.Outcome.Parameters.Replicas, r.Describe(b))
+	}
+
+	// The same bundle without the field: written before runs drew the size.
+	var raw map[string]any
+	if err := json.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	delete(raw["parameters"].(map[string]any), "replicas")
+	raw["schedule"] = map[string]any{"faults": []any{}}
+	old, _ := json.Marshal(raw)
+	if err := writeFile(filepath.Join(dir, "bundle.json"), string(old)); err != nil {
+		t.Fatal(err)
+	}
+	b, err = Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Parameters.Replicas != sc.Replicas {
+		t.Fatalf("a bundle without replicas reads as %d, want the scenario's %d", b.Parameters.Replicas, sc.Replicas)
 	}
 }
 
