@@ -1,6 +1,7 @@
 package checkers
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -174,5 +175,61 @@ func TestStaticallyRefusedEventsAreCheckedAlone(t *testing.T) {
 	parts := model.Partition(history)
 	if len(parts) != 3 || len(parts[0]) != 2 || len(parts[1]) != 1 || len(parts[2]) != 1 {
 		t.Fatalf("partitions %v", parts)
+	}
+}
+
+// TestRedundantUnknownsLeaveTheCheck: a lookup whose outcome is unknown
+// and a later copy of an unknown transfer or linked chain are taken out of
+// their group's history; a known copy, a copy of an independent batch and
+// a copy that differs in the amount's digits stay. The verdicts are
+// unchanged: a later copy that took effect is stood in for by the earlier.
+func TestRedundantUnknownsLeaveTheCheck(t *testing.T) {
+	model := LedgerModel(testGroups, 2)
+	unknown := LedgerOutput{Unknown: true}
+	t1 := xfer(10, 1, 2, 500, 0)
+	chain := []ledger.Transfer{xfer(20, 1, 2, 100, ledger.Linked), xfer(21, 1, 2, 100, 0)}
+	batch := []ledger.Transfer{xfer(30, 1, 2, 100, 0), xfer(31, 1, 2, 100, 0)}
+	history := []porcupine.Operation{
+		op(1, 40, math.MaxInt64, []ledger.Transfer{t1}, unknown), // a later copy: out
+		op(0, 0, math.MaxInt64, []ledger.Transfer{t1}, unknown),  // the earliest: stays
+		op(2, 50, 60, []ledger.Transfer{t1}, results(ledger.Exists)),
+		op(3, 70, math.MaxInt64, []ledger.Transfer{withAmount(t1, decimal.New(5000, -3))}, unknown),   // 5.000: stays
+		{ClientId: 4, Call: 10, Return: math.MaxInt64, Input: LedgerInput{Group: 0}, Output: unknown}, // a lookup: out
+		op(5, 0, math.MaxInt64, chain, unknown),
+		op(6, 5, math.MaxInt64, chain, unknown), // out
+		op(7, 0, math.MaxInt64, batch, unknown),
+		op(8, 5, math.MaxInt64, batch, unknown), // stays: it may apply what the first did not
+	}
+	parts := model.Partition(history)
+	if len(parts) != 1 {
+		t.Fatalf("partitions %v", parts)
+	}
+	var clients []int
+	for _, o := range parts[0] {
+		clients = append(clients, o.ClientId)
+	}
+	if fmt.Sprint(clients) != "[0 2 3 5 7 8]" {
+		t.Fatalf("kept the operations of clients %v, want [0 2 3 5 7 8]", clients)
+	}
+
+	// The later copy took effect (the lookup at 80 sees what the one at 60
+	// did not): the earlier copy stands in for it.
+	late := []porcupine.Operation{
+		op(0, 0, math.MaxInt64, []ledger.Transfer{t1}, unknown),
+		lookup(1, 50, 60, [4]int64{}, [4]int64{}),
+		op(2, 65, math.MaxInt64, []ledger.Transfer{t1}, unknown),
+		lookup(1, 80, 90, [4]int64{0, 500, 0, 0}, [4]int64{0, 0, 0, 500}),
+	}
+	if got := porcupine.CheckOperationsTimeout(model, late, 5*time.Second); got != porcupine.Ok {
+		t.Fatalf("a copy that took effect late: %s", got)
+	}
+	// Seen before either copy was called: illegal, copies or not.
+	early := []porcupine.Operation{
+		lookup(1, 0, 10, [4]int64{0, 500, 0, 0}, [4]int64{0, 0, 0, 500}),
+		op(0, 20, math.MaxInt64, []ledger.Transfer{t1}, unknown),
+		op(2, 30, math.MaxInt64, []ledger.Transfer{t1}, unknown),
+	}
+	if got := porcupine.CheckOperationsTimeout(model, early, 5*time.Second); got != porcupine.Illegal {
+		t.Fatalf("a transfer seen before it was sent: %s", got)
 	}
 }
