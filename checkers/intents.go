@@ -199,8 +199,8 @@ func reconcileIntents(st *ledger.State, intents []Intent, ids map[ledger.ID]Inte
 	b := balanceSheet{}
 	for i := range intents {
 		for p, t := range intents[i].Transfers {
-			if len(effects[i][p]) > 0 {
-				b.apply(t, intents, ids)
+			if len(effects[i][p]) > 0 && !slices.ContainsFunc(effects[i][p], st.Expired) {
+				b.apply(t, intents, ids) // an expired reservation moved nothing in the end
 			}
 		}
 	}
@@ -231,7 +231,8 @@ func (b balanceSheet) add(id ledger.ID, i int, v int64) {
 
 // apply moves what one transfer of an intent asked for. A settlement
 // takes its reservation's accounts and amount from the reservation's
-// intent (Timeout is never set by the workload, so nothing expires).
+// intent. A reservation that expired is left out by the caller; a
+// settlement of it never applied (the ledger refused it as expired).
 func (b balanceSheet) apply(t ledger.Transfer, intents []Intent, ids map[ledger.ID]IntentRef) {
 	amount := cents(t.Amount)
 	switch {

@@ -18,8 +18,15 @@ import (
 // the whole ledger would explode Porcupine's search).
 type LedgerInput struct {
 	Group     int
-	Transfers []ledger.Transfer // empty for a lookup
+	Transfers []ledger.Transfer // empty for a lookup or an account creation
+	// Accounts, when set, make the operation a creation of accounts, each
+	// with one deliberate defect or an ID the group's accounts already use,
+	// so that its result depends on no state the workload changes.
+	Accounts []ledger.Account
 }
+
+// isLookup reports whether in reads the group's accounts.
+func (in *LedgerInput) isLookup() bool { return len(in.Transfers) == 0 && len(in.Accounts) == 0 }
 
 // LedgerOutput is what the client learned.
 type LedgerOutput struct {
@@ -32,6 +39,13 @@ type LedgerOutput struct {
 	// the ledger's smallest units: debits pending, debits posted, credits
 	// pending, credits posted.
 	Balances [][4]int64
+	// Closed is a lookup's closed accounts, bit i for the group's account i.
+	Closed uint32
+	// Timestamp is the cluster time the reply names: the first event's of
+	// a batch, or the lookup's; for an unknown batch, the time PinUnknowns
+	// found it applied at. Zero when no one knows (the model then places
+	// the operation at any time after the last it knows).
+	Timestamp uint64
 }
 
 // GroupAccount is an account of a group as the model knows it.
@@ -50,9 +64,16 @@ type groupState struct {
 	group    int
 	accounts []GroupAccount
 	balances [][4]int64
+	closed   uint32       // bit i: account i is closed
 	created  *createdNode // every transfer applied, newest first
-	settled  *settledNode // every post or void of a reservation, newest first
+	settled  *settledNode // every post, void or expiry of a reservation, newest first
 	digest   [2]uint64    // XOR of per-transfer and per-settlement hashes
+	// floor is a cluster time the ledger's last timestamp has reached: the
+	// next batch is stamped after it.
+	floor uint64
+	// timers are the reservations with a timeout not yet settled or
+	// expired, oldest first (see ledger_model_time.go).
+	timers []timer
 }
 
 type createdNode struct {
@@ -81,24 +102,35 @@ const (
 	tsPending
 	tsPosted
 	tsVoided
+	tsExpired
 )
 
 // LedgerModel returns the Porcupine model of the ledger's client-visible
 // behaviour for the given groups of accounts (group index -> accounts, all
 // on ledger 1 at the given scale, all existing before the workload
-// starts, with zero balances). It covers simple, pending, post (of all or
-// part of a reservation) and void transfers, linked chains (and one left
+// starts, with zero balances; ledger 2 exists too, with no account of the
+// groups on it). It covers simple, pending, post (of all or part of a
+// reservation) and void transfers, reservations that close accounts and
+// reservations with timeouts that expire, linked chains (and one left
 // open), idempotent resubmission and IDs reused with other fields, balance
 // limits, every refusal of an event's own fields and of a settlement that
-// contradicts its reservation, and lookups. No reservation has a timeout,
-// so no event depends on time; accounts are never closed.
+// contradicts its reservation, account creations refused on their own
+// fields or by an existing account, and lookups.
+//
+// Cluster time is part of the model: each reply names the timestamp the
+// ledger applied it at, so the model checks that time moves forward along
+// the linearization and expires each reservation at the first batch
+// stamped at or after its deadline, as the ledger does. Where the model
+// cannot know the time (an operation whose outcome is unknown, a lookup
+// that may follow batches of other groups), it keeps every outcome the
+// ledger could have reached: the model is nondeterministic.
 func LedgerModel(groups [][]GroupAccount, scale uint8) porcupine.Model {
-	return porcupine.Model{
+	nm := porcupine.NondeterministicModel{
 		Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
 			return partitionByGroup(history, groups, scale)
 		},
-		Init: func() any { return (*groupState)(nil) },
-		Step: func(state, input, output any) (bool, any) {
+		Init: func() []any { return []any{(*groupState)(nil)} },
+		Step: func(state, input, output any) []any {
 			in := input.(LedgerInput)
 			s := state.(*groupState)
 			if s == nil {
@@ -111,6 +143,7 @@ func LedgerModel(groups [][]GroupAccount, scale uint8) porcupine.Model {
 		DescribeOperation: describeLedgerOp,
 		DescribeState:     func(state any) string { return groupStateKey(state) },
 	}
+	return nm.ToModel()
 }
 
 func newGroupState(group int, accounts []GroupAccount) *groupState {
@@ -122,25 +155,46 @@ func newGroupState(group int, accounts []GroupAccount) *groupState {
 func (s *groupState) clone() *groupState {
 	c := *s
 	c.balances = slices.Clone(s.balances)
+	c.timers = slices.Clone(s.timers)
 	return &c
 }
 
-func (s *groupState) step(in LedgerInput, out LedgerOutput, scale uint8) (bool, any) {
-	if len(in.Transfers) == 0 {
-		if out.Unknown {
-			return true, s
+// step returns every state the operation may leave, none if its output is
+// impossible from s.
+func (s *groupState) step(in LedgerInput, out LedgerOutput, scale uint8) []any {
+	if len(in.Accounts) > 0 {
+		if out.Unknown || slices.Equal(s.accountResults(in.Accounts), out.Results) {
+			return []any{s}
 		}
-		return slices.Equal(out.Balances, s.balances), s
+		return nil
 	}
-	next := s.clone()
-	results := next.applyBatch(in.Transfers, scale)
+	if in.isLookup() {
+		return s.stepLookup(out)
+	}
+	var next []any
+	for _, b := range s.atBatch(in, out) {
+		results := b.applyBatch(in.Transfers, out.Timestamp, scale)
+		if out.Unknown || slices.Equal(results, out.Results) {
+			next = append(next, b)
+		}
+	}
+	return next
+}
+
+// stepLookup returns the states a lookup may have read: expiries that
+// batches of other groups may have carried out are resolved both ways,
+// and kept where the balances read agree.
+func (s *groupState) stepLookup(out LedgerOutput) []any {
 	if out.Unknown {
-		return true, next
+		return []any{s}
 	}
-	if !slices.Equal(results, out.Results) {
-		return false, s
+	var next []any
+	for _, b := range s.atLookup(out.Timestamp) {
+		if slices.Equal(out.Balances, b.balances) && out.Closed == b.closed {
+			next = append(next, b)
+		}
 	}
-	return true, next
+	return next
 }
 
 // partitionByGroup splits the history by group, and takes out every
@@ -160,7 +214,7 @@ func partitionByGroup(history []porcupine.Operation, groups [][]GroupAccount, sc
 	for i, op := range history {
 		in := op.Input.(LedgerInput)
 		alone[i] = staticallyRefused(in, groups, scale)
-		if !alone[i] {
+		if !alone[i] && len(in.Accounts) == 0 {
 			for _, t := range in.Transfers {
 				applicable[t.ID] = true
 			}
@@ -169,7 +223,7 @@ func partitionByGroup(history []porcupine.Operation, groups [][]GroupAccount, sc
 	var singles [][]porcupine.Operation
 	for i, op := range history {
 		in := op.Input.(LedgerInput)
-		if alone[i] && !applicable[in.Transfers[0].ID] {
+		if alone[i] && (len(in.Accounts) > 0 || !applicable[in.Transfers[0].ID]) {
 			singles = append(singles, []porcupine.Operation{op})
 			continue
 		}
@@ -210,11 +264,11 @@ func withoutRedundantUnknowns(ops []porcupine.Operation) []porcupine.Operation {
 		if !out.Unknown {
 			continue
 		}
-		if len(in.Transfers) == 0 {
+		if in.isLookup() {
 			drop[i] = true
 			continue
 		}
-		if !appliesAtMostOnce(in.Transfers) {
+		if len(in.Transfers) == 0 || !appliesAtMostOnce(in.Transfers) {
 			continue
 		}
 		for j, other := range ops {
@@ -262,6 +316,9 @@ func sameInput(a, b LedgerInput) bool {
 // refuses on its own fields, before or without looking at any balance or
 // reservation.
 func staticallyRefused(in LedgerInput, groups [][]GroupAccount, scale uint8) bool {
+	if len(in.Accounts) > 0 {
+		return true // refused on its fields, or by an account the setup made
+	}
 	if len(in.Transfers) != 1 || in.Group < 0 || in.Group >= len(groups) {
 		return false
 	}
@@ -281,7 +338,8 @@ func groupStatesEqual(a, b any) bool {
 	if x == nil || y == nil {
 		return x == y
 	}
-	return x.digest == y.digest && slices.Equal(x.balances, y.balances)
+	return x.digest == y.digest && x.closed == y.closed && x.floor == y.floor &&
+		slices.Equal(x.balances, y.balances) && slices.Equal(x.timers, y.timers)
 }
 
 func groupStateHash(state any) uint64 {
@@ -289,7 +347,10 @@ func groupStateHash(state any) uint64 {
 	if s == nil {
 		return 0
 	}
-	h := s.digest[0]
+	h := s.digest[0] ^ mix(uint64(s.closed)^s.floor<<8)
+	for _, t := range s.timers {
+		h = mix(h ^ t.lo ^ mix(t.hi))
+	}
 	for _, b := range s.balances {
 		for _, v := range b {
 			h = mix(h ^ uint64(v))
@@ -316,18 +377,27 @@ func groupStateKey(state any) string {
 	if s == nil {
 		return "init"
 	}
-	return fmt.Sprintf("%v #%x", s.balances, s.digest)
+	return fmt.Sprintf("%v closed %b at %d, timers %v #%x", s.balances, s.closed, s.floor, s.timers, s.digest)
 }
 
 func describeLedgerOp(input, output any) string {
 	in, out := input.(LedgerInput), output.(LedgerOutput)
 	var b strings.Builder
+	if len(in.Accounts) > 0 {
+		fmt.Fprintf(&b, "create %d accounts (a%s...) -> ", len(in.Accounts), in.Accounts[0].ID)
+		if out.Unknown {
+			b.WriteString("?")
+		} else {
+			fmt.Fprint(&b, out.Results)
+		}
+		return b.String()
+	}
 	if len(in.Transfers) == 0 {
 		fmt.Fprintf(&b, "lookup g%d -> ", in.Group)
 		if out.Unknown {
 			b.WriteString("?")
 		} else {
-			fmt.Fprint(&b, out.Balances)
+			fmt.Fprintf(&b, "%v closed %b at %d", out.Balances, out.Closed, out.Timestamp)
 		}
 		return b.String()
 	}
@@ -342,10 +412,13 @@ func describeLedgerOp(input, output any) string {
 		if !t.PendingID.IsZero() {
 			fmt.Fprintf(&b, " settles t%s", t.PendingID)
 		}
+		if t.Timeout != 0 {
+			fmt.Fprintf(&b, " timeout %d", t.Timeout)
+		}
 	}
 	if out.Unknown {
 		return b.String() + " -> ?"
 	}
-	fmt.Fprintf(&b, " -> %v", out.Results)
+	fmt.Fprintf(&b, " -> %v at %d", out.Results, out.Timestamp)
 	return b.String()
 }

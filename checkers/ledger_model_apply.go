@@ -8,9 +8,26 @@ import (
 	"github.com/faultline/faultline/ledger"
 )
 
-// applyBatch applies a batch by the ledger's rules for the subset the
-// workload uses, chains all-or-none, and returns the results.
-func (s *groupState) applyBatch(ts []ledger.Transfer, scale uint8) []ledger.Result {
+// applyBatch applies a batch stamped base (0: unknown) by the ledger's
+// rules for the subset the workload uses, chains all-or-none, and returns
+// the results. Event i is stamped base+i.
+func (s *groupState) applyBatch(ts []ledger.Transfer, base uint64, scale uint8) []ledger.Result {
+	// A batch at an unknown time leaves the floor where it was, although it
+	// took timestamps after it: whether it ran before or after a batch of
+	// known time must lead to equal states, or the search could not merge
+	// the orders of operations that commute (and would walk each of them).
+	// Checking less is sound; the next known time moves the floor again.
+	defer func() {
+		if base != 0 {
+			s.floor = base + uint64(len(ts)) - 1
+		}
+	}()
+	at := func(i int) uint64 {
+		if base == 0 {
+			return 0
+		}
+		return base + uint64(i)
+	}
 	results := make([]ledger.Result, len(ts))
 	for i := 0; i < len(ts); {
 		end := i
@@ -25,13 +42,13 @@ func (s *groupState) applyBatch(ts []ledger.Transfer, scale uint8) []ledger.Resu
 			break
 		}
 		if end == i {
-			results[i] = s.apply(&ts[i], scale)
+			results[i] = s.apply(&ts[i], at(i), i, scale)
 			i++
 			continue
 		}
 		trial, failed := s.clone(), -1
 		for j := i; j <= end && failed < 0; j++ {
-			if results[j] = trial.apply(&ts[j], scale); results[j] != ledger.Ok {
+			if results[j] = trial.apply(&ts[j], at(j), j, scale); results[j] != ledger.Ok {
 				failed = j
 			}
 		}
@@ -162,7 +179,7 @@ func (s *groupState) newTransferResult(t *ledger.Transfer, scale uint8) ledger.R
 		return ledger.TimeoutReservedForPendingTransfer
 	case t.Ledger == 0:
 		return ledger.LedgerMustNotBeZero
-	case t.Ledger != modelLedger:
+	case t.Ledger != modelLedger && t.Ledger != modelOtherLedger:
 		return ledger.LedgerNotFound
 	case t.Code == 0:
 		return ledger.CodeMustNotBeZero
@@ -175,6 +192,8 @@ func (s *groupState) newTransferResult(t *ledger.Transfer, scale uint8) ledger.R
 		return ledger.DebitAccountNotFound
 	case s.account(t.CreditAccountID) < 0:
 		return ledger.CreditAccountNotFound
+	case t.Ledger != modelLedger:
+		return ledger.LedgerMismatch // the groups' accounts are all on the model's ledger
 	}
 	return ledger.Ok
 }
@@ -204,13 +223,17 @@ func existsResult(e *modelTransfer, t *ledger.Transfer, scale uint8) ledger.Resu
 	return ledger.Exists
 }
 
-// modelLedger is the one ledger the model's accounts are on.
-const modelLedger = 1
+// modelLedger is the ledger the model's accounts are on; modelOtherLedger
+// exists too, with none of them.
+const (
+	modelLedger      = 1
+	modelOtherLedger = 2
+)
 
 // apply runs one event. The workload's events are well formed or carry one
 // deliberate defect each; the checks here are the ledger's, in its order,
 // for every field the workload sets.
-func (s *groupState) apply(t *ledger.Transfer, scale uint8) ledger.Result {
+func (s *groupState) apply(t *ledger.Transfer, ts uint64, position int, scale uint8) ledger.Result {
 	if r := shapeResult(t); r != ledger.Ok {
 		return r
 	}
@@ -224,6 +247,12 @@ func (s *groupState) apply(t *ledger.Transfer, scale uint8) ledger.Result {
 		return r
 	}
 	d, c := s.account(t.DebitAccountID), s.account(t.CreditAccountID)
+	switch {
+	case s.closed&(1<<d) != 0:
+		return ledger.DebitAccountClosed
+	case s.closed&(1<<c) != 0:
+		return ledger.CreditAccountClosed
+	}
 	amount := units(t, scale)
 	db, cb := &s.balances[d], &s.balances[c]
 	if s.accounts[d].Flags&ledger.DebitsMustNotExceedCredits != 0 && db[0]+db[1]+amount > db[3] {
@@ -238,6 +267,15 @@ func (s *groupState) apply(t *ledger.Transfer, scale uint8) ledger.Result {
 		db[0] += amount
 		cb[2] += amount
 		rec.pending = true
+		if t.Flags&ledger.CloseDebit != 0 {
+			s.closed |= 1 << d
+		}
+		if t.Flags&ledger.CloseCredit != 0 {
+			s.closed |= 1 << c
+		}
+		if t.Timeout != 0 {
+			s.addTimer(t.ID, t.Timeout, ts, position)
+		}
 	} else {
 		db[1] += amount
 		cb[3] += amount
@@ -290,16 +328,24 @@ func (s *groupState) settle(t *ledger.Transfer, scale uint8) ledger.Result {
 		return ledger.PendingTransferAlreadyPosted
 	case tsVoided:
 		return ledger.PendingTransferAlreadyVoided
+	case tsExpired:
+		return ledger.PendingTransferExpired
 	}
 	if amount == 0 {
 		amount = p.amount
 	}
 	d, c := s.account(p.debit), s.account(p.credit)
-	s.balances[d][0] -= p.amount // the whole reservation is released
-	s.balances[c][2] -= p.amount
+	s.release(p) // the whole reservation is released, and what it closed reopens
+	s.dropTimer(p.id)
 	if post {
 		s.balances[d][1] += amount
 		s.balances[c][3] += amount
+		if p.flags&ledger.CloseDebit != 0 {
+			s.closed |= 1 << d // a posted closing reservation keeps its account closed
+		}
+		if p.flags&ledger.CloseCredit != 0 {
+			s.closed |= 1 << c
+		}
 		s.settle1(p.id, tsPosted)
 	} else {
 		s.settle1(p.id, tsVoided)

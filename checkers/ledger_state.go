@@ -123,19 +123,35 @@ func reconcile(s ReplicaState, submitted map[ledger.ID]ledger.Transfer) []string
 		b[i] += v
 	}
 	held := 0
+	var timed []ledger.Transfer // reservations with a timeout, not expired
+	settled := map[ledger.ID]bool{}
+	var latest uint64 // the latest timestamp of a transfer held
+	var evidence []string
 	for _, id := range sortedIDs(submitted) {
 		t, ok := s.State.LookupTransfer(id)
 		if !ok {
 			continue
 		}
 		held++
+		latest = max(latest, t.Timestamp)
 		amount := t.Amount.Shift(2).IntPart()
 		switch {
+		case t.Flags&ledger.Pending != 0 && s.State.Expired(id):
+			// reserved, then released when its timeout passed: it moved
+			// nothing, and it may not expire before its deadline
+			if deadline := t.Timestamp + t.Timeout; t.Timeout == 0 || deadline > s.State.LastTimestamp() {
+				evidence = append(evidence, fmt.Sprintf("%s: reservation %s (timestamp %d, timeout %d) expired, but the ledger's time is %d",
+					s.Name, id, t.Timestamp, t.Timeout, s.State.LastTimestamp()))
+			}
 		case t.Flags&ledger.Pending != 0:
+			if t.Timeout != 0 {
+				timed = append(timed, t)
+			}
 			add(t.DebitAccountID, 0, amount) // reserved; settlement moves it below
 			add(t.CreditAccountID, 2, amount)
 		case t.Flags&(ledger.PostPending|ledger.VoidPending) != 0:
 			p, _ := s.State.LookupTransfer(t.PendingID)
+			settled[t.PendingID] = true
 			pa := p.Amount.Shift(2).IntPart()
 			add(p.DebitAccountID, 0, -pa)
 			add(p.CreditAccountID, 2, -pa)
@@ -148,7 +164,7 @@ func reconcile(s ReplicaState, submitted map[ledger.ID]ledger.Transfer) []string
 			add(t.CreditAccountID, 3, amount)
 		}
 	}
-	var evidence []string
+	evidence = append(evidence, overdue(s.Name, timed, settled, latest)...)
 	if held != s.State.TransferCount() {
 		evidence = append(evidence, fmt.Sprintf("%s holds %d transfers no client submitted", s.Name, s.State.TransferCount()-held))
 	}
@@ -159,6 +175,22 @@ func reconcile(s ReplicaState, submitted map[ledger.ID]ledger.Transfer) []string
 			a.CreditsPending.Shift(2).IntPart(), a.CreditsPosted.Shift(2).IntPart()}
 		if !ok || got != *b {
 			evidence = append(evidence, fmt.Sprintf("%s: account %s has balances %v, its transfers sum to %v", s.Name, id, got, *b))
+		}
+	}
+	return evidence
+}
+
+// overdue finds reservations still pending although a batch the replica
+// applied was stamped at or after their deadline: the ledger expires every
+// reservation due when a batch starts, and a batch holding a transfer
+// stamped latest started at most BatchEventsMax-1 before it.
+func overdue(name string, timed []ledger.Transfer, settled map[ledger.ID]bool, latest uint64) []string {
+	var evidence []string
+	for _, t := range timed {
+		deadline := t.Timestamp + t.Timeout
+		if !settled[t.ID] && deadline >= t.Timestamp && latest >= deadline+ledger.BatchEventsMax-1 { // no deadline wrapped
+			evidence = append(evidence, fmt.Sprintf("%s: reservation %s (timestamp %d, timeout %d) is still pending, but a batch with a transfer stamped %d ran after its deadline",
+				name, t.ID, t.Timestamp, t.Timeout, latest))
 		}
 	}
 	return evidence

@@ -133,6 +133,25 @@ func (a *account) export(scale uint8) Account {
 		CreditsPending: a.creditsPending.decimal(scale), CreditsPosted: a.creditsPosted.decimal(scale)}
 }
 
+// Holds reports whether the ledger holds t as applied: a transfer under
+// t's ID that is the very event t describes (a resubmission of t would be
+// answered Exists), and the timestamp it was applied at.
+func (s *State) Holds(t *Transfer) (uint64, bool) {
+	i, ok := s.byID[t.ID]
+	if !ok || t.ID.IsZero() {
+		return 0, false
+	}
+	e := s.transfers.at(i)
+	return e.timestamp, s.compareTransfer(e, t) == Exists
+}
+
+// Expired reports whether transfer id is a pending transfer whose timeout
+// passed before anyone posted or voided it.
+func (s *State) Expired(id ID) bool {
+	i, ok := s.byID[id]
+	return ok && s.transfers.at(i).status == statusExpired
+}
+
 func (t *transfer) export(scale uint8) Transfer {
 	r := &t.res
 	return Transfer{ID: r.id, DebitAccountID: r.debit, CreditAccountID: r.credit, Amount: r.amount.decimal(scale),

@@ -23,6 +23,7 @@ type workload struct {
 	simple    [][]ledger.ID       // per group: some single-phase transfer IDs
 	acked     [][]ledger.Transfer // per group: some acknowledged single-phase transfers
 	reusing   bool                // the operation drawn last reuses an acknowledged ID
+	reserved  reservation         // the reservation drawn last
 	history   *History
 }
 
@@ -41,7 +42,11 @@ type driver struct {
 	intent  int // the intent current carries out; -1 for a lookup
 	setup   bool
 	retry   []resubmission // unknown operations to submit again
-	due     time.Duration  // open loop: when the next request is due
+	// captureOf, when set, is a reservation this client made (in group
+	// captureGroup) and settles with its next operation.
+	captureOf    *reservation
+	captureGroup int
+	due          time.Duration // open loop: when the next request is due
 	// opsLeft, for a batch job's driver, is how many more operations it
 	// submits before it stops; -1 for a client that runs to the end.
 	opsLeft int
@@ -85,12 +90,23 @@ func (d *driver) Next(c *cluster.Client) ([]byte, time.Duration, bool) {
 	}
 	if n := len(d.retry); n > 0 && rng.Float64() < 0.5 {
 		d.current, d.intent, d.retry = d.retry[n-1].input, d.retry[n-1].intent, d.retry[:n-1]
+	} else if r := d.captureOf; r != nil {
+		d.captureOf = nil
+		d.current = checkers.LedgerInput{Group: d.captureGroup, Transfers: []ledger.Transfer{d.w.capture(rng, *r)}}
+		d.intent = d.w.history.newIntent(d.current.Transfers)
 	} else {
 		d.current = d.w.nextOperation(rng)
 		d.intent = -1 // a reused ID is no new intent, and it must not take the old one's place
 		if !d.w.reusing {
 			d.intent = d.w.history.newIntent(d.current.Transfers)
 		}
+		if ts := d.current.Transfers; len(ts) == 1 && ts[0].Flags&ledger.Pending != 0 && ts[0].Timeout != 0 && rng.IntN(2) == 0 {
+			r := d.w.reserved
+			d.captureOf, d.captureGroup = &r, d.current.Group // a timed reservation is captured by the next operation, half the time
+		}
+	}
+	if d.captureOf != nil {
+		return d.w.encode(d.current), 0, true // the capture follows the reservation's answer at once
 	}
 	return d.w.encode(d.current), d.pause(rng, now), true
 }
@@ -134,8 +150,10 @@ func (d *driver) Completed(c *cluster.Client, op *cluster.Op) {
 		if err != nil {
 			out.Unknown = true // a garbled answer tells nothing
 		} else {
-			out.Results = rep.Results
-			out.Balances = d.w.balancesOf(d.current.Group, rep.Accounts)
+			out.Results, out.Timestamp = rep.Results, rep.Timestamp
+			if len(d.current.Transfers) == 0 && len(d.current.Accounts) == 0 {
+				out.Balances, out.Closed = d.w.balancesOf(d.current.Group, rep.Accounts)
+			}
 			d.w.history.countResults(rep.Results)
 			d.w.noteAcked(d.current, rep.Results)
 		}
@@ -173,6 +191,9 @@ func (w *workload) setupCommand() ledger.Command {
 }
 
 func (w *workload) encode(in checkers.LedgerInput) []byte {
+	if len(in.Accounts) > 0 {
+		return ledger.EncodeCommand(ledger.Command{Op: ledger.OpCreateAccounts, Accounts: in.Accounts})
+	}
 	if len(in.Transfers) == 0 {
 		ids := make([]ledger.ID, 0, len(w.groups[in.Group]))
 		for _, a := range w.groups[in.Group] {
@@ -188,17 +209,22 @@ func (w *workload) encode(in checkers.LedgerInput) []byte {
 	return ledger.EncodeCommand(ledger.Command{Op: ledger.OpCreateTransfers, Transfers: in.Transfers})
 }
 
-// balancesOf lays a lookup's accounts out in the group's order, in units.
-func (w *workload) balancesOf(group int, accounts []ledger.Account) [][4]int64 {
+// balancesOf lays a lookup's accounts out in the group's order, in units,
+// with the closed ones as bits.
+func (w *workload) balancesOf(group int, accounts []ledger.Account) ([][4]int64, uint32) {
 	out := make([][4]int64, len(w.groups[group]))
+	var closed uint32
 	for _, a := range accounts {
 		for i, ga := range w.groups[group] {
 			if ga.ID == a.ID {
 				out[i] = [4]int64{units(a.DebitsPending), units(a.DebitsPosted), units(a.CreditsPending), units(a.CreditsPosted)}
+				if a.Flags&ledger.Closed != 0 {
+					closed |= 1 << i
+				}
 			}
 		}
 	}
-	return out
+	return out, closed
 }
 
 func (w *workload) thinkTime(rng *rand.Rand, now time.Duration) time.Duration {

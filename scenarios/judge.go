@@ -25,8 +25,8 @@ func (r *running) judge(opts RunOptions) *Outcome {
 		timeout = 20 * time.Second
 	}
 	o.Verdicts = append(o.Verdicts, checkers.Verdict{Invariant: "assertions", Status: checkers.Pass})
-	o.Verdicts = append(o.Verdicts, r.linearizability(o, timeout))
 	states := r.finalStates()
+	o.Verdicts = append(o.Verdicts, r.linearizability(o, states, timeout))
 	o.Verdicts = append(o.Verdicts,
 		checkers.Conservation(states),
 		checkers.Durability(states, r.wl.history.Acked),
@@ -47,8 +47,11 @@ func (r *running) judge(opts RunOptions) *Outcome {
 // but a sweep already runs one simulation per core, and a run that
 // grabs every core makes sweeps scale worse. Only a failing history is
 // checked again in full, for Porcupine's visualization.
-func (r *running) linearizability(o *Outcome, timeout time.Duration) checkers.Verdict {
+func (r *running) linearizability(o *Outcome, states []checkers.ReplicaState, timeout time.Duration) checkers.Verdict {
 	ops := r.wl.history.Ops
+	if final := latestState(states); final != nil {
+		ops = checkers.PinUnknowns(ops, final)
+	}
 	single := o.Model
 	single.Partition, single.PartitionEvent = nil, nil
 	deadline := time.Now().Add(timeout) // nondeterministic-ok: the checker's own wall-clock budget, after the simulation; past it the verdict is unknown, never pass
@@ -78,6 +81,18 @@ func (r *running) linearizability(o *Outcome, timeout time.Duration) checkers.Ve
 	}
 	return checkers.Verdict{Invariant: "linearizability", Status: checkers.Unknown,
 		Evidence: []string{fmt.Sprintf("the check did not finish within %v", timeout)}}
+}
+
+// latestState returns the ledger of the serving replica that applied the
+// most (the first of those that tie), nil if none serves.
+func latestState(states []checkers.ReplicaState) *ledger.State {
+	var out *ledger.State
+	for _, s := range states {
+		if out == nil || s.State.LastTimestamp() > out.LastTimestamp() {
+			out = s.State
+		}
+	}
+	return out
 }
 
 // finalStates returns the ledger of every replica that is up and serving

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"math/rand/v2"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -37,9 +38,7 @@ func (w *workload) nextOperation(rng *rand.Rand) checkers.LedgerInput {
 		}
 		in.Transfers = []ledger.Transfer{t}
 	case pick < m.Simple+m.Pending:
-		t := w.transfer(rng, g, ledger.Pending)
-		w.pending[g] = append(w.pending[g], reservation{id: t.ID, cents: units(t.Amount)})
-		in.Transfers = []ledger.Transfer{t}
+		in.Transfers = []ledger.Transfer{w.reserve(rng, g)}
 	case pick < m.Simple+m.Pending+m.Settle:
 		in.Transfers = []ledger.Transfer{w.settle(rng, g)}
 	case pick < m.Simple+m.Pending+m.Settle+m.Linked:
@@ -47,10 +46,94 @@ func (w *workload) nextOperation(rng *rand.Rand) checkers.LedgerInput {
 		in.Transfers = []ledger.Transfer{a, b}
 	case pick < m.Simple+m.Pending+m.Settle+m.Linked+m.Lookup:
 		// no transfers: a lookup of the group
+	case rng.IntN(5) == 0:
+		in.Accounts = []ledger.Account{w.invalidAccount(rng, g)}
 	default:
 		in.Transfers = []ledger.Transfer{w.invalid(rng, g)}
 	}
 	return in
+}
+
+// reserve makes a reservation (a pending transfer). Some have a timeout:
+// a few nanoseconds of ledger time, so that it expires at the very next
+// batch, stamped at or just after its deadline (where an off-by-one in
+// expiry shows), or tens of milliseconds to a second, which clock skew
+// and failovers stretch or shrink. Some close the group's closable
+// account while they are pending (and for good if posted); those always
+// have a timeout, so that the account opens again if nobody settles them.
+func (w *workload) reserve(rng *rand.Rand, g int) ledger.Transfer {
+	t := w.transfer(rng, g, ledger.Pending)
+	r := reservation{id: t.ID}
+	roll := rng.IntN(12)
+	switch {
+	case roll < 2:
+		accounts := w.groups[g]
+		closable, other := accounts[closableAccount].ID, accounts[rng.IntN(closableAccount)].ID
+		if rng.IntN(2) == 0 {
+			t.DebitAccountID, t.CreditAccountID, t.Flags = closable, other, t.Flags|ledger.CloseDebit
+		} else {
+			t.DebitAccountID, t.CreditAccountID, t.Flags = other, closable, t.Flags|ledger.CloseCredit
+		}
+		t.Timeout, r.closing = timeoutLong(rng), true
+	case roll < 4:
+		t.Timeout = 1 + uint64(rng.IntN(3))
+	case roll < 6:
+		t.Timeout = timeoutLong(rng)
+	}
+	r.cents = units(t.Amount)
+	w.pending[g] = append(w.pending[g], r)
+	w.reserved = r
+	return t
+}
+
+// timeoutLong is a reservation's timeout of 20 ms to 1 s, in nanoseconds
+// of ledger time.
+func timeoutLong(rng *rand.Rand) uint64 {
+	return uint64(20*time.Millisecond) + uint64(rng.Int64N(int64(980*time.Millisecond)))
+}
+
+// invalidAccount is an account creation refused on one field of its own,
+// or under the ID of one of the group's accounts (never the closable one,
+// whose flags change), with or without a field changed.
+func (w *workload) invalidAccount(rng *rand.Rand, g int) ledger.Account {
+	w.nextID++
+	a := ledger.Account{ID: ledger.IDFromUint64(1<<45 + w.nextID), Ledger: USD.ID, Code: 1}
+	switch rng.IntN(14) {
+	case 0:
+		a.Timestamp = 1
+	case 1:
+		a.ID = ledger.ID{}
+	case 2:
+		a.Flags = 1 << 10 // no such flag
+	case 3:
+		a.Flags = ledger.DebitsMustNotExceedCredits | ledger.CreditsMustNotExceedDebits
+	case 4:
+		a.DebitsPending = amountOf(1 + rng.Int64N(5000))
+	case 5:
+		a.DebitsPosted = amountOf(1 + rng.Int64N(5000))
+	case 6:
+		a.CreditsPending = amountOf(1 + rng.Int64N(5000))
+	case 7:
+		a.CreditsPosted = amountOf(1 + rng.Int64N(5000))
+	case 8:
+		a.Ledger = 0
+	case 9:
+		a.Ledger = 9 // no such ledger
+	case 10:
+		a.Code = 0
+	default:
+		e := w.groups[g][rng.IntN(closableAccount)]
+		a.ID, a.Flags = e.ID, e.Flags
+		switch rng.IntN(4) {
+		case 0:
+			a.Flags ^= ledger.Closed
+		case 1:
+			a.Ledger = EUR.ID
+		case 2:
+			a.Code = 2
+		}
+	}
+	return a
 }
 
 func (w *workload) transfer(rng *rand.Rand, g int, flags ledger.TransferFlags) ledger.Transfer {
@@ -62,10 +145,12 @@ func (w *workload) transfer(rng *rand.Rand, g int, flags ledger.TransferFlags) l
 		CreditAccountID: accounts[c].ID, Amount: amountOf(1 + rng.Int64N(5000)), Ledger: USD.ID, Code: 1, Flags: flags}
 }
 
-// reservation is a pending transfer a client made: its ID and amount.
+// reservation is a pending transfer a client made: its ID and amount, and
+// whether it closes an account.
 type reservation struct {
-	id    ledger.ID
-	cents int64
+	id      ledger.ID
+	cents   int64
+	closing bool
 }
 
 // settle posts or voids a reservation some client made, possibly one
@@ -84,8 +169,29 @@ func (w *workload) settle(rng *rand.Rand, g int) ledger.Transfer {
 		t.PendingID = ledger.IDFromUint64(1 << 40) // never created: not found
 		return t
 	}
-	r := p[rng.IntN(len(p))]
+	return w.settleOf(rng, t, p[rng.IntN(len(p))])
+}
+
+// capture settles reservation r at once, as a card payment is captured
+// right after its authorisation: a reservation with a timeout of a few
+// nanoseconds is then settled by the very next batch, which ledger time
+// that stalls (a new leader whose clock is behind) stamps at its deadline.
+func (w *workload) capture(rng *rand.Rand, r reservation) ledger.Transfer {
+	w.nextID++
+	t := ledger.Transfer{ID: ledger.IDFromUint64(w.nextID), Flags: ledger.PostPending}
+	if rng.IntN(3) == 0 {
+		t.Flags = ledger.VoidPending
+	}
+	return w.settleOf(rng, t, r)
+}
+
+// settleOf makes t a post or void of reservation r, with the amount the
+// settle's roll gives it.
+func (w *workload) settleOf(rng *rand.Rand, t ledger.Transfer, r reservation) ledger.Transfer {
 	t.PendingID = r.id
+	if r.closing && rng.IntN(10) != 0 {
+		t.Flags = ledger.VoidPending // most closings are undone: a posted one closes its account for good
+	}
 	switch roll := rng.IntN(10); {
 	case t.Flags == ledger.PostPending && roll < 3 && r.cents > 1:
 		t.Amount = amountOf(1 + rng.Int64N(r.cents-1)) // a partial post
@@ -109,7 +215,7 @@ func (w *workload) invalid(rng *rand.Rand, g int) ledger.Transfer {
 	if acked := w.acked[g]; len(acked) > 0 && rng.IntN(4) == 0 {
 		return w.reuse(rng, g, acked[rng.IntN(len(acked))])
 	}
-	switch rng.IntN(22) {
+	switch rng.IntN(23) {
 	case 0:
 		t.ID = ledger.ID{}
 	case 1:
@@ -153,6 +259,8 @@ func (w *workload) invalid(rng *rand.Rand, g int) ledger.Transfer {
 		t.Timestamp = 1 // the cluster stamps time, not the client
 	case 19:
 		t.Flags = ledger.Linked // a chain that never closes
+	case 20:
+		t.Ledger = EUR.ID // a ledger neither account is on
 	default:
 		return w.invalidSettle(rng, g)
 	}

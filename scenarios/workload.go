@@ -71,18 +71,28 @@ type Burst struct {
 // DefaultMix is a bank's everyday traffic.
 var DefaultMix = Mix{Simple: 40, Pending: 15, Settle: 15, Linked: 10, Lookup: 20, Invalid: 5}
 
-// accountsPerGroup and the flags of a group's accounts: one unrestricted
+// groupAccountFlags are the flags of a group's accounts: one unrestricted
 // (a bank's own account), two that may not overdraw, one that may not
-// receive more than it sent. The limits make results depend on order,
-// which is what linearizability checks.
+// receive more than it sent, and one that reservations close (the last,
+// closableAccount), so that transfers find it closed at times. The limits
+// make results depend on order, which is what linearizability checks.
 var groupAccountFlags = []ledger.AccountFlags{0, ledger.DebitsMustNotExceedCredits,
-	ledger.DebitsMustNotExceedCredits, ledger.CreditsMustNotExceedDebits}
+	ledger.DebitsMustNotExceedCredits, ledger.CreditsMustNotExceedDebits, 0}
 
-// USD is the workload's one ledger.
+// closableAccount is the index in its group of the account that closing
+// reservations close. Resubmissions of a group's account IDs leave it out:
+// whether it is closed changes the answer, and they are checked alone.
+const closableAccount = 4
+
+// USD is the ledger of the workload's accounts.
 var USD = ledger.LedgerSpec{ID: 1, Scale: 2, Name: "USD"}
 
+// EUR is a second ledger with no account of the workload on it: a
+// transfer that names it between USD accounts is refused as a mismatch.
+var EUR = ledger.LedgerSpec{ID: 2, Scale: 2, Name: "EUR"}
+
 // LedgerConfig is the ledger every replica of a scenario runs.
-var LedgerConfig = ledger.Config{Ledgers: []ledger.LedgerSpec{USD}}
+var LedgerConfig = ledger.Config{Ledgers: []ledger.LedgerSpec{USD, EUR}}
 
 func groupAccounts(groups int) [][]checkers.GroupAccount {
 	out := make([][]checkers.GroupAccount, groups)

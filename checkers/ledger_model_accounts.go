@@ -1,0 +1,58 @@
+package checkers
+
+import "github.com/faultline/faultline/ledger"
+
+// accountResults answers a creation of accounts the way the ledger does,
+// in its order of checks. The workload sends accounts that are refused on
+// their own fields or whose ID is one of the group's accounts (made by the
+// setup, on the model's ledger with code 1), so no answer depends on what
+// the workload did before: none is ever created.
+func (s *groupState) accountResults(accounts []ledger.Account) []ledger.Result {
+	out := make([]ledger.Result, len(accounts))
+	for i := range accounts {
+		out[i] = s.accountResult(&accounts[i])
+	}
+	return out
+}
+
+func (s *groupState) accountResult(a *ledger.Account) ledger.Result {
+	switch {
+	case a.Timestamp != 0:
+		return ledger.TimestampMustBeZero
+	case a.ID.IsZero():
+		return ledger.IDMustNotBeZero
+	case a.Flags&^knownAccountFlags != 0:
+		return ledger.FlagsAreUnknown
+	case a.Flags&ledger.DebitsMustNotExceedCredits != 0 && a.Flags&ledger.CreditsMustNotExceedDebits != 0:
+		return ledger.FlagsAreMutuallyExclusive
+	case !a.DebitsPending.IsZero() || !a.DebitsPosted.IsZero() || !a.CreditsPending.IsZero() || !a.CreditsPosted.IsZero():
+		return ledger.BalancesMustBeZero
+	}
+	if i := s.account(a.ID); i >= 0 {
+		e := s.accounts[i]
+		switch {
+		case e.Flags != a.Flags&^ledger.AccountLinked:
+			return ledger.ExistsWithDifferentFlags
+		case a.Ledger != modelLedger:
+			return ledger.ExistsWithDifferentLedger
+		case a.Code != setupAccountCode:
+			return ledger.ExistsWithDifferentCode
+		}
+		return ledger.Exists
+	}
+	switch {
+	case a.Ledger == 0:
+		return ledger.LedgerMustNotBeZero
+	case a.Ledger != modelLedger && a.Ledger != modelOtherLedger:
+		return ledger.LedgerNotFound
+	case a.Code == 0:
+		return ledger.CodeMustNotBeZero
+	}
+	return ledger.Ok // a valid new account: the workload never sends one
+}
+
+// knownAccountFlags are the account flags the ledger defines.
+const knownAccountFlags = ledger.DebitsMustNotExceedCredits | ledger.CreditsMustNotExceedDebits | ledger.Closed | ledger.AccountLinked
+
+// setupAccountCode is the code the workload's setup gives every account.
+const setupAccountCode = 1
