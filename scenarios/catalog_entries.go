@@ -115,6 +115,13 @@ func diskCorruption() Scenario {
 	return s
 }
 
+func failingDisk() Scenario {
+	s := base("failing-disk", "a disk that fails reads, writes and fsyncs for a while, on one node after another",
+		"a dying drive or a flapping storage controller returning I/O errors (EIO), and a full disk")
+	s.Faults = planned([]faults.Weight{w(faults.DIOError, 3), w(faults.DSlowDisk, 1)}, 900*ms, 1500*ms, 1)
+	return s
+}
+
 func flakyNetwork() Scenario {
 	s := base("flaky-network", "loss, duplication, reordering and delay spikes",
 		"a congested or degraded network")
