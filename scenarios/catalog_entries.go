@@ -174,9 +174,18 @@ func swarm() Scenario {
 	s := base("swarm", "everything, at random: each seed enables its own mix of faults",
 		"the unforeseen combination (swarm testing)")
 	s.SLO.RecoveryBound = 3 * time.Second
+	s.RogueOneIn = 2 // and one seed in two a client with a broken codec
 	s.Faults = func(rng *rand.Rand, servers []string) faults.Schedule {
 		return faults.Generate(rng, faults.Swarm(rng, servers, time.Second, 7*time.Second))
 	}
+	return s
+}
+
+func malformedInput() Scenario {
+	s := base("malformed-input", "frames corrupted on the wire, and clients with a broken codec",
+		"a faulty NIC, cable or switch that damages frames past the transport's checksum, and clients built against another protocol version or a buggy SDK")
+	s.RogueClients = 2
+	s.Faults = planned([]faults.Weight{w(faults.DCorrupt, 3), w(faults.DCrash, 1)}, 900*ms, 2*time.Second, 0)
 	return s
 }
 

@@ -152,6 +152,7 @@ type running struct {
 	wl       *workload
 	injector *faults.Injector
 	sched    faults.Schedule
+	rogue    rogueRecord
 }
 
 func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule, params Parameters) (*running, error) {
@@ -176,6 +177,13 @@ func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule, pa
 		opts.StartAfter = b.StartAt
 		cfg.Clients = append(cfg.Clients, sim.NodeSpec{Name: fmt.Sprintf("b%d", i+1),
 			New: cluster.NewClient(func() *sim.Sim { return r.c.Sim }, uint64(index+1), replicas, opts, r.wl.batchDriver(index, b.Ops))})
+	}
+	r.rogue.Clients = params.RogueClients
+	for i := range params.RogueClients {
+		id := sc.Workload.Clients + len(params.BatchJobs) + i + 1
+		d := &rogueDriver{rec: &r.rogue, stopAt: sc.Workload.StopAt, replicas: sc.Replicas}
+		cfg.Clients = append(cfg.Clients, sim.NodeSpec{Name: fmt.Sprintf("r%d", i+1),
+			New: cluster.NewClient(func() *sim.Sim { return r.c.Sim }, uint64(id), replicas, clientOpts, d)})
 	}
 	c, err := cluster.New(cfg)
 	if err != nil {

@@ -31,6 +31,11 @@ type Scenario struct {
 	Workload      WorkloadSpec
 	// Faults builds the scenario's schedule from its own random stream.
 	Faults func(rng *rand.Rand, servers []string) faults.Schedule
+	// RogueClients run beside the workload's clients: clients whose codec
+	// is broken or of another version (see rogue.go). RogueOneIn, if set,
+	// gives one more to one seed in that many, drawn from the seed.
+	RogueClients int
+	RogueOneIn   int
 	// NoParameterSwarm keeps the replicas' and the workload's knobs as
 	// written in every seed (see Parameters): for the reference scenario
 	// whose latency and throughput the others are read against.
