@@ -116,9 +116,9 @@ func diskCorruption() Scenario {
 }
 
 func failingDisk() Scenario {
-	s := base("failing-disk", "a disk that fails reads, writes and fsyncs for a while, on one node after another",
-		"a dying drive or a flapping storage controller returning I/O errors (EIO), and a full disk")
-	s.Faults = planned([]faults.Weight{w(faults.DIOError, 3), w(faults.DSlowDisk, 1)}, 900*ms, 1500*ms, 1)
+	s := base("failing-disk", "disks that fail reads, writes and fsyncs for a while, on up to two nodes at a time",
+		"a dying drive or a flapping storage controller that returns I/O errors (EIO) on reads, writes and fsyncs")
+	s.Faults = planned([]faults.Weight{w(faults.DIOError, 3), w(faults.DSlowDisk, 1)}, 700*ms, 1500*ms, 0)
 	return s
 }
 
