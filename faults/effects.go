@@ -53,7 +53,7 @@ func ends(later, k Kind) bool {
 	switch k {
 	case Partition, Isolate, Cut:
 		return later == Heal
-	case Loss, Duplicate, Reorder, Delay:
+	case Loss, Duplicate, Reorder, Delay, Corrupt:
 		return later == k || later == NetworkNormal
 	}
 	return later == k
@@ -97,6 +97,17 @@ func (in *Injector) watchFor(entry int, f Fault, n sim.NodeID, before sim.DiskSt
 	case Reorder, Delay:
 		closeGroup(-1)
 		open(-1, func() int64 { return nw.Stats().Sent }, "reordered or delayed %d messages")
+	case Corrupt:
+		closeGroup(-1)
+		open(-1, func() int64 { return nw.Stats().Corrupted }, "corrupted %d messages")
+	case TransferLeader:
+		closeGroup(-1)
+		if in.Elected == nil {
+			a.Effect = Effect{Effective: true, What: "asked the leader to hand over"}
+			break
+		}
+		to := f.To
+		open(-1, func() int64 { return in.Elected(to) }, to+" became leader %d times")
 	case Heal, NetworkNormal:
 		closeGroup(-1)
 		a.Effect = Effect{Effective: true, What: "links restored"}
@@ -122,6 +133,13 @@ func (in *Injector) watchFor(entry int, f Fault, n sim.NodeID, before sim.DiskSt
 	case FsyncFailure:
 		closeGroup(n)
 		open(n, func() int64 { return disk.Stats().SyncFailures }, "%d fsyncs failed")
+	case IOError:
+		closeGroup(n)
+		if f.Rate <= 0 {
+			a.Effect = Effect{Effective: true, What: "disk healthy again"}
+			break
+		}
+		open(n, func() int64 { return disk.Stats().IOErrors }, "%d disk operations failed")
 	case SlowDisk:
 		closeGroup(n)
 		if f.Count <= 1 {

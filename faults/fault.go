@@ -59,11 +59,15 @@ const (
 	SlowDisk         Kind = "slow-disk"         // node, count: fsyncs take count times as long (1 heals)
 	DiskLoss         Kind = "disk-loss"         // node: crash it if up and replace its disk with a blank one
 	CrashPoint       Kind = "crash-point"       // node, point, delay: crash at that protocol moment within delay
+	Corrupt          Kind = "corrupt"           // rate, optional from/to: flip a bit of, or cut short, that share of messages
+	IOError          Kind = "io-error"          // node, rate: that share of its disk's reads, writes and fsyncs fail (0 heals)
+	TransferLeader   Kind = "transfer-leader"   // from, to: from, if it leads, hands leadership to to (an operator's drain)
 )
 
 // Kinds lists every kind, in a fixed order.
 var Kinds = []Kind{Crash, Restart, Pause, Resume, Slow, Partition, Isolate, Cut, Heal, Loss, Duplicate,
-	Reorder, Delay, NetworkNormal, ClockOffset, ClockJump, ClockDrift, TornWrite, BitFlip, MisdirectedWrite, FsyncFailure, SlowDisk, DiskLoss, CrashPoint}
+	Reorder, Delay, NetworkNormal, ClockOffset, ClockJump, ClockDrift, TornWrite, BitFlip, MisdirectedWrite, FsyncFailure, SlowDisk, DiskLoss, CrashPoint,
+	Corrupt, IOError, TransferLeader}
 
 // Fault is one timed fault. Which fields matter depends on Kind.
 type Fault struct {
@@ -115,8 +119,12 @@ func (f Fault) Describe() string {
 		return string(f.Kind)
 	case Restart, Slow:
 		return fmt.Sprintf("%s %s after %v", f.Kind, f.Node, time.Duration(f.Delay))
-	case Loss, Duplicate, Reorder:
+	case Loss, Duplicate, Reorder, Corrupt:
 		return fmt.Sprintf("%s %.0f%%%s", f.Kind, f.Rate*100, f.linkSuffix())
+	case IOError:
+		return fmt.Sprintf("io-error %s %.0f%%", f.Node, f.Rate*100)
+	case TransferLeader:
+		return fmt.Sprintf("transfer-leader %s -> %s", f.From, f.To)
 	case Delay:
 		return "delay" + f.linkSuffix()
 	case ClockOffset, ClockJump:
@@ -148,6 +156,12 @@ func (f Fault) Disrupts() bool {
 	switch f.Kind {
 	case Restart, Resume, Heal, NetworkNormal:
 		return false
+	case TransferLeader:
+		// An operator's handover: the cluster must commit again within
+		// its recovery bound after it, as after a heal.
+		return false
+	case IOError:
+		return f.Rate > 0
 	case Slow:
 		return f.Delay > 0
 	case ClockOffset:

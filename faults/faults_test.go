@@ -33,6 +33,8 @@ func everyKind() Schedule {
 		{At: 20, Kind: MisdirectedWrite, Node: "n3", Count: 2}, {At: 21, Kind: FsyncFailure, Node: "n4", Count: 1},
 		{At: 22, Kind: SlowDisk, Node: "n5", Count: 10}, {At: 23, Kind: DiskLoss, Node: "n5"},
 		{At: 24, Kind: CrashPoint, Node: "n1", Point: DuringFsync, Delay: Duration(time.Second)},
+		{At: 25, Kind: Corrupt, Rate: 0.05}, {At: 26, Kind: IOError, Node: "n2"},
+		{At: 27, Kind: TransferLeader, From: "n1", To: "n2"},
 	}}
 	return s
 }
@@ -73,6 +75,8 @@ func TestBadSchedulesAreRejectedNamingTheFault(t *testing.T) {
 		{"drift too far", `[{"at":"1s","kind":"clock-drift","node":"n1","ppm":9000000}]`, "ppm"},
 		{"count zero", `[{"at":"1s","kind":"fsync-failure","node":"n1"}]`, "count must be"},
 		{"delay without latency", `[{"at":"1s","kind":"delay"}]`, "latency is required"},
+		{"transfer to itself", `[{"at":"1s","kind":"transfer-leader","from":"n1","to":"n1"}]`, "two different nodes"},
+		{"io errors above one", `[{"at":"1s","kind":"io-error","node":"n1","rate":1.5}]`, "faults[0] (io-error): rate must be within [0, 1]"},
 		{"bad duration", `[{"at":"soon","kind":"heal"}]`, "invalid duration"},
 		{"trailing data", `[] []`, "trailing data"},
 	}

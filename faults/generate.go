@@ -114,7 +114,7 @@ func (g *generator) healthyServer(t Duration) (string, bool) {
 func (g *generator) disrupt(kind Disruption, t Duration) {
 	stop := g.hold(t)
 	switch kind {
-	case DCrash, DCrashLeader, DPause, DBitFlip, DMisdirect, DFsyncFailure, DDiskLoss, DCrashPoint:
+	case DCrash, DCrashLeader, DPause, DBitFlip, DMisdirect, DFsyncFailure, DDiskLoss, DCrashPoint, DIOError:
 		g.nodeFault(kind, t, stop)
 	case DSlowDisk:
 		n := g.plan.Servers[g.rng.IntN(len(g.plan.Servers))]
@@ -126,8 +126,12 @@ func (g *generator) disrupt(kind Disruption, t Duration) {
 			Fault{At: stop, Kind: Slow, Node: n})
 	case DIsolate, DMinority, DBridge, DAsymmetric, DRegion:
 		g.partition(kind, t, stop)
-	case DLossy, DDelay:
+	case DLossy, DDelay, DCorrupt:
 		g.linkFault(kind, t, stop)
+	case DTransfer:
+		// No budget: the handover is over in an election's time, or, if
+		// the target cannot take over, abandoned after an election timeout.
+		g.emit(Fault{At: t, Kind: TransferLeader, From: "@leader", To: g.plan.Servers[g.rng.IntN(len(g.plan.Servers))]})
 	case DClockSkew, DClockDrift:
 		g.clockFault(kind, t, stop)
 	case DLeaderChurn:
@@ -213,6 +217,10 @@ func (g *generator) nodeFault(kind Disruption, t, stop Duration) {
 		g.downUntil[n] = g.plan.End
 	case DFsyncFailure:
 		g.downUntil[n] = min(t+Duration(time.Second), g.plan.End) // stopped, then restarted by its supervisor
+	case DIOError:
+		// Stopped at its first failed operation and restarted by its
+		// supervisor, maybe more than once while the disk still fails.
+		g.downUntil[n] = min(stop+Duration(time.Second), g.plan.End)
 	}
 	switch kind {
 	case DCrash:
@@ -238,6 +246,9 @@ func (g *generator) nodeFault(kind Disruption, t, stop Duration) {
 		g.emit(Fault{At: t, Kind: FsyncFailure, Node: n, Count: 1})
 	case DDiskLoss:
 		g.emit(Fault{At: t, Kind: DiskLoss, Node: n}, Fault{At: stop, Kind: Restart, Node: n})
+	case DIOError:
+		g.emit(Fault{At: t, Kind: IOError, Node: n, Rate: 0.02 + 0.28*g.rng.Float64()},
+			Fault{At: stop, Kind: IOError, Node: n})
 	}
 }
 
@@ -317,11 +328,14 @@ func (g *generator) linkFault(kind Disruption, t, stop Duration) {
 		return
 	}
 	g.linksUntil = stop
-	if kind == DDelay {
+	switch kind {
+	case DDelay:
 		ms := func(v int) time.Duration { return time.Duration(v) * time.Millisecond }
 		lat := sim.Latency{Min: ms(20), P50: ms(40 + g.rng.IntN(40)), P90: ms(100), P99: ms(200), Max: ms(400)}
 		g.emit(Fault{At: t, Kind: Delay, Latency: &lat})
-	} else {
+	case DCorrupt:
+		g.emit(Fault{At: t, Kind: Corrupt, Rate: 0.01 + 0.09*g.rng.Float64()})
+	default:
 		g.emit(Fault{At: t, Kind: Loss, Rate: 0.05 + 0.25*g.rng.Float64()},
 			Fault{At: t, Kind: Duplicate, Rate: 0.1 * g.rng.Float64()},
 			Fault{At: t, Kind: Reorder, Rate: 0.2 * g.rng.Float64()})

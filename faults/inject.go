@@ -24,6 +24,15 @@ type Injector struct {
 	// Messages, if set, says which messages a crash point after a send
 	// waits for: the simulator does not read messages, the harness does.
 	Messages func(point string) func(msg []byte) bool
+	// TransferLeader, if set, asks node from, if it leads, to hand its
+	// leadership to node to, as an operator drains a node before its
+	// maintenance: the simulator knows no leaders, the harness does. An
+	// error wrapping sim.ErrNodeState (from does not lead, or is not up)
+	// skips the fault.
+	TransferLeader func(from, to string) error
+	// Elected, if set, counts the times node has become leader so far: how
+	// a leader transfer shows that it took effect.
+	Elected func(node string) int64
 
 	s         *sim.Sim
 	base      sim.LinkConfig
@@ -213,8 +222,13 @@ func (in *Injector) Apply(f Fault) error {
 	case Heal:
 		nw.Heal()
 		return nil
-	case Loss, Duplicate, Reorder, Delay, NetworkNormal:
+	case Loss, Duplicate, Reorder, Delay, NetworkNormal, Corrupt:
 		return in.applyLink(f)
+	case TransferLeader:
+		if in.TransferLeader == nil {
+			return fmt.Errorf("%w: transfer-leader needs a harness that knows the leader", errNoSuchRole)
+		}
+		return in.TransferLeader(f.From, f.To)
 	case ClockOffset:
 		return s.SetClockOffset(n, time.Duration(f.Offset))
 	case ClockJump:
@@ -241,6 +255,8 @@ func (in *Injector) applyDisk(f Fault, n sim.NodeID) error {
 		d.FailSyncs(f.Count)
 	case SlowDisk:
 		return in.s.SetDiskSlow(n, f.Count)
+	case IOError:
+		return d.SetIOErrors(f.Rate)
 	case CrashPoint:
 		if f.Point == DuringFsync {
 			return in.s.CrashDuringFsync(n, time.Duration(f.Delay))
@@ -291,6 +307,8 @@ func (in *Injector) applyLink(f Fault) error {
 			cfg.DuplicateRate = f.Rate
 		case Reorder:
 			cfg.ReorderRate = f.Rate
+		case Corrupt:
+			cfg.CorruptRate = f.Rate
 		case Delay:
 			cfg.Latency = *f.Latency
 		case NetworkNormal:

@@ -63,12 +63,15 @@ const (
 	DLeaderChurn  Disruption = "leader-churn"       // cut whoever leads now, alone or with followers, off from the rest; then heal
 	DLeaderPoint  Disruption = "leader-crash-point" // slow the leader's disk and crash it mid-fsync or right after a client reply; restart it
 	DLeaderPause  Disruption = "leader-pause"       // freeze whoever leads (a long GC pause, a stopped VM), then resume it
+	DCorrupt      Disruption = "corrupt"            // flip a bit of, or cut short, a share of messages; then normal
+	DIOError      Disruption = "io-error"           // a disk fails a share of its reads, writes and fsyncs; then healthy
+	DTransfer     Disruption = "leader-transfer"    // the leader is asked to hand over to a random server (an operator's drain)
 )
 
 // AllDisruptions lists every disruption in a fixed order.
 var AllDisruptions = []Disruption{DCrash, DCrashLeader, DPause, DSlow, DIsolate, DMinority, DBridge, DAsymmetric,
 	DRegion, DLossy, DDelay, DClockSkew, DClockDrift, DBitFlip, DMisdirect, DFsyncFailure, DSlowDisk, DDiskLoss, DCrashPoint,
-	DLeaderChurn, DLeaderPoint, DLeaderPause}
+	DLeaderChurn, DLeaderPoint, DLeaderPause, DCorrupt, DIOError, DTransfer}
 
 // Validate checks a plan.
 func (p Plan) Validate() error {

@@ -148,7 +148,7 @@ func (f Fault) validateShape() error {
 			return fmt.Errorf("cut needs two different nodes, from and to")
 		}
 	case Heal, NetworkNormal:
-	case Loss, Duplicate, Reorder:
+	case Loss, Duplicate, Reorder, Corrupt:
 		if !(f.Rate >= 0 && f.Rate <= 1) {
 			return fmt.Errorf("rate must be within [0, 1], got %v", f.Rate)
 		}
@@ -166,6 +166,15 @@ func (f Fault) validateShape() error {
 			return fmt.Errorf("offset %v is beyond a day", time.Duration(f.Offset))
 		}
 		return need(f.Node != "", "node")
+	case IOError:
+		if !(f.Rate >= 0 && f.Rate <= 1) {
+			return fmt.Errorf("rate must be within [0, 1], got %v", f.Rate)
+		}
+		return need(f.Node != "", "node")
+	case TransferLeader:
+		if f.From == "" || f.To == "" || f.From == f.To {
+			return fmt.Errorf("transfer-leader needs two different nodes, from and to")
+		}
 	case ClockDrift:
 		if f.PPM < -sim.DriftPPMMax || f.PPM > sim.DriftPPMMax {
 			return fmt.Errorf("ppm %d is outside [-%d, %d]", f.PPM, sim.DriftPPMMax, sim.DriftPPMMax)

@@ -87,7 +87,7 @@ func Catalog() []Scenario {
 	out := []Scenario{
 		baseline(), leaderCrash(), doubleFailover(), lose20pct(), minorityPartition(), majorityPartition(),
 		bridge(), asymmetricPartition(), crossRegion(), clockSkew(), diskCorruption(), flakyNetwork(),
-		rollingRestart(), endOfDayBurst(), swarm(), leaderChurn(), deposedLeader(),
+		rollingRestart(), endOfDayBurst(), swarm(), leaderChurn(), deposedLeader(), malformedInput(), failingDisk(),
 	}
 	slices.SortFunc(out, func(a, b Scenario) int {
 		if a.Name < b.Name {

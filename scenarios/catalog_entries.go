@@ -120,6 +120,13 @@ func diskCorruption() Scenario {
 	return s
 }
 
+func failingDisk() Scenario {
+	s := base("failing-disk", "disks that fail reads, writes and fsyncs for a while, on up to two nodes at a time",
+		"a dying drive or a flapping storage controller that returns I/O errors (EIO) on reads, writes and fsyncs")
+	s.Faults = planned([]faults.Weight{w(faults.DIOError, 3), w(faults.DSlowDisk, 1)}, 700*ms, 1500*ms, 0)
+	return s
+}
+
 func flakyNetwork() Scenario {
 	s := base("flaky-network", "loss, duplication, reordering and delay spikes",
 		"a congested or degraded network")
@@ -129,19 +136,28 @@ func flakyNetwork() Scenario {
 }
 
 func rollingRestart() Scenario {
-	s := base("rolling-restart", "every node restarted in turn, as in an upgrade",
+	s := base("rolling-restart", "every node restarted in turn, as in an upgrade, most of them drained of leadership first",
 		"a rolling deployment of a new version")
 	// One node at a time, spread over six seconds whatever the size
 	// (1.2 s apart at five replicas), each back 500 ms after it went down.
-	s.Faults = fixedFor(func(servers []string) []faults.Fault {
+	s.Faults = func(rng *rand.Rand, servers []string) faults.Schedule {
 		var fs []faults.Fault
 		for i, n := range servers {
 			t := time.Second + time.Duration(i)*6*time.Second/time.Duration(len(servers))
+			// The runbook drains a node before its restart: if it leads,
+			// it hands over to the next node 100 ms before it goes down.
+			// One step in four skips the drain, as an operator in a hurry
+			// does, and the leader just dies.
+			if rng.IntN(4) != 0 {
+				fs = append(fs, faults.Fault{At: at(t - 100*ms), Kind: faults.TransferLeader, From: n, To: servers[(i+1)%len(servers)]})
+			}
 			fs = append(fs, faults.Fault{At: at(t), Kind: faults.Crash, Node: n},
 				faults.Fault{At: at(t + 500*ms), Kind: faults.Restart, Node: n})
 		}
-		return fs
-	})
+		sched := faults.Schedule{Faults: fs}
+		sched.Sort()
+		return sched
+	}
 	return s
 }
 
@@ -164,9 +180,18 @@ func swarm() Scenario {
 	s := base("swarm", "everything, at random: each seed enables its own mix of faults",
 		"the unforeseen combination (swarm testing)")
 	s.SLO.RecoveryBound = 3 * time.Second
+	s.RogueOneIn = 2 // and one seed in two a client with a broken codec
 	s.Faults = func(rng *rand.Rand, servers []string) faults.Schedule {
 		return faults.Generate(rng, faults.Swarm(rng, servers, time.Second, 7*time.Second))
 	}
+	return s
+}
+
+func malformedInput() Scenario {
+	s := base("malformed-input", "frames corrupted on the wire, and clients with a broken codec",
+		"a faulty NIC, cable or switch that damages frames past the transport's checksum, and clients built against another protocol version or a buggy SDK")
+	s.RogueClients = 2
+	s.Faults = planned([]faults.Weight{w(faults.DCorrupt, 3), w(faults.DCrash, 1)}, 900*ms, 2*time.Second, 0)
 	return s
 }
 

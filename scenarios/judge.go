@@ -35,6 +35,7 @@ func (r *running) judge(opts RunOptions) *Outcome {
 	r.checkFinalStates()
 	o.Verdicts = append(o.Verdicts, r.c.Observer.Verdicts()...)
 	o.Verdicts = append(o.Verdicts, r.finalConvergence())
+	o.Verdicts = append(o.Verdicts, r.rogue.verdict())
 	o.LastHeal = lastRecovery(o.Applied, r.sched)
 	live, rto := checkers.Liveness(r.c.Observer.FirstApplyTimes, o.LastHeal, r.sc.SLO.RecoveryBound, time.Duration(r.c.Now()))
 	o.Recovery = rto

@@ -35,6 +35,9 @@ type Parameters struct {
 	SessionsMax int        `json:"sessions_max"`
 	BatchJobs   []BatchJob `json:"batch_jobs,omitempty"`
 	Clients     int        `json:"clients"`
+	// RogueClients send malformed frames and commands beside the
+	// workload (see rogue.go).
+	RogueClients int `json:"rogue_clients,omitempty"`
 	// AttemptTimeout and GiveUpAfter are the clients' (cluster.ClientOptions).
 	AttemptTimeout faults.Duration `json:"attempt_timeout"`
 	GiveUpAfter    faults.Duration `json:"give_up_after"`
@@ -53,7 +56,7 @@ func DefaultParameters(sc *Scenario) Parameters {
 		EntriesPerAppendMax: rc.EntriesPerAppendMax, InflightMax: rc.InflightMax, SnapshotEntries: rc.SnapshotEntries,
 		SegmentEntriesMax: replica.SegmentEntriesDefault, SessionsMax: rc.SessionsMax, Clients: sc.Workload.Clients,
 		AttemptTimeout: faults.Duration(client.AttemptTimeout), GiveUpAfter: faults.Duration(client.GiveUpAfter),
-		Mix: sc.Workload.Mix}
+		Mix: sc.Workload.Mix, RogueClients: sc.RogueClients}
 }
 
 // DrawParameters draws a run's knobs from its seed, on streams of their
@@ -113,10 +116,15 @@ func DrawParameters(seed uint64, sc *Scenario) Parameters {
 			}
 		}
 	}
+	if sc.RogueOneIn > 0 && sim.NewStream(seed, "rogue-clients").IntN(sc.RogueOneIn) == 0 {
+		p.RogueClients++
+	}
 	w := sc.Workload
 	w.Clients = p.Clients
 	if pressure := DrawSessionPressure(seed, w); pressure.SessionsMax > 0 {
-		p.SessionsMax, p.BatchJobs = pressure.SessionsMax, pressure.Batches
+		// Rogue clients hold sessions too: the table still fits exactly
+		// the clients that run from the start.
+		p.SessionsMax, p.BatchJobs = pressure.SessionsMax+p.RogueClients, pressure.Batches
 	}
 	return p
 }
@@ -142,6 +150,9 @@ func drawReplicas(seed uint64, sc *Scenario) int {
 func (m Mix) String() string {
 	return fmt.Sprintf("simple:%d pending:%d settle:%d linked:%d lookup:%d invalid:%d", m.Simple, m.Pending, m.Settle, m.Linked, m.Lookup, m.Invalid)
 }
+
+// rogueClientsMax bounds the rogue clients of a run.
+const rogueClientsMax = 4
 
 // replicationWindowMin is the fewest entries a leader may have in flight to
 // one follower (entries per append times appends in flight).
@@ -179,6 +190,9 @@ func (p *Parameters) Validate(sc *Scenario) error {
 	}
 	if p.AttemptTimeout <= 0 || p.GiveUpAfter <= 0 {
 		return fmt.Errorf("parameters: attempt_timeout and give_up_after must be positive")
+	}
+	if p.RogueClients < 0 || p.RogueClients > rogueClientsMax {
+		return fmt.Errorf("parameters: rogue_clients must be 0..%d, got %d", rogueClientsMax, p.RogueClients)
 	}
 	w := p.workload(sc.Workload)
 	if err := w.validate(); err != nil {
@@ -247,6 +261,7 @@ func (p *Parameters) Describe(sc *Scenario) string {
 	add("sessions_max", p.SessionsMax, d.SessionsMax)
 	add("batch_jobs", len(p.BatchJobs), len(d.BatchJobs))
 	add("clients", p.Clients, d.Clients)
+	add("rogue_clients", p.RogueClients, d.RogueClients)
 	add("attempt_timeout", time.Duration(p.AttemptTimeout), time.Duration(d.AttemptTimeout))
 	add("give_up_after", time.Duration(p.GiveUpAfter), time.Duration(d.GiveUpAfter))
 	add("mix", "{"+p.Mix.String()+"}", "{"+d.Mix.String()+"}")
@@ -291,5 +306,6 @@ func (p Parameters) Reductions(sc *Scenario) []Parameters {
 		q.AttemptTimeout, q.GiveUpAfter = d.AttemptTimeout, d.GiveUpAfter
 	})
 	try(p.Mix != d.Mix, func(q *Parameters) { q.Mix = d.Mix })
+	try(p.RogueClients != d.RogueClients, func(q *Parameters) { q.RogueClients = d.RogueClients })
 	return out
 }

@@ -153,6 +153,7 @@ type running struct {
 	wl       *workload
 	injector *faults.Injector
 	sched    faults.Schedule
+	rogue    rogueRecord
 }
 
 func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule, params Parameters) (*running, error) {
@@ -178,6 +179,13 @@ func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule, pa
 		cfg.Clients = append(cfg.Clients, sim.NodeSpec{Name: fmt.Sprintf("b%d", i+1),
 			New: cluster.NewClient(func() *sim.Sim { return r.c.Sim }, uint64(index+1), replicas, opts, r.wl.batchDriver(index, b.Ops))})
 	}
+	r.rogue.Clients = params.RogueClients
+	for i := range params.RogueClients {
+		id := sc.Workload.Clients + len(params.BatchJobs) + i + 1
+		d := &rogueDriver{rec: &r.rogue, stopAt: sc.Workload.StopAt, replicas: sc.Replicas}
+		cfg.Clients = append(cfg.Clients, sim.NodeSpec{Name: fmt.Sprintf("r%d", i+1),
+			New: cluster.NewClient(func() *sim.Sim { return r.c.Sim }, uint64(id), replicas, clientOpts, d)})
+	}
 	c, err := cluster.New(cfg)
 	if err != nil {
 		return nil, err
@@ -190,6 +198,10 @@ func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule, pa
 	r.injector.Resolve = r.resolveRole
 	r.injector.Servers = sc.Servers()
 	r.injector.Messages = cluster.CrashPointMessages
+	r.injector.TransferLeader = func(from, to string) error {
+		return c.TransferLeader(replicaIndex(from), replicaIndex(to))
+	}
+	r.injector.Elected = func(node string) int64 { return c.Elected(replicaIndex(node)) }
 	if err := r.injector.Install(sched); err != nil {
 		return nil, err
 	}
@@ -300,6 +312,15 @@ func (r *running) applyRegions() error {
 		}
 	}
 	return nil
+}
+
+// replicaIndex is the index of the replica called name (n1 is 0), or -1.
+func replicaIndex(name string) int {
+	var i int
+	if _, err := fmt.Sscanf(name, "n%d", &i); err != nil || i < 1 {
+		return -1
+	}
+	return i - 1
 }
 
 // resolveRole names the node holding a role now: the leader, or the first

@@ -42,6 +42,11 @@ type Scenario struct {
 	// partitions and keep its crash budget from servers, never assume the
 	// scenario's own size (unless SwarmSizes keeps it fixed).
 	Faults func(rng *rand.Rand, servers []string) faults.Schedule
+	// RogueClients run beside the workload's clients: clients whose codec
+	// is broken or of another version (see rogue.go). RogueOneIn, if set,
+	// gives one more to one seed in that many, drawn from the seed.
+	RogueClients int
+	RogueOneIn   int
 	// NoParameterSwarm keeps the replicas' and the workload's knobs as
 	// written in every seed (see Parameters): for the reference scenario
 	// whose latency and throughput the others are read against.

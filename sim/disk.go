@@ -20,6 +20,9 @@ var (
 	// ErrInvalidIO is returned for a negative offset or a file grown past
 	// FileSizeMax.
 	ErrInvalidIO = errors.New("sim: invalid disk operation")
+	// ErrIO is returned by a read, write, truncation or fsync that the
+	// simulation made fail, as a failing device's EIO (see SetIOErrors).
+	ErrIO = errors.New("sim: input/output error")
 )
 
 // FileSizeMax bounds one simulated file. Past it a write fails: a node that
@@ -62,9 +65,10 @@ type Disk struct {
 	// own, and the buffer is reused once Sync or a crash settles them.
 	pendingData []byte
 
-	syncFailures    int  // the next n Syncs fail
-	misdirectNext   int  // the next n writes land at a wrong offset
-	tornOnNextCrash bool // the next crash persists a torn prefix of pending
+	syncFailures    int    // the next n Syncs fail
+	ioErrorPPM      uint64 // each read, write, truncation and fsync fails with ErrIO at this rate
+	misdirectNext   int    // the next n writes land at a wrong offset
+	tornOnNextCrash bool   // the next crash persists a torn prefix of pending
 
 	stats DiskStats
 }
@@ -89,6 +93,8 @@ type DiskStats struct {
 	Misdirected int64
 	// LostDisks counts the times the disk was replaced by a blank one.
 	LostDisks int64
+	// IOErrors counts the operations that failed with ErrIO.
+	IOErrors int64
 }
 
 // diskFile holds a file twice: as the platter has it (durable) and as reads
@@ -154,6 +160,9 @@ func (d *Disk) Write(name string, off int64, p []byte) error {
 	if off < 0 || off+int64(len(p)) > FileSizeMax {
 		return fmt.Errorf("write %s at %d (%d bytes): %w", name, off, len(p), ErrInvalidIO)
 	}
+	if err := d.ioFails("write", name); err != nil {
+		return err
+	}
 	if d.misdirectNext > 0 {
 		d.misdirectNext--
 		off = d.misdirect(name, off)
@@ -204,6 +213,9 @@ func (d *Disk) Read(name string, off int64, p []byte) (int, error) {
 	if off < 0 {
 		return 0, fmt.Errorf("read %s at %d: %w", name, off, ErrInvalidIO)
 	}
+	if err := d.ioFails("read", name); err != nil {
+		return 0, err
+	}
 	if off >= int64(len(f.cached)) {
 		return 0, io.EOF
 	}
@@ -219,6 +231,9 @@ func (d *Disk) ReadAll(name string) ([]byte, error) {
 	f, ok := d.files[name]
 	if !ok || f.cached == nil {
 		return nil, fmt.Errorf("read %s: %w", name, ErrNotExist)
+	}
+	if err := d.ioFails("read", name); err != nil {
+		return nil, err
 	}
 	return append([]byte(nil), f.cached...), nil
 }
@@ -237,6 +252,9 @@ func (d *Disk) Size(name string) int64 {
 func (d *Disk) Truncate(name string, size int64) error {
 	if size < 0 || size > FileSizeMax {
 		return fmt.Errorf("truncate %s to %d: %w", name, size, ErrInvalidIO)
+	}
+	if err := d.ioFails("truncate", name); err != nil {
+		return err
 	}
 	op := diskOp{kind: opTruncate, name: name, off: size, dataAt: len(d.pendingData)}
 	d.sim.trace.diskWrite(d.owner, name, size, nil)
@@ -276,9 +294,19 @@ func (d *Disk) Sync() error {
 	d.stats.Syncs++
 	if d.timing.Timed() {
 		if len(d.pending) > d.covered {
+			if err := d.ioFails("fsync", ""); err != nil {
+				d.loseUncovered()
+				return err
+			}
 			d.issueBarrier()
 		}
 		return nil
+	}
+	if len(d.pending) > 0 {
+		if err := d.ioFails("fsync", ""); err != nil {
+			d.settle(len(d.pending), true)
+			return err
+		}
 	}
 	if d.syncFailures > 0 {
 		d.syncFailures--
@@ -531,4 +559,52 @@ func (d *Disk) persistTornPrefix() int {
 		d.stats.TornCrashes++
 	}
 	return kept
+}
+
+// SetIOErrors makes each later read, write, truncation and fsync of the
+// disk fail with ErrIO with probability rate, drawn from the disk's own
+// stream; 0 makes it healthy again. That is a dying device or a flapping
+// controller: a failed write or truncation changes nothing, a failed read
+// returns nothing, and a failed fsync loses the writes it would have
+// covered for good, as an injected fsync failure does (see Sync). An fsync
+// with nothing to write never reaches the device and never fails.
+func (d *Disk) SetIOErrors(rate float64) error {
+	if !(rate >= 0 && rate <= 1) { // also rejects NaN
+		return fmt.Errorf("io errors: rate %v is outside [0, 1]: %w", rate, ErrInvalidIO)
+	}
+	d.ioErrorPPM = probabilityPPM(rate)
+	d.sim.trace.disk(d.sim.now, d.owner, "arm-io-errors", "", int64(d.ioErrorPPM))
+	return nil
+}
+
+// ioFails draws whether an operation fails with ErrIO; it draws nothing
+// while the disk is healthy.
+func (d *Disk) ioFails(op, name string) error {
+	if !chance(d.rng, d.ioErrorPPM) {
+		return nil
+	}
+	d.stats.IOErrors++
+	d.sim.trace.disk(d.sim.now, d.owner, "io-error-"+op, name, 0)
+	if name == "" {
+		return fmt.Errorf("%s: %w", op, ErrIO)
+	}
+	return fmt.Errorf("%s %s: %w", op, name, ErrIO)
+}
+
+// loseUncovered ends the pending writes that no issued fsync covers, after
+// the fsync that was to cover them failed: they are lost for good, though
+// reads see them until the node crashes, and, as on Linux, the failure
+// stays reported for the rest of the node's life.
+func (d *Disk) loseUncovered() {
+	for _, op := range d.pending[d.covered:] {
+		if f := d.files[op.name]; f != nil {
+			f.diverged = true
+		}
+	}
+	if d.covered < len(d.pending) {
+		d.pendingData = d.pendingData[:d.pending[d.covered].dataAt]
+	}
+	clear(d.pending[d.covered:])
+	d.pending = d.pending[:d.covered]
+	d.failed = true
 }

@@ -114,6 +114,10 @@ func (d *Disk) Barrier() (ticket uint64, durable bool, err error) {
 	}
 	if len(d.pending) > d.covered {
 		d.stats.Syncs++
+		if err := d.ioFails("fsync", ""); err != nil {
+			d.loseUncovered()
+			return d.issued, false, err
+		}
 		d.issueBarrier()
 	}
 	return d.issued, d.done >= d.issued, nil

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"encoding/binary"
+	"errors"
 	"hash/crc32"
 	"strings"
 	"testing"
@@ -250,5 +251,56 @@ func TestACrashPointDuringAnFsyncLosesItsWrites(t *testing.T) {
 	}
 	if d.Size("wal") != -1 || d.Stats().LostWrites != 1 {
 		t.Fatalf("after a crash mid-fsync: file size %d, lost writes %d", d.Size("wal"), d.Stats().LostWrites)
+	}
+}
+
+func TestIOErrorsFailOperationsAndAFailedFsyncLosesItsWrites(t *testing.T) {
+	ps := mustProbeSim(1, time.Millisecond, timedDisks(time.Millisecond))
+	d := ps.probe(0).env.Disk()
+	mustWrite(t, d, "wal", 0, "synced")
+	mustSync(t, d)
+	ps.RunFor(time.Millisecond)
+	if err := d.SetIOErrors(1); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Write("wal", 6, []byte("x")); !errors.Is(err, sim.ErrIO) {
+		t.Fatalf("write: %v, want ErrIO", err)
+	}
+	if err := d.Truncate("wal", 0); !errors.Is(err, sim.ErrIO) {
+		t.Fatalf("truncate: %v, want ErrIO", err)
+	}
+	if _, err := d.ReadAll("wal"); !errors.Is(err, sim.ErrIO) {
+		t.Fatalf("read: %v, want ErrIO", err)
+	}
+	if err := d.Sync(); err != nil {
+		t.Fatalf("an fsync with nothing to write failed: %v", err)
+	}
+	if err := d.SetIOErrors(0); err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, d, "wal"); got != "synced" {
+		t.Fatalf("failed operations changed the file: %q", got)
+	}
+	mustWrite(t, d, "wal", 6, "+lost")
+	if err := d.SetIOErrors(1); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := d.Barrier(); !errors.Is(err, sim.ErrIO) {
+		t.Fatalf("barrier: %v, want ErrIO", err)
+	}
+	if err := d.SetIOErrors(0); err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, d, "wal"); got != "synced+lost" {
+		t.Fatalf("reads after a failed fsync see %q; the page cache should still hold the write", got)
+	}
+	mustSync(t, d) // issues nothing: the failed fsync's writes are gone
+	ps.RunFor(time.Millisecond)
+	crashAndRestart(t, ps, 0)
+	if got := readAll(t, d, "wal"); got != "synced" || d.Stats().IOErrors != 4 {
+		t.Fatalf("after the crash the file holds %q with %d io errors, want only the synced part and 4", got, d.Stats().IOErrors)
+	}
+	if err := d.SetIOErrors(1.5); err == nil {
+		t.Fatal("a rate above 1 was accepted")
 	}
 }

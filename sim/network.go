@@ -18,6 +18,12 @@ type LinkConfig struct {
 	// ReorderRate is the probability, in [0, 1], that a message is held
 	// back by a second latency draw, so that later messages overtake it.
 	ReorderRate float64 `json:"reorder_rate,omitempty"`
+	// CorruptRate is the probability, in [0, 1], that a delivered copy of
+	// a message arrives damaged: one bit flipped, or cut short, as a bad
+	// NIC, cable or switch buffer leaves it when no transport checksum
+	// catches it (TCP's 16-bit sum misses some). The receiver's own
+	// checksums must reject it.
+	CorruptRate float64 `json:"corrupt_rate,omitempty"`
 }
 
 // Validate names the first field that is out of range.
@@ -28,7 +34,8 @@ func (c LinkConfig) Validate() error {
 	rates := [...]struct {
 		name string
 		p    float64
-	}{{"loss_rate", c.LossRate}, {"duplicate_rate", c.DuplicateRate}, {"reorder_rate", c.ReorderRate}}
+	}{{"loss_rate", c.LossRate}, {"duplicate_rate", c.DuplicateRate}, {"reorder_rate", c.ReorderRate},
+		{"corrupt_rate", c.CorruptRate}}
 	for _, r := range rates {
 		if !(r.p >= 0 && r.p <= 1) { // also rejects NaN
 			return fmt.Errorf("%s must be within [0, 1], got %v", r.name, r.p)
@@ -37,12 +44,22 @@ func (c LinkConfig) Validate() error {
 	return nil
 }
 
+// corruptNote renders the corrupt rate for the trace, and nothing for a
+// link that never corrupts (the trace of such a link is as it always was).
+func (c LinkConfig) corruptNote() string {
+	if c.CorruptRate == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" corrupt=%v", c.CorruptRate)
+}
+
 // link is a LinkConfig compiled for the hot path: rates as integers.
 type link struct {
 	latency      Latency
 	lossPPM      uint64
 	duplicatePPM uint64
 	reorderPPM   uint64
+	corruptPPM   uint64
 }
 
 func compileLink(c LinkConfig) link {
@@ -51,6 +68,7 @@ func compileLink(c LinkConfig) link {
 		lossPPM:      probabilityPPM(c.LossRate),
 		duplicatePPM: probabilityPPM(c.DuplicateRate),
 		reorderPPM:   probabilityPPM(c.ReorderRate),
+		corruptPPM:   probabilityPPM(c.CorruptRate),
 	}
 }
 
@@ -66,10 +84,12 @@ type Network struct {
 	stats NetworkStats
 }
 
-// NetworkStats counts what the network did.
+// NetworkStats counts what the network did. Corrupted counts the copies
+// that left the network damaged (see LinkConfig.CorruptRate).
 type NetworkStats struct {
 	Sent, Delivered, Duplicated                    int64
 	DroppedLoss, DroppedPartition, DroppedNodeDown int64
+	Corrupted                                      int64
 }
 
 // Stats returns the network's counters.
@@ -97,8 +117,8 @@ func (nw *Network) SetLink(from, to NodeID, c LinkConfig) error {
 		return fmt.Errorf("sim: link %s->%s: %w", nw.sim.NodeName(from), nw.sim.NodeName(to), err)
 	}
 	nw.links[nw.index(from, to)] = compileLink(c)
-	nw.sim.trace.fault(nw.sim.now, from, "link", fmt.Sprintf("to=%s loss=%v dup=%v reorder=%v p50=%v",
-		nw.sim.NodeName(to), c.LossRate, c.DuplicateRate, c.ReorderRate, c.Latency.P50))
+	nw.sim.trace.fault(nw.sim.now, from, "link", fmt.Sprintf("to=%s loss=%v dup=%v reorder=%v%s p50=%v",
+		nw.sim.NodeName(to), c.LossRate, c.DuplicateRate, c.ReorderRate, c.corruptNote(), c.Latency.P50))
 	return nil
 }
 
@@ -111,8 +131,8 @@ func (nw *Network) SetAllLinks(c LinkConfig) error {
 	for i := range nw.links {
 		nw.links[i] = compiled
 	}
-	nw.sim.trace.fault(nw.sim.now, -1, "links", fmt.Sprintf("loss=%v dup=%v reorder=%v p50=%v",
-		c.LossRate, c.DuplicateRate, c.ReorderRate, c.Latency.P50))
+	nw.sim.trace.fault(nw.sim.now, -1, "links", fmt.Sprintf("loss=%v dup=%v reorder=%v%s p50=%v",
+		c.LossRate, c.DuplicateRate, c.ReorderRate, c.corruptNote(), c.Latency.P50))
 	return nil
 }
 
@@ -236,4 +256,24 @@ func (nw *Network) route(from, to NodeID, delays *[2]time.Duration) (copies int,
 		delays[i] = d
 	}
 	return copies, ""
+}
+
+// corrupt damages one copy of a message in flight, with probability the
+// link's corrupt rate: half the time one bit of it flips, otherwise it is
+// cut short (possibly to nothing). It draws only from the network's
+// stream, and nothing at all on a link that never corrupts.
+func (nw *Network) corrupt(from, to NodeID, b []byte) []byte {
+	if !chance(nw.rng, nw.links[nw.index(from, to)].corruptPPM) || len(b) == 0 {
+		return b
+	}
+	nw.stats.Corrupted++
+	if nw.rng.IntN(2) == 0 {
+		off := nw.rng.IntN(len(b))
+		b[off] ^= 1 << nw.rng.IntN(8)
+		nw.sim.trace.fault(nw.sim.now, from, "corrupt", fmt.Sprintf("to=%s bit flipped at %d of %d bytes", nw.sim.NodeName(to), off, len(b)))
+		return b
+	}
+	n := nw.rng.IntN(len(b))
+	nw.sim.trace.fault(nw.sim.now, from, "corrupt", fmt.Sprintf("to=%s cut to %d of %d bytes", nw.sim.NodeName(to), n, len(b)))
+	return b[:n]
 }

@@ -153,3 +153,40 @@ func assertReceivedFrom(t *testing.T, ps *probeSim, id sim.NodeID, want []sim.No
 		t.Fatalf("%s received from %v, want %v", ps.NodeName(id), got, want)
 	}
 }
+
+func TestCorruptedCopiesArriveFlippedOrCutShort(t *testing.T) {
+	ps := mustProbeSim(2, 0, func(c *sim.Config) {
+		c.Link = sim.LinkConfig{Latency: sim.FixedLatency(time.Millisecond), CorruptRate: 0.3}
+	})
+	const n = 2000
+	want := "a message of some length"
+	for range n {
+		ps.probe(0).env.Send(1, []byte(want))
+	}
+	ps.Run(at(time.Second))
+	st := ps.Network().Stats()
+	var flipped, cut int64
+	for _, m := range ps.probe(1).messages {
+		switch {
+		case m.data == want:
+		case len(m.data) < len(want) && m.data == want[:len(m.data)]:
+			cut++
+		case len(m.data) == len(want):
+			diff := 0
+			for i := range want {
+				for b := m.data[i] ^ want[i]; b != 0; b &= b - 1 {
+					diff++
+				}
+			}
+			if diff != 1 {
+				t.Fatalf("a corrupted copy differs in %d bits: %q", diff, m.data)
+			}
+			flipped++
+		default:
+			t.Fatalf("a copy arrived neither whole, cut short nor with one bit flipped: %q", m.data)
+		}
+	}
+	if st.Corrupted != flipped+cut || st.Corrupted < n*25/100 || st.Corrupted > n*35/100 || flipped == 0 || cut == 0 {
+		t.Fatalf("corrupted %d of %d (%d flipped, %d cut), want about 30%%, both kinds", st.Corrupted, n, flipped, cut)
+	}
+}

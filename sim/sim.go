@@ -185,7 +185,8 @@ func (s *Sim) send(from, to NodeID, msg []byte) {
 	}
 	slow := s.nodes[to].slowDelay + s.nodes[from].slowDelay
 	for i := range copies {
-		s.push(event{at: s.now.Add(delays[i] + slow), kind: eventDeliver, node: to, from: from,
-			msg: s.getBuffer(msg)})
+		b := s.getBuffer(msg)
+		b.data = nw.corrupt(from, to, b.data)
+		s.push(event{at: s.now.Add(delays[i] + slow), kind: eventDeliver, node: to, from: from, msg: b})
 	}
 }

@@ -176,6 +176,36 @@ func (c *Cluster) Replica(i int) *replica.Replica {
 	return c.nodes[i].r
 }
 
+// TransferLeader asks replica from, if it leads, to hand its leadership to
+// replica to, as an operator does before taking it down for maintenance
+// (see Replica.TransferLeadership). It returns an error wrapping
+// sim.ErrNodeState when from is not up and leading.
+func (c *Cluster) TransferLeader(from, to int) error {
+	if from < 0 || from >= c.cfg.Replicas || to < 0 || to >= c.cfg.Replicas {
+		return fmt.Errorf("transfer leader from %d to %d: no such replica: %w", from, to, sim.ErrNodeState)
+	}
+	r := c.Replica(from)
+	if r == nil || !c.Sim.IsUp(sim.NodeID(from)) {
+		return fmt.Errorf("transfer leader: %s is not up: %w", ReplicaName(from), sim.ErrNodeState)
+	}
+	if err := r.TransferLeadership(c.peers[to]); err != nil {
+		return fmt.Errorf("%w: %w", err, sim.ErrNodeState)
+	}
+	c.nodes[from].superviseStop() // its handler may have met a storage failure
+	return nil
+}
+
+// Elected counts the times replica i has become leader.
+func (c *Cluster) Elected(i int) int64 {
+	n := int64(0)
+	for _, e := range c.Observer.LeaderElections {
+		if e.Replica == i {
+			n++
+		}
+	}
+	return n
+}
+
 // Leader returns the replica that leads the highest term among live,
 // serving replicas, if any.
 func (c *Cluster) Leader() (int, bool) {

@@ -15,10 +15,15 @@ type replicaNode struct {
 	id  sim.NodeID
 	r   *replica.Replica
 	env *sim.Env
+	// startedAt is when this life began; restarting is set once the
+	// supervisor has scheduled the restart of this life.
+	startedAt  sim.Time
+	restarting bool
 }
 
 func (n *replicaNode) Start(env *sim.Env) {
 	n.env = env
+	n.startedAt = n.c.Sim.Now()
 	// A replica that boots on a blank disk after its disk was lost (a
 	// disk-loss fault) rejoins as a member that may lack what it
 	// acknowledged. One that simply crashed before it wrote anything is
@@ -49,25 +54,45 @@ func (n *replicaNode) DiskDone(ticket uint64, err error) {
 	n.superviseStop()
 }
 
-// superviseStop restarts a stopped replica, once, after the cluster's
-// restart delay. A replica that stops again at once (unrecoverable storage)
-// stays down after RestartsMax attempts.
+// superviseStop restarts a stopped replica, once: the supervisor notices
+// the stop at its next health check (until then the replica is up but
+// answers every client StatusStopped), kills the process and starts it
+// again after the cluster's restart delay. A replica that keeps stopping
+// (unrecoverable storage) stays stopped after RestartsMax attempts in a
+// row; a life that served for restartBudgetReset or more before it stopped
+// starts a new row, as systemd counts restarts within an interval.
 func (n *replicaNode) superviseStop() {
-	if n.r.Stopped() == nil || n.c.cfg.RestartDelay < 0 {
+	if n.r.Stopped() == nil || n.c.cfg.RestartDelay < 0 || n.restarting {
 		return
 	}
-	n.c.stops[n.id]++
-	if n.c.stops[n.id] > n.c.cfg.RestartsMax {
-		return
-	}
+	n.restarting = true
 	s, id := n.c.Sim, n.id
-	s.After(0, func() {
+	if time.Duration(s.Now()-n.startedAt) >= restartBudgetReset {
+		n.c.stops[id] = 0
+	}
+	n.c.stops[id]++
+	if n.c.stops[id] > n.c.cfg.RestartsMax {
+		return
+	}
+	check := healthCheckEvery - time.Duration(s.Now())%healthCheckEvery
+	s.After(check, func() {
+		if n.c.nodes[id] != n || s.IsDown(id) {
+			return // crashed (and maybe restarted) by a fault meanwhile
+		}
 		if s.Crash(id) == nil {
 			_ = s.Restart(id, n.c.cfg.RestartDelay)
 		}
 	})
 }
 
-// restartDelayDefault is how long the supervisor waits before restarting a
-// stopped replica.
-const restartDelayDefault = 200 * time.Millisecond
+const (
+	// restartDelayDefault is how long the supervisor waits before
+	// restarting a stopped replica.
+	restartDelayDefault = 200 * time.Millisecond
+	// healthCheckEvery is the period of the supervisor's health checks,
+	// on the true clock.
+	healthCheckEvery = 20 * time.Millisecond
+	// restartBudgetReset is how long a life must have served for its stop
+	// to count as the first of a new row of restarts.
+	restartBudgetReset = time.Second
+)

@@ -99,6 +99,51 @@ func TestFsyncFailureStopsTheReplicaAndItRestarts(t *testing.T) {
 	assertObserverClean(t, c)
 }
 
+// A replica that stops serving stays up, answering StatusStopped, until
+// the supervisor's next health check, which restarts it; a disk that
+// keeps failing makes it stop again at boot, and the supervisor keeps
+// restarting it until the disk heals.
+func TestAStoppedReplicaIsRestartedAtTheNextHealthCheck(t *testing.T) {
+	stop := at(5 * time.Second)
+	drivers := []*incrementer{{key: "a", until: stop}}
+	c, err := newTestCluster(14, 3, drivers, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Run(at(time.Second))
+	leader, _ := c.Leader()
+	id := sim.NodeID(leader)
+	if err := c.Disk(id).SetIOErrors(1); err != nil {
+		t.Fatal(err)
+	}
+	for c.Replica(leader) != nil && c.Replica(leader).Stopped() == nil {
+		c.Run(c.Now() + at(100*time.Microsecond))
+	}
+	if c.IsDown(id) || !strings.Contains(c.Replica(leader).Stopped().Error(), "input/output error") {
+		t.Fatalf("right after the failed write the replica is down (%v) or stopped for another reason", c.IsDown(id))
+	}
+	c.Run(c.Now() + at(21*time.Millisecond))
+	if !c.IsDown(id) {
+		t.Fatal("the supervisor's health check did not take the stopped replica down")
+	}
+	c.Run(c.Now() + at(time.Second))
+	if r := c.Replica(leader); r != nil && r.Stopped() == nil {
+		t.Fatal("a replica whose disk fails every read came back serving")
+	}
+	if err := c.Disk(id).SetIOErrors(0); err != nil {
+		t.Fatal(err)
+	}
+	c.Run(at(7 * time.Second))
+	if r := c.Replica(leader); r == nil || r.Stopped() != nil {
+		t.Fatal("the supervisor did not bring the replica back once its disk healed")
+	}
+	assertConverged(t, c)
+	if err := checkIncrements(c, drivers); err != nil {
+		t.Fatal(err)
+	}
+	assertObserverClean(t, c)
+}
+
 // With both copies of its vote damaged a replica cannot rejoin safely: it
 // must stop with a clear error, and the other two carry on.
 func TestUnrecoverableHardStateStopsTheReplica(t *testing.T) {
