@@ -23,9 +23,12 @@ type LedgerInput struct {
 	// with one deliberate defect or an ID the group's accounts already use,
 	// so that its result depends on no state the workload changes.
 	Accounts []ledger.Account
+	// TransferIDs, when set, make the operation a lookup of transfers by
+	// ID (transfers of the group, and IDs nobody used).
+	TransferIDs []ledger.ID
 }
 
-// isLookup reports whether in reads the group's accounts.
+// isLookup reports whether in reads: the group's accounts, or transfers.
 func (in *LedgerInput) isLookup() bool { return len(in.Transfers) == 0 && len(in.Accounts) == 0 }
 
 // LedgerOutput is what the client learned.
@@ -41,6 +44,9 @@ type LedgerOutput struct {
 	Balances [][4]int64
 	// Closed is a lookup's closed accounts, bit i for the group's account i.
 	Closed uint32
+	// Found is a transfer lookup's answer, per ID asked: the transfer's
+	// amount as the ledger resolved it, in units, or -1 if there is none.
+	Found []int64
 	// Timestamp is the cluster time the reply names: the first event's of
 	// a batch, or the lookup's; for an unknown batch, the time PinUnknowns
 	// found it applied at. Zero when no one knows (the model then places
@@ -168,6 +174,9 @@ func (s *groupState) step(in LedgerInput, out LedgerOutput, scale uint8) []any {
 		}
 		return nil
 	}
+	if len(in.TransferIDs) > 0 {
+		return s.stepTransferLookup(in.TransferIDs, out)
+	}
 	if in.isLookup() {
 		return s.stepLookup(out)
 	}
@@ -179,6 +188,46 @@ func (s *groupState) step(in LedgerInput, out LedgerOutput, scale uint8) []any {
 		}
 	}
 	return next
+}
+
+// stepTransferLookup checks which transfers a lookup found, and the
+// amounts the ledger resolved them to. Expiry changes neither.
+func (s *groupState) stepTransferLookup(ids []ledger.ID, out LedgerOutput) []any {
+	if out.Unknown {
+		return []any{s}
+	}
+	next := s
+	if t := out.Timestamp; t != 0 {
+		if t <= s.floor {
+			return nil
+		}
+		next = s.clone()
+		next.narrow(t)
+		next.floor = t - 1
+	}
+	if !slices.Equal(out.Found, s.found(ids)) {
+		return nil
+	}
+	return []any{next}
+}
+
+// found is what a lookup of ids finds: each transfer's resolved amount, or
+// -1. A post or void that named no amount resolves to its reservation's.
+func (s *groupState) found(ids []ledger.ID) []int64 {
+	out := make([]int64, len(ids))
+	for i, id := range ids {
+		t, ok := s.find(id)
+		switch {
+		case !ok:
+			out[i] = -1
+		case t.amount == 0 && !t.pendingID.IsZero():
+			p, _ := s.find(t.pendingID)
+			out[i] = p.amount
+		default:
+			out[i] = t.amount
+		}
+	}
+	return out
 }
 
 // stepLookup returns the states a lookup may have read: expiries that
@@ -389,6 +438,15 @@ func describeLedgerOp(input, output any) string {
 			b.WriteString("?")
 		} else {
 			fmt.Fprint(&b, out.Results)
+		}
+		return b.String()
+	}
+	if len(in.TransferIDs) > 0 {
+		fmt.Fprintf(&b, "lookup transfers %v -> ", in.TransferIDs)
+		if out.Unknown {
+			b.WriteString("?")
+		} else {
+			fmt.Fprintf(&b, "%v at %d", out.Found, out.Timestamp)
 		}
 		return b.String()
 	}

@@ -176,3 +176,44 @@ func TestLedgerModelRefusesTheOtherLedger(t *testing.T) {
 		t.Fatal("a transfer across ledgers was accepted")
 	}
 }
+
+// TestLedgerModelChecksTransferLookups: a lookup of transfers by ID finds
+// what applied before it, with the amount the ledger resolved (a post of
+// the whole reservation names none), and nothing that applied after.
+func TestLedgerModelChecksTransferLookups(t *testing.T) {
+	model := LedgerModel(testGroups, 2)
+	find := func(client int, call, ret int64, ts uint64, found []int64, ids ...uint64) porcupine.Operation {
+		in := LedgerInput{Group: 0}
+		for _, id := range ids {
+			in.TransferIDs = append(in.TransferIDs, ledger.IDFromUint64(id))
+		}
+		return porcupine.Operation{ClientId: client, Call: call, Return: ret, Input: in, Output: LedgerOutput{Found: found, Timestamp: ts}}
+	}
+	reserve, post := xfer(10, 1, 2, 500, ledger.Pending), settle(11, 10, ledger.PostPending)
+	cases := []struct {
+		name    string
+		history []porcupine.Operation
+		want    porcupine.CheckResult
+	}{
+		{"a post of the whole reservation resolves to its amount", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{reserve}, at(results(ledger.Ok), 100)),
+			op(0, 20, 30, []ledger.Transfer{post}, at(results(ledger.Ok), 110)),
+			find(1, 40, 50, 120, []int64{500, 500, -1}, 10, 11, 12),
+		}, porcupine.Ok},
+		{"a lookup that finds a transfer applied after it is rejected", []porcupine.Operation{
+			find(1, 0, 10, 90, []int64{500}, 10),
+			op(0, 20, 30, []ledger.Transfer{reserve}, at(results(ledger.Ok), 100)),
+		}, porcupine.Illegal},
+		{"a lookup that misses an applied transfer is rejected", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{reserve}, at(results(ledger.Ok), 100)),
+			find(1, 20, 30, 120, []int64{-1}, 10),
+		}, porcupine.Illegal},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := porcupine.CheckOperationsTimeout(model, tc.history, 5*time.Second); got != tc.want {
+				t.Fatalf("verdict %s, want %s", got, tc.want)
+			}
+		})
+	}
+}

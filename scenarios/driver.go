@@ -151,7 +151,10 @@ func (d *driver) Completed(c *cluster.Client, op *cluster.Op) {
 			out.Unknown = true // a garbled answer tells nothing
 		} else {
 			out.Results, out.Timestamp = rep.Results, rep.Timestamp
-			if len(d.current.Transfers) == 0 && len(d.current.Accounts) == 0 {
+			switch {
+			case len(d.current.TransferIDs) > 0:
+				out.Found = found(d.current.TransferIDs, rep.Transfers)
+			case len(d.current.Transfers) == 0 && len(d.current.Accounts) == 0:
 				out.Balances, out.Closed = d.w.balancesOf(d.current.Group, rep.Accounts)
 			}
 			d.w.history.countResults(rep.Results)
@@ -194,6 +197,9 @@ func (w *workload) encode(in checkers.LedgerInput) []byte {
 	if len(in.Accounts) > 0 {
 		return ledger.EncodeCommand(ledger.Command{Op: ledger.OpCreateAccounts, Accounts: in.Accounts})
 	}
+	if len(in.TransferIDs) > 0 {
+		return ledger.EncodeCommand(ledger.Command{Op: ledger.OpLookupTransfers, IDs: in.TransferIDs})
+	}
 	if len(in.Transfers) == 0 {
 		ids := make([]ledger.ID, 0, len(w.groups[in.Group]))
 		for _, a := range w.groups[in.Group] {
@@ -207,6 +213,21 @@ func (w *workload) encode(in checkers.LedgerInput) []byte {
 		}
 	}
 	return ledger.EncodeCommand(ledger.Command{Op: ledger.OpCreateTransfers, Transfers: in.Transfers})
+}
+
+// found lays a transfer lookup's answer out in the order of ids: each
+// transfer's amount in units, or -1 where the ledger has none.
+func found(ids []ledger.ID, transfers []ledger.Transfer) []int64 {
+	out := make([]int64, len(ids))
+	for i, id := range ids {
+		out[i] = -1
+		for _, t := range transfers {
+			if t.ID == id {
+				out[i] = units(t.Amount)
+			}
+		}
+	}
+	return out
 }
 
 // balancesOf lays a lookup's accounts out in the group's order, in units,

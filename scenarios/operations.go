@@ -45,13 +45,34 @@ func (w *workload) nextOperation(rng *rand.Rand) checkers.LedgerInput {
 		a, b := w.transfer(rng, g, ledger.Linked), w.transfer(rng, g, 0)
 		in.Transfers = []ledger.Transfer{a, b}
 	case pick < m.Simple+m.Pending+m.Settle+m.Linked+m.Lookup:
-		// no transfers: a lookup of the group
+		if rng.IntN(4) == 0 {
+			in.TransferIDs = w.transferIDs(rng, g)
+		} // else no transfers: a lookup of the group's accounts
 	case rng.IntN(5) == 0:
 		in.Accounts = []ledger.Account{w.invalidAccount(rng, g)}
 	default:
 		in.Transfers = []ledger.Transfer{w.invalid(rng, g)}
 	}
 	return in
+}
+
+// transferIDs picks one to four transfers of group g to look up: its
+// reservations and single-phase transfers (sent, whatever became of them),
+// and now and then an ID nobody used.
+func (w *workload) transferIDs(rng *rand.Rand, g int) []ledger.ID {
+	n := 1 + rng.IntN(4)
+	ids := make([]ledger.ID, 0, n)
+	for range n {
+		switch p, s := w.pending[g], w.simple[g]; {
+		case len(p) > 0 && rng.IntN(2) == 0:
+			ids = append(ids, p[rng.IntN(len(p))].id)
+		case len(s) > 0 && rng.IntN(4) != 0:
+			ids = append(ids, s[rng.IntN(len(s))])
+		default:
+			ids = append(ids, ledger.IDFromUint64(1<<40)) // never used
+		}
+	}
+	return ids
 }
 
 // reserve makes a reservation (a pending transfer). Some have a timeout:
