@@ -7,12 +7,43 @@ import "github.com/faultline/faultline/ledger"
 // their own fields or whose ID is one of the group's accounts (made by the
 // setup, on the model's ledger with code 1), so no answer depends on what
 // the workload did before: none is ever created.
+//
+// A batch whose accounts are all linked but the last is one chain: the
+// first account that fails it answers for itself, the others are
+// linked_event_failed (the workload's chains always fail, so nothing of
+// them is created).
 func (s *groupState) accountResults(accounts []ledger.Account) []ledger.Result {
 	out := make([]ledger.Result, len(accounts))
+	failed := -1
 	for i := range accounts {
 		out[i] = s.accountResult(&accounts[i])
+		if failed < 0 && out[i] != ledger.Ok {
+			failed = i
+		}
+	}
+	if accountChain(accounts) && failed >= 0 {
+		for i := range out {
+			if i != failed {
+				out[i] = ledger.LinkedEventFailed
+			}
+		}
 	}
 	return out
+}
+
+// accountChain reports whether accounts are one closed chain of two or
+// more.
+func accountChain(accounts []ledger.Account) bool {
+	n := len(accounts)
+	if n < 2 || accounts[n-1].Flags&ledger.AccountLinked != 0 {
+		return false
+	}
+	for _, a := range accounts[:n-1] {
+		if a.Flags&ledger.AccountLinked == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *groupState) accountResult(a *ledger.Account) ledger.Result {

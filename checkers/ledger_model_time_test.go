@@ -143,6 +143,10 @@ func TestLedgerModelAnswersAccountCreations(t *testing.T) {
 	existing := ledger.Account{ID: ledger.IDFromUint64(2), Ledger: 1, Code: 1, Flags: ledger.DebitsMustNotExceedCredits}
 	otherLedger := existing
 	otherLedger.Ledger = 2
+	chain := func(rs ...ledger.Result) []porcupine.Operation {
+		linked := ledger.Account{ID: ledger.IDFromUint64(98), Ledger: 1, Code: 1, Flags: ledger.AccountLinked}
+		return []porcupine.Operation{{Input: LedgerInput{Accounts: []ledger.Account{linked, preset}}, Output: results(rs...), Return: 10}}
+	}
 	cases := []struct {
 		name    string
 		history []porcupine.Operation
@@ -153,6 +157,8 @@ func TestLedgerModelAnswersAccountCreations(t *testing.T) {
 		{"an existing account sent again exists", create(existing, ledger.Exists), porcupine.Ok},
 		{"on another ledger, it exists with a different ledger", create(otherLedger, ledger.ExistsWithDifferentLedger), porcupine.Ok},
 		{"answered as plain exists, that is rejected", create(otherLedger, ledger.Exists), porcupine.Illegal},
+		{"a valid account chained to a refused one fails with it", chain(ledger.LinkedEventFailed, ledger.BalancesMustBeZero), porcupine.Ok},
+		{"... and created alone, it is rejected", chain(ledger.Ok, ledger.BalancesMustBeZero), porcupine.Illegal},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -42,18 +42,46 @@ func (w *workload) nextOperation(rng *rand.Rand) checkers.LedgerInput {
 	case pick < m.Simple+m.Pending+m.Settle:
 		in.Transfers = []ledger.Transfer{w.settle(rng, g)}
 	case pick < m.Simple+m.Pending+m.Settle+m.Linked:
-		a, b := w.transfer(rng, g, ledger.Linked), w.transfer(rng, g, 0)
-		in.Transfers = []ledger.Transfer{a, b}
+		in.Transfers = w.chain(rng, g)
 	case pick < m.Simple+m.Pending+m.Settle+m.Linked+m.Lookup:
 		if rng.IntN(4) == 0 {
 			in.TransferIDs = w.transferIDs(rng, g)
 		} // else no transfers: a lookup of the group's accounts
 	case rng.IntN(5) == 0:
 		in.Accounts = []ledger.Account{w.invalidAccount(rng, g)}
+		if rng.IntN(4) == 0 {
+			// a valid new account linked to the refused one: created, then
+			// rolled back with the chain
+			w.nextID++
+			valid := ledger.Account{ID: ledger.IDFromUint64(1<<45 + w.nextID), Ledger: USD.ID, Code: 1, Flags: ledger.AccountLinked}
+			in.Accounts = append([]ledger.Account{valid}, in.Accounts...)
+		}
 	default:
 		in.Transfers = []ledger.Transfer{w.invalid(rng, g)}
 	}
 	return in
+}
+
+// chain is a linked chain of two events, all or nothing: two transfers;
+// or a post or void and a transfer (a settlement rolled back when the
+// transfer fails); or two reservations with timeouts that fall due at the
+// same nanosecond (expired in the ledger's order for ties; and when the
+// chain fails, an expiry left behind for a reservation that was never
+// kept).
+func (w *workload) chain(rng *rand.Rand, g int) []ledger.Transfer {
+	switch rng.IntN(6) {
+	case 0:
+		a := w.settle(rng, g)
+		a.Flags |= ledger.Linked
+		return []ledger.Transfer{a, w.transfer(rng, g, 0)}
+	case 1:
+		a, b := w.transfer(rng, g, ledger.Pending|ledger.Linked), w.transfer(rng, g, ledger.Pending)
+		a.Timeout, b.Timeout = 3, 2 // b is stamped one after a: the same deadline
+		w.pending[g] = append(w.pending[g], reservation{id: a.ID, cents: units(a.Amount)},
+			reservation{id: b.ID, cents: units(b.Amount)})
+		return []ledger.Transfer{a, b}
+	}
+	return []ledger.Transfer{w.transfer(rng, g, ledger.Linked), w.transfer(rng, g, 0)}
 }
 
 // transferIDs picks one to four transfers of group g to look up: its
@@ -100,6 +128,9 @@ func (w *workload) reserve(rng *rand.Rand, g int) ledger.Transfer {
 		t.Timeout = 1 + uint64(rng.IntN(3))
 	case roll < 6:
 		t.Timeout = timeoutLong(rng)
+		if rng.IntN(16) == 0 {
+			t.Timeout = 1<<64 - 1 - uint64(rng.Int64N(1000)) // never due: the deadline saturates
+		}
 	}
 	r.cents = units(t.Amount)
 	w.pending[g] = append(w.pending[g], r)
@@ -324,7 +355,11 @@ func (w *workload) invalidSettle(rng *rand.Rand, g int) ledger.Transfer {
 		t.PendingID = simple[rng.IntN(len(simple))] // not a reservation
 		return t
 	}
-	switch rng.IntN(7) {
+	switch rng.IntN(9) {
+	case 7:
+		t.Amount = decimal.New(-1-rng.Int64N(100), -2) // negative
+	case 8:
+		t.Amount = decimal.New(1+rng.Int64N(9), -3) // finer than the ledger's scale
 	case 0:
 		t.PendingID = ledger.ID{}
 	case 1:
