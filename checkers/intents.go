@@ -206,7 +206,7 @@ func reconcileIntents(st *ledger.State, intents []Intent, ids map[ledger.ID]Inte
 	}
 	var out []string
 	for _, a := range st.Accounts() {
-		got := [4]int64{cents(a.DebitsPending), cents(a.DebitsPosted), cents(a.CreditsPending), cents(a.CreditsPosted)}
+		got := accountUnits(a)
 		if want := b[a.ID]; got != want {
 			out = append(out, fmt.Sprintf("account %s has balances %v, the intents that took effect sum to %v", a.ID, got, want))
 		}
@@ -220,13 +220,25 @@ func reconcileIntents(st *ledger.State, intents []Intent, ids map[ledger.ID]Inte
 }
 
 // balanceSheet holds, per account, debits pending and posted and credits
-// pending and posted, in cents.
-type balanceSheet map[ledger.ID][4]int64
+// pending and posted, in units (modulo 2^128, so that a release taken
+// before its reservation is added still sums exactly).
+type balanceSheet map[ledger.ID][4]Units
 
-func (b balanceSheet) add(id ledger.ID, i int, v int64) {
+func (b balanceSheet) add(id ledger.ID, i int, v Units) {
 	s := b[id]
-	s[i] += v
+	s[i] = s[i].Plus(v)
 	b[id] = s
+}
+
+func (b balanceSheet) sub(id ledger.ID, i int, v Units) {
+	s := b[id]
+	s[i] = s[i].Minus(v)
+	b[id] = s
+}
+
+// accountUnits are an account's four balances in units.
+func accountUnits(a ledger.Account) [4]Units {
+	return [4]Units{cents(a.DebitsPending), cents(a.DebitsPosted), cents(a.CreditsPending), cents(a.CreditsPosted)}
 }
 
 // apply moves what one transfer of an intent asked for. A settlement
@@ -246,11 +258,11 @@ func (b balanceSheet) apply(t ledger.Transfer, intents []Intent, ids map[ledger.
 		}
 		p := intents[ref.Intent].Transfers[ref.Position]
 		pa := cents(p.Amount)
-		b.add(p.DebitAccountID, 0, -pa)
-		b.add(p.CreditAccountID, 2, -pa)
+		b.sub(p.DebitAccountID, 0, pa)
+		b.sub(p.CreditAccountID, 2, pa)
 		if t.Flags&ledger.PostPending != 0 {
 			posted := pa
-			if amount > 0 {
+			if !amount.IsZero() {
 				posted = amount
 			}
 			b.add(p.DebitAccountID, 1, posted)
@@ -264,7 +276,7 @@ func (b balanceSheet) apply(t ledger.Transfer, intents []Intent, ids map[ledger.
 
 // cents is an amount in the workload's smallest unit (its ledger has scale
 // 2, as ExactlyOnce assumes too).
-func cents(d decimal.Decimal) int64 { return d.Shift(2).IntPart() }
+func cents(d decimal.Decimal) Units { return UnitsOf(d, 2) }
 
 func all[T any](xs []T, f func(T) bool) bool {
 	return !slices.ContainsFunc(xs, func(x T) bool { return !f(x) })

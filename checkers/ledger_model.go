@@ -41,12 +41,11 @@ type LedgerOutput struct {
 	// Balances are a lookup's balances, in the group's account order, in
 	// the ledger's smallest units: debits pending, debits posted, credits
 	// pending, credits posted.
-	Balances [][4]int64
+	Balances [][4]Units
 	// Closed is a lookup's closed accounts, bit i for the group's account i.
 	Closed uint32
-	// Found is a transfer lookup's answer, per ID asked: the transfer's
-	// amount as the ledger resolved it, in units, or -1 if there is none.
-	Found []int64
+	// Found is a transfer lookup's answer, per ID asked.
+	Found []FoundTransfer
 	// Timestamp is the cluster time the reply names: the first event's of
 	// a batch, or the lookup's; for an unknown batch, the time PinUnknowns
 	// found it applied at. Zero when no one knows (the model then places
@@ -69,7 +68,7 @@ type GroupAccount struct {
 type groupState struct {
 	group    int
 	accounts []GroupAccount
-	balances [][4]int64
+	balances [][4]Units
 	closed   uint32       // bit i: account i is closed
 	created  *createdNode // every transfer applied, newest first
 	settled  *settledNode // every post, void or expiry of a reservation, newest first
@@ -95,7 +94,7 @@ type settledNode struct {
 
 type modelTransfer struct {
 	id, debit, credit, pendingID ledger.ID
-	amount                       int64 // as requested (a post or void may ask 0)
+	amount                       Units // as requested (a post or void may ask 0)
 	ledger                       uint32
 	code                         uint16
 	timeout                      uint64
@@ -153,7 +152,7 @@ func LedgerModel(groups [][]GroupAccount, scale uint8) porcupine.Model {
 }
 
 func newGroupState(group int, accounts []GroupAccount) *groupState {
-	return &groupState{group: group, accounts: accounts, balances: make([][4]int64, len(accounts))}
+	return &groupState{group: group, accounts: accounts, balances: make([][4]Units, len(accounts))}
 }
 
 // clone makes a state to step from: the balances are copied, the lists are
@@ -211,20 +210,26 @@ func (s *groupState) stepTransferLookup(ids []ledger.ID, out LedgerOutput) []any
 	return []any{next}
 }
 
-// found is what a lookup of ids finds: each transfer's resolved amount, or
-// -1. A post or void that named no amount resolves to its reservation's.
-func (s *groupState) found(ids []ledger.ID) []int64 {
-	out := make([]int64, len(ids))
+// FoundTransfer is what a lookup found under one ID: whether a transfer
+// is there, and its amount as the ledger resolved it, in units.
+type FoundTransfer struct {
+	OK     bool
+	Amount Units
+}
+
+// found is what a lookup of ids finds. A post or void that named no amount
+// resolves to its reservation's.
+func (s *groupState) found(ids []ledger.ID) []FoundTransfer {
+	out := make([]FoundTransfer, len(ids))
 	for i, id := range ids {
 		t, ok := s.find(id)
 		switch {
 		case !ok:
-			out[i] = -1
-		case t.amount == 0 && !t.pendingID.IsZero():
+		case t.amount.IsZero() && !t.pendingID.IsZero():
 			p, _ := s.find(t.pendingID)
-			out[i] = p.amount
+			out[i] = FoundTransfer{OK: true, Amount: p.amount}
 		default:
-			out[i] = t.amount
+			out[i] = FoundTransfer{OK: true, Amount: t.amount}
 		}
 	}
 	return out
@@ -402,7 +407,7 @@ func groupStateHash(state any) uint64 {
 	}
 	for _, b := range s.balances {
 		for _, v := range b {
-			h = mix(h ^ uint64(v))
+			h = mix(h ^ v.Lo ^ mix(v.Hi))
 		}
 	}
 	return h

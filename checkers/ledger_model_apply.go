@@ -112,7 +112,7 @@ func (s *groupState) account(id ledger.ID) int {
 	return -1
 }
 
-func units(t *ledger.Transfer, scale uint8) int64 { return t.Amount.Shift(int32(scale)).IntPart() }
+func units(t *ledger.Transfer, scale uint8) Units { return UnitsOf(t.Amount, scale) }
 
 // shapeResult checks what needs no state, in the ledger's order: the
 // timestamp the cluster sets, the ID, the flags.
@@ -255,17 +255,13 @@ func (s *groupState) apply(t *ledger.Transfer, ts uint64, position int, scale ui
 	}
 	amount := units(t, scale)
 	db, cb := &s.balances[d], &s.balances[c]
-	if s.accounts[d].Flags&ledger.DebitsMustNotExceedCredits != 0 && db[0]+db[1]+amount > db[3] {
-		return ledger.ExceedsCredits
-	}
-	if s.accounts[c].Flags&ledger.CreditsMustNotExceedDebits != 0 && cb[2]+cb[3]+amount > cb[1] {
-		return ledger.ExceedsDebits
+	if r := limitsResult(s.accounts[d].Flags, s.accounts[c].Flags, db, cb, amount); r != ledger.Ok {
+		return r
 	}
 	rec := modelTransfer{id: t.ID, debit: t.DebitAccountID, credit: t.CreditAccountID, amount: amount, ledger: t.Ledger,
 		code: t.Code, timeout: t.Timeout, flags: t.Flags &^ ledger.Linked}
 	if t.Flags&ledger.Pending != 0 {
-		db[0] += amount
-		cb[2] += amount
+		db[0], cb[2] = db[0].Plus(amount), cb[2].Plus(amount)
 		rec.pending = true
 		if t.Flags&ledger.CloseDebit != 0 {
 			s.closed |= 1 << d
@@ -277,10 +273,29 @@ func (s *groupState) apply(t *ledger.Transfer, ts uint64, position int, scale ui
 			s.addTimer(t.ID, t.Timeout, ts, position)
 		}
 	} else {
-		db[1] += amount
-		cb[3] += amount
+		db[1], cb[3] = db[1].Plus(amount), cb[3].Plus(amount)
 	}
 	s.insert(rec)
+	return ledger.Ok
+}
+
+// limitsResult checks moving amount from an account with balances db and
+// flags df to one with cb and cf, as the ledger does: the debit side's
+// debits (pending, posted and this) and the credit side's credits must fit
+// 128 bits, and each within its flagged limit.
+func limitsResult(df, cf ledger.AccountFlags, db, cb *[4]Units, amount Units) ledger.Result {
+	debits, o1 := db[0].Add(db[1])
+	debits, o2 := debits.Add(amount)
+	credits, o3 := cb[2].Add(cb[3])
+	credits, o4 := credits.Add(amount)
+	switch {
+	case o1 || o2 || o3 || o4:
+		return ledger.Overflow
+	case df&ledger.DebitsMustNotExceedCredits != 0 && debits.Cmp(db[3]) > 0:
+		return ledger.ExceedsCredits
+	case cf&ledger.CreditsMustNotExceedDebits != 0 && credits.Cmp(cb[1]) > 0:
+		return ledger.ExceedsDebits
+	}
 	return ledger.Ok
 }
 
@@ -318,9 +333,9 @@ func (s *groupState) settle(t *ledger.Transfer, scale uint8) ledger.Result {
 	requested := amount
 	post := t.Flags&ledger.PostPending != 0
 	switch {
-	case post && amount > p.amount:
+	case post && amount.Cmp(p.amount) > 0:
 		return ledger.ExceedsPendingTransferAmount
-	case !post && amount != 0 && amount != p.amount:
+	case !post && !amount.IsZero() && amount != p.amount:
 		return ledger.PendingTransferHasDifferentAmount
 	}
 	switch s.status(p) {
@@ -331,15 +346,15 @@ func (s *groupState) settle(t *ledger.Transfer, scale uint8) ledger.Result {
 	case tsExpired:
 		return ledger.PendingTransferExpired
 	}
-	if amount == 0 {
+	if amount.IsZero() {
 		amount = p.amount
 	}
 	d, c := s.account(p.debit), s.account(p.credit)
 	s.release(p) // the whole reservation is released, and what it closed reopens
 	s.dropTimer(p.id)
 	if post {
-		s.balances[d][1] += amount
-		s.balances[c][3] += amount
+		s.balances[d][1] = s.balances[d][1].Plus(amount)
+		s.balances[c][3] = s.balances[c][3].Plus(amount)
 		if p.flags&ledger.CloseDebit != 0 {
 			s.closed |= 1 << d // a posted closing reservation keeps its account closed
 		}

@@ -41,11 +41,20 @@ func withAmount(t ledger.Transfer, amount decimal.Decimal) ledger.Transfer {
 	return t
 }
 
+// units4 converts balances written as small numbers.
+func units4(bs [][4]int64) [][4]Units {
+	out := make([][4]Units, len(bs))
+	for i, b := range bs {
+		out[i] = Balances4(b)
+	}
+	return out
+}
+
 func results(rs ...ledger.Result) LedgerOutput { return LedgerOutput{Results: rs} }
 
 func lookup(client int, call, ret int64, balances ...[4]int64) porcupine.Operation {
 	return porcupine.Operation{ClientId: client, Call: call, Return: ret, Input: LedgerInput{Group: 0},
-		Output: LedgerOutput{Balances: balances}}
+		Output: LedgerOutput{Balances: units4(balances)}}
 }
 
 func TestLedgerModelVerdicts(t *testing.T) {

@@ -217,8 +217,8 @@ func (s *groupState) expire(id ledger.ID) {
 // and reopens an account it closed.
 func (s *groupState) release(p *modelTransfer) {
 	d, c := s.account(p.debit), s.account(p.credit)
-	s.balances[d][0] -= p.amount
-	s.balances[c][2] -= p.amount
+	s.balances[d][0] = s.balances[d][0].Minus(p.amount)
+	s.balances[c][2] = s.balances[c][2].Minus(p.amount)
 	if p.flags&ledger.CloseDebit != 0 {
 		s.closed &^= 1 << d
 	}

@@ -24,7 +24,7 @@ func timed(t ledger.Transfer, timeout uint64) ledger.Transfer {
 
 func lookupAt(client int, call, ret int64, ts uint64, closed uint32, balances ...[4]int64) porcupine.Operation {
 	return porcupine.Operation{ClientId: client, Call: call, Return: ret, Input: LedgerInput{Group: 0},
-		Output: LedgerOutput{Balances: balances, Closed: closed, Timestamp: ts}}
+		Output: LedgerOutput{Balances: units4(balances), Closed: closed, Timestamp: ts}}
 }
 
 // TestLedgerModelKeepsClusterTime: cluster time moves forward along the
@@ -188,7 +188,13 @@ func TestLedgerModelRefusesTheOtherLedger(t *testing.T) {
 // the whole reservation names none), and nothing that applied after.
 func TestLedgerModelChecksTransferLookups(t *testing.T) {
 	model := LedgerModel(testGroups, 2)
-	find := func(client int, call, ret int64, ts uint64, found []int64, ids ...uint64) porcupine.Operation {
+	find := func(client int, call, ret int64, ts uint64, amounts []int64, ids ...uint64) porcupine.Operation {
+		found := make([]FoundTransfer, len(amounts))
+		for i, a := range amounts {
+			if a >= 0 {
+				found[i] = FoundTransfer{OK: true, Amount: U(uint64(a))}
+			}
+		}
 		in := LedgerInput{Group: 0}
 		for _, id := range ids {
 			in.TransferIDs = append(in.TransferIDs, ledger.IDFromUint64(id))

@@ -113,15 +113,8 @@ func ExactlyOnce(states []ReplicaState, submitted map[ledger.ID]ledger.Transfer)
 
 // reconcile recomputes balances from the transfers the replica holds.
 func reconcile(s ReplicaState, submitted map[ledger.ID]ledger.Transfer) []string {
-	balances := map[ledger.ID]*[4]int64{}
-	add := func(id ledger.ID, i int, v int64) {
-		b := balances[id]
-		if b == nil {
-			b = &[4]int64{}
-			balances[id] = b
-		}
-		b[i] += v
-	}
+	balances := balanceSheet{}
+	add, sub := balances.add, balances.sub
 	held := 0
 	var timed []ledger.Transfer // reservations with a timeout, not expired
 	settled := map[ledger.ID]bool{}
@@ -134,7 +127,7 @@ func reconcile(s ReplicaState, submitted map[ledger.ID]ledger.Transfer) []string
 		}
 		held++
 		latest = max(latest, t.Timestamp)
-		amount := t.Amount.Shift(2).IntPart()
+		amount := cents(t.Amount)
 		switch {
 		case t.Flags&ledger.Pending != 0 && s.State.Expired(id):
 			// reserved, then released when its timeout passed: it moved
@@ -152,9 +145,9 @@ func reconcile(s ReplicaState, submitted map[ledger.ID]ledger.Transfer) []string
 		case t.Flags&(ledger.PostPending|ledger.VoidPending) != 0:
 			p, _ := s.State.LookupTransfer(t.PendingID)
 			settled[t.PendingID] = true
-			pa := p.Amount.Shift(2).IntPart()
-			add(p.DebitAccountID, 0, -pa)
-			add(p.CreditAccountID, 2, -pa)
+			pa := cents(p.Amount)
+			sub(p.DebitAccountID, 0, pa)
+			sub(p.CreditAccountID, 2, pa)
 			if t.Flags&ledger.PostPending != 0 {
 				add(t.DebitAccountID, 1, amount)
 				add(t.CreditAccountID, 3, amount)
@@ -171,10 +164,9 @@ func reconcile(s ReplicaState, submitted map[ledger.ID]ledger.Transfer) []string
 	for _, id := range sortedIDs(balances) {
 		a, ok := s.State.LookupAccount(id)
 		b := balances[id]
-		got := [4]int64{a.DebitsPending.Shift(2).IntPart(), a.DebitsPosted.Shift(2).IntPart(),
-			a.CreditsPending.Shift(2).IntPart(), a.CreditsPosted.Shift(2).IntPart()}
-		if !ok || got != *b {
-			evidence = append(evidence, fmt.Sprintf("%s: account %s has balances %v, its transfers sum to %v", s.Name, id, got, *b))
+		got := accountUnits(a)
+		if !ok || got != b {
+			evidence = append(evidence, fmt.Sprintf("%s: account %s has balances %v, its transfers sum to %v", s.Name, id, got, b))
 		}
 	}
 	return evidence

@@ -24,13 +24,14 @@ type workload struct {
 	acked     [][]ledger.Transfer // per group: some acknowledged single-phase transfers
 	reusing   bool                // the operation drawn last reuses an acknowledged ID
 	reserved  reservation         // the reservation drawn last
+	whaled    []bool              // per group: a whale transfer was drawn
 	history   *History
 }
 
 func newWorkload(spec WorkloadSpec) *workload {
 	return &workload{spec: spec, groups: groupAccounts(spec.Groups), nextID: 1 << 20,
 		pending: make([][]reservation, spec.Groups), simple: make([][]ledger.ID, spec.Groups),
-		acked: make([][]ledger.Transfer, spec.Groups), history: newHistory()}
+		acked: make([][]ledger.Transfer, spec.Groups), whaled: make([]bool, spec.Groups), history: newHistory()}
 }
 
 // driver is one client's behaviour.
@@ -216,14 +217,13 @@ func (w *workload) encode(in checkers.LedgerInput) []byte {
 }
 
 // found lays a transfer lookup's answer out in the order of ids: each
-// transfer's amount in units, or -1 where the ledger has none.
-func found(ids []ledger.ID, transfers []ledger.Transfer) []int64 {
-	out := make([]int64, len(ids))
+// transfer's amount in units, where the ledger has one.
+func found(ids []ledger.ID, transfers []ledger.Transfer) []checkers.FoundTransfer {
+	out := make([]checkers.FoundTransfer, len(ids))
 	for i, id := range ids {
-		out[i] = -1
 		for _, t := range transfers {
 			if t.ID == id {
-				out[i] = units(t.Amount)
+				out[i] = checkers.FoundTransfer{OK: true, Amount: checkers.UnitsOf(t.Amount, USD.Scale)}
 			}
 		}
 	}
@@ -232,13 +232,14 @@ func found(ids []ledger.ID, transfers []ledger.Transfer) []int64 {
 
 // balancesOf lays a lookup's accounts out in the group's order, in units,
 // with the closed ones as bits.
-func (w *workload) balancesOf(group int, accounts []ledger.Account) ([][4]int64, uint32) {
-	out := make([][4]int64, len(w.groups[group]))
+func (w *workload) balancesOf(group int, accounts []ledger.Account) ([][4]checkers.Units, uint32) {
+	out := make([][4]checkers.Units, len(w.groups[group]))
 	var closed uint32
 	for _, a := range accounts {
 		for i, ga := range w.groups[group] {
 			if ga.ID == a.ID {
-				out[i] = [4]int64{units(a.DebitsPending), units(a.DebitsPosted), units(a.CreditsPending), units(a.CreditsPosted)}
+				out[i] = [4]checkers.Units{checkers.UnitsOf(a.DebitsPending, USD.Scale), checkers.UnitsOf(a.DebitsPosted, USD.Scale),
+					checkers.UnitsOf(a.CreditsPending, USD.Scale), checkers.UnitsOf(a.CreditsPosted, USD.Scale)}
 				if a.Flags&ledger.Closed != 0 {
 					closed |= 1 << i
 				}

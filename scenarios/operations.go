@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"math/big"
 	"math/rand/v2"
 	"time"
 
@@ -33,6 +34,9 @@ func (w *workload) nextOperation(rng *rand.Rand) checkers.LedgerInput {
 	switch {
 	case pick < m.Simple:
 		t := w.transfer(rng, g, 0)
+		if rng.IntN(16) == 0 {
+			t = w.whale(rng, g)
+		}
 		if len(w.simple[g]) < simpleKept {
 			w.simple[g] = append(w.simple[g], t.ID)
 		}
@@ -195,6 +199,29 @@ func (w *workload) transfer(rng *rand.Rand, g int, flags ledger.TransferFlags) l
 	w.nextID++
 	return ledger.Transfer{ID: ledger.IDFromUint64(w.nextID), DebitAccountID: accounts[d].ID,
 		CreditAccountID: accounts[c].ID, Amount: amountOf(1 + rng.Int64N(5000)), Ledger: USD.ID, Code: 1, Flags: flags}
+}
+
+// whale is a transfer of 2^62 to 2^66 units between the group's two
+// accounts without limits (its first and its closable one), so that their
+// balances pass 2^64 and every sum carries into the high word of the
+// ledger's 128-bit amounts; one in eight is within a thousand units of
+// 2^128, which the ledger must refuse as an overflow once the accounts hold
+// anything (the group's earlier whales see to that).
+func (w *workload) whale(rng *rand.Rand, g int) ledger.Transfer {
+	t := w.transfer(rng, g, 0)
+	accounts := w.groups[g]
+	t.DebitAccountID, t.CreditAccountID = accounts[0].ID, accounts[closableAccount].ID
+	if rng.IntN(2) == 0 {
+		t.DebitAccountID, t.CreditAccountID = t.CreditAccountID, t.DebitAccountID
+	}
+	v := new(big.Int).SetUint64(rng.Uint64()>>2 | 1<<62) // 2^62 .. 2^64
+	v.Lsh(v, uint(rng.IntN(3)))                         // .. 2^66
+	if w.whaled[g] && rng.IntN(8) == 0 {
+		v.Lsh(big.NewInt(1), 128).Sub(v, big.NewInt(1+rng.Int64N(1000)))
+	}
+	w.whaled[g] = true
+	t.Amount = decimal.NewFromBigInt(v, -int32(USD.Scale))
+	return t
 }
 
 // reservation is a pending transfer a client made: its ID and amount, and

@@ -1,0 +1,69 @@
+package checkers
+
+import (
+	"math/big"
+	"testing"
+
+	"github.com/anishathalye/porcupine"
+	"github.com/shopspring/decimal"
+
+	"github.com/faultline/faultline/ledger"
+)
+
+// bigAmount is v units at scale 2, as a decimal.
+func bigAmount(v *big.Int) decimal.Decimal { return decimal.NewFromBigInt(v, -2) }
+
+func TestUnitsCarryAndConvert(t *testing.T) {
+	half := Units{Lo: 1 << 63}
+	sum, over := half.Add(half)
+	if over || sum != (Units{Hi: 1}) {
+		t.Fatalf("2^63 + 2^63 = %v (overflow %v), want 2^64", sum, over)
+	}
+	if _, over := (Units{Hi: ^uint64(0), Lo: ^uint64(0)}).Add(U(1)); !over {
+		t.Fatal("2^128-1 + 1 did not overflow")
+	}
+	if got := U(5).Minus(U(7)).Plus(U(7)); got != U(5) {
+		t.Fatalf("wrapping subtraction is not undone by addition: %v", got)
+	}
+	v := new(big.Int).Lsh(big.NewInt(3), 70)
+	if got := UnitsOf(bigAmount(v), 2); got != (Units{Hi: 3 << 6}) || got.String() != v.String() {
+		t.Fatalf("UnitsOf(3*2^70) = %+v %s", got, got)
+	}
+	if got := UnitsOf(decimal.New(1234, -2), 2); got != U(1234) {
+		t.Fatalf("UnitsOf(12.34) = %v", got)
+	}
+}
+
+// TestLedgerModelSumsPast64Bits: balances past 2^64 units are checked
+// exactly (a lookup showing a dropped carry is rejected), and a transfer
+// whose sum would pass 2^128 must be refused as an overflow.
+func TestLedgerModelSumsPast64Bits(t *testing.T) {
+	model := LedgerModel(testGroups, 2)
+	x := new(big.Int).Lsh(big.NewInt(1), 63) // 2^63 units
+	whale := func(id uint64, v *big.Int) ledger.Transfer { return withAmount(xfer(id, 1, 2, 0, 0), bigAmount(v)) }
+	sum := [4]Units{{}, {Hi: 1}, {}, {}}   // account 1 debits posted: 2^64
+	dropped := [4]Units{{}, {}, {}, {}}     // the carry lost: 0
+	credit := [4]Units{{}, {}, {}, {Hi: 1}} // account 2 credits posted: 2^64
+	lookupU := func(b ...[4]Units) porcupine.Operation {
+		return porcupine.Operation{ClientId: 2, Call: 40, Return: 50, Input: LedgerInput{Group: 0}, Output: LedgerOutput{Balances: b}}
+	}
+	two := []porcupine.Operation{
+		op(0, 0, 10, []ledger.Transfer{whale(10, x)}, results(ledger.Ok)),
+		op(0, 20, 30, []ledger.Transfer{whale(11, x)}, results(ledger.Ok)),
+	}
+	if !porcupine.CheckOperations(model, append(two[:2:2], lookupU(sum, credit))) {
+		t.Fatal("the carried sum was rejected")
+	}
+	if porcupine.CheckOperations(model, append(two[:2:2], lookupU(dropped, [4]Units{}))) {
+		t.Fatal("a dropped carry was accepted")
+	}
+	max := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 128), big.NewInt(1))
+	over := append(two[:1:1], op(0, 20, 30, []ledger.Transfer{whale(12, max)}, results(ledger.Overflow)))
+	if !porcupine.CheckOperations(model, over) {
+		t.Fatal("an overflow refused was rejected")
+	}
+	over[1] = op(0, 20, 30, []ledger.Transfer{whale(12, max)}, results(ledger.Ok))
+	if porcupine.CheckOperations(model, over) {
+		t.Fatal("a sum past 2^128 was accepted")
+	}
+}
