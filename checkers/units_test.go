@@ -41,7 +41,7 @@ func TestLedgerModelSumsPast64Bits(t *testing.T) {
 	model := LedgerModel(testGroups, 2)
 	x := new(big.Int).Lsh(big.NewInt(1), 63) // 2^63 units
 	whale := func(id uint64, v *big.Int) ledger.Transfer { return withAmount(xfer(id, 1, 2, 0, 0), bigAmount(v)) }
-	sum := [4]Units{{}, {Hi: 1}, {}, {}}   // account 1 debits posted: 2^64
+	sum := [4]Units{{}, {Hi: 1}, {}, {}}    // account 1 debits posted: 2^64
 	dropped := [4]Units{{}, {}, {}, {}}     // the carry lost: 0
 	credit := [4]Units{{}, {}, {}, {Hi: 1}} // account 2 credits posted: 2^64
 	lookupU := func(b ...[4]Units) porcupine.Operation {

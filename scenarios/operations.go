@@ -215,7 +215,7 @@ func (w *workload) whale(rng *rand.Rand, g int) ledger.Transfer {
 		t.DebitAccountID, t.CreditAccountID = t.CreditAccountID, t.DebitAccountID
 	}
 	v := new(big.Int).SetUint64(rng.Uint64()>>2 | 1<<62) // 2^62 .. 2^64
-	v.Lsh(v, uint(rng.IntN(3)))                         // .. 2^66
+	v.Lsh(v, uint(rng.IntN(3)))                          // .. 2^66
 	if w.whaled[g] && rng.IntN(8) == 0 {
 		v.Lsh(big.NewInt(1), 128).Sub(v, big.NewInt(1+rng.Int64N(1000)))
 	}
