@@ -136,6 +136,8 @@ func (g *generator) disrupt(kind Disruption, t Duration) {
 		g.clockFault(kind, t, stop)
 	case DLeaderChurn:
 		g.leaderChurn(t, stop)
+	case DLaggingQuorum:
+		g.laggingQuorum(t)
 	case DLeaderPoint:
 		g.leaderPoint(t, stop)
 	case DLeaderPause:
@@ -192,6 +194,36 @@ func (g *generator) leaderChurn(t, stop Duration) {
 	g.roleDown = append(g.roleDown, roleSpan{until: stop, down: size})
 	g.cutsUntil = stop
 	g.emit(Fault{At: t, Kind: Isolate, Node: "@leader", Count: size}, Fault{At: stop, Kind: Heal})
+}
+
+// laggingQuorum lets followers fall behind, then takes the leader away so
+// that the next leader's quorum needs them: a minority of followers is cut
+// off from the other servers (clients still reach them) for one to two and
+// a half seconds, while the rest commit hundreds of entries without them;
+// then the cut heals as the leader crashes mid-fsync, and it restarts half
+// a second to a second later. The new leader can commit only through a
+// laggard it must first find the matching point with (backtracking over
+// hundreds of entries, across the terms of the crashed leader's tail) and
+// then catch up append by append: log matching, truncation and the
+// follower's commit bound under the pressure of a quorum that waits for
+// them. (A leader that counts replicas for an older term's entries is seen
+// here only when an append boundary falls inside the crashed leader's
+// uncommitted tail: with the default 256 entries per append, rarely.)
+func (g *generator) laggingQuorum(t Duration) {
+	k := g.plan.maxDown()
+	heal := t + Duration(time.Second) + Duration(g.rng.Int64N(int64(1500*time.Millisecond)))
+	stop := heal + Duration(500*time.Millisecond) + Duration(g.rng.Int64N(int64(500*time.Millisecond)))
+	if g.cutsUntil > t || g.pointUntil > t || k < 1 || g.downAt(t)+k > k || stop > g.plan.End {
+		return
+	}
+	// k followers are cut off until the heal, then the leader is down until
+	// stop: never more than k at once.
+	g.roleDown = append(g.roleDown, roleSpan{until: stop, down: k})
+	g.cutsUntil, g.pointUntil = stop, stop
+	g.emit(Fault{At: t, Kind: Isolate, Node: "@follower", Count: k},
+		Fault{At: heal, Kind: Heal},
+		Fault{At: heal, Kind: CrashPoint, Node: "@leader", Point: DuringFsync, Delay: armWindow(heal, stop)},
+		Fault{At: stop, Kind: Restart, Node: Armed})
 }
 
 func (g *generator) nodeFault(kind Disruption, t, stop Duration) {

@@ -54,7 +54,7 @@ func lose20pct() Scenario {
 func minorityPartition() Scenario {
 	s := base("minority-partition", "random minority/majority splits, healed in between",
 		"a switch failure cuts a minority of nodes off")
-	s.Faults = planned([]faults.Weight{w(faults.DMinority, 3), w(faults.DIsolate, 1)}, 1200*ms, 1500*ms, 0)
+	s.Faults = planned([]faults.Weight{w(faults.DMinority, 3), w(faults.DIsolate, 1), w(faults.DLaggingQuorum, 1)}, 1200*ms, 1500*ms, 0)
 	return s
 }
 
@@ -208,6 +208,7 @@ func leaderChurn() Scenario {
 		return faults.Generate(rng, faults.Plan{Servers: servers, Start: at(time.Second), End: at(7 * time.Second),
 			Every: at(250 * ms), HoldMin: at(200 * ms), HoldMax: at(800 * ms),
 			Weights: []faults.Weight{w(faults.DLeaderChurn, 6), w(faults.DLeaderPoint, 2), w(faults.DLeaderPause, 2), w(faults.DCrash, 1),
+				w(faults.DLaggingQuorum, 1),
 				w(faults.DCrashPoint, 1)}})
 	}
 	return s
