@@ -110,8 +110,18 @@ func (in *Injector) watchFor(entry int, f Fault, n sim.NodeID, before sim.DiskSt
 		closeGroup(n)
 		w := open(n, func() int64 { return in.s.CrashPointsFired(n) }, "crashed the node at its moment %d times")
 		withDetail(w, func() int64 { return disk.Stats().LostWrites }, ", %d unsynced writes lost")
+	case PausePoint:
+		closeGroup(n)
+		open(n, func() int64 { return in.s.PausePointsFired(n) }, "froze the node at its moment %d times")
 	case DiskLoss:
 		a.Effect = Effect{Effective: disk.Stats().LostDisks > before.LostDisks, What: "disk replaced by a blank one"}
+	case TransferLeader:
+		// The leader agreeing is not the handover: it takes effect when
+		// the transferee campaigns on the leader's TimeoutNow (a transferee
+		// that never catches up within the leader's timeout never does).
+		to := in.node(f.To)
+		closeGroup(to)
+		open(to, in.handovers, "the transferee campaigned at the leader's request %d times")
 	case TornWrite:
 		closeGroup(n)
 		w := open(n, func() int64 { return disk.Stats().TornCrashes }, "%d crashes persisted a torn prefix of the unsynced writes")

@@ -128,14 +128,21 @@ func (f Fault) validateShape() error {
 			return fmt.Errorf("delay must not be negative")
 		}
 		return need(f.Node != "", "node")
-	case CrashPoint:
+	case CrashPoint, PausePoint:
 		if !slices.Contains(CrashPoints, f.Point) {
 			return fmt.Errorf("point %q is not one of %v", f.Point, CrashPoints)
 		}
+		if f.Kind == PausePoint && f.Point == DuringFsync {
+			return fmt.Errorf("a pause point waits for a message: %s is a crash point only", DuringFsync)
+		}
 		if f.Delay <= 0 {
-			return fmt.Errorf("a crash point needs a delay (how long it stays armed)")
+			return fmt.Errorf("a %s needs a delay (how long it stays armed)", f.Kind)
 		}
 		return need(f.Node != "", "node")
+	case TransferLeader:
+		if f.Node == "" || f.To == "" || f.Node == f.To {
+			return fmt.Errorf("a transfer needs two different nodes, node (the leader) and to")
+		}
 	case MisdirectedWrite, FsyncFailure, SlowDisk:
 		if f.Count < 1 || f.Count > 1000 {
 			return fmt.Errorf("count must be 1..1000, got %d", f.Count)

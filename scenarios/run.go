@@ -188,7 +188,8 @@ func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule, pa
 	}
 	r.injector.Resolve = r.resolveRole
 	r.injector.Servers = sc.Servers()
-	r.injector.Messages = cluster.CrashPointMessages
+	r.injector.Messages = c.CrashPointMatcher
+	r.injector.Transfer = c.TransferLeadership
 	if err := r.injector.Install(sched); err != nil {
 		return nil, err
 	}

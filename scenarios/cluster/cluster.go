@@ -51,6 +51,8 @@ type Cluster struct {
 	nodes    []*replicaNode // by replica index; a node's life is its replica
 	stops    []int
 	Observer *Observer
+	// handoversBefore sums each replica's handovers in its ended lives.
+	handoversBefore []int64
 }
 
 // New builds the cluster and schedules every node to boot at time zero.
@@ -67,7 +69,8 @@ func New(cfg Config) (*Cluster, error) {
 	if cfg.RestartsMax == 0 {
 		cfg.RestartsMax = 10
 	}
-	c := &Cluster{cfg: cfg, stops: make([]int, cfg.Replicas), nodes: make([]*replicaNode, cfg.Replicas)}
+	c := &Cluster{cfg: cfg, stops: make([]int, cfg.Replicas), nodes: make([]*replicaNode, cfg.Replicas),
+		handoversBefore: make([]int64, cfg.Replicas)}
 	c.Observer = newObserver()
 	simCfg := sim.Config{Seed: cfg.Seed, Link: cfg.Link, MaxEvents: cfg.MaxEvents, Trace: cfg.Trace,
 		Summarize: summarize}
@@ -99,7 +102,8 @@ func New(cfg Config) (*Cluster, error) {
 
 // CrashPointMessages says which messages a crash point after a send waits
 // for: a granted vote, a successful append acknowledgement, any reply to
-// a client. It returns nil for a point that is not about a message.
+// a client. It returns nil for a point that is not about a message, or
+// that needs to know the node (see CrashPointMatcher).
 func CrashPointMessages(point string) func(msg []byte) bool {
 	var want func(m *replica.Message) bool
 	switch point {
@@ -112,10 +116,84 @@ func CrashPointMessages(point string) func(msg []byte) bool {
 	default:
 		return nil
 	}
+	return matcher(want)
+}
+
+func matcher(want func(m *replica.Message) bool) func(msg []byte) bool {
 	return func(msg []byte) bool {
 		m, err := replica.DecodeMessage(msg)
 		return err == nil && want(&m)
 	}
+}
+
+// CrashPointMatcher is CrashPointMessages for a point armed on node now.
+// after-term-adoption waits for the node's first vote reply (granted or
+// not) or successful append acknowledgement in a term newer than the one
+// it holds now: the first answer it gives after adopting a new
+// candidate's or leader's term. It returns nil if node is not a live
+// replica.
+//
+// after-catch-up waits for a successful append acknowledgement that
+// reaches the last index of whoever leads when it is sent.
+func (c *Cluster) CrashPointMatcher(point, node string) func(msg []byte) bool {
+	switch point {
+	case faults.AfterCatchUp:
+		return matcher(func(m *replica.Message) bool {
+			if m.Kind != replica.MsgAppendResp || !m.Success {
+				return false
+			}
+			leader, ok := c.Leader()
+			return ok && m.Match >= c.Replica(leader).Status().LastIndex
+		})
+	case faults.AfterTermAdoption:
+	default:
+		return CrashPointMessages(point)
+	}
+	id, ok := c.Sim.NodeByName(node)
+	if !ok || int(id) >= c.cfg.Replicas {
+		return nil
+	}
+	r := c.Replica(int(id))
+	if r == nil {
+		return nil
+	}
+	armed := r.Status().Term
+	return matcher(func(m *replica.Message) bool {
+		answer := m.Kind == replica.MsgVoteResp || (m.Kind == replica.MsgAppendResp && m.Success)
+		return answer && m.Term > armed
+	})
+}
+
+// TransferLeadership asks replica leader to hand leadership to replica to
+// (see replica.TransferLeadership), and returns a counter of the campaigns
+// to has started at a leader's request, across its lives.
+func (c *Cluster) TransferLeadership(leader, to string) (func() int64, error) {
+	from, ok1 := c.Sim.NodeByName(leader)
+	dest, ok2 := c.Sim.NodeByName(to)
+	if !ok1 || !ok2 || int(from) >= c.cfg.Replicas || int(dest) >= c.cfg.Replicas {
+		return nil, fmt.Errorf("transfer %s -> %s: not replicas", leader, to)
+	}
+	r := c.Replica(int(from))
+	if r == nil || !c.Sim.IsUp(from) {
+		return nil, fmt.Errorf("transfer %s -> %s: %s is not running", leader, to, leader)
+	}
+	if c.Replica(int(dest)) == nil {
+		return nil, fmt.Errorf("transfer %s -> %s: %s is down", leader, to, to)
+	}
+	if err := r.TransferLeadership(replica.NodeID(dest)); err != nil {
+		return nil, err
+	}
+	return func() int64 { return c.handovers(int(dest)) }, nil
+}
+
+// handovers counts replica i's campaigns at a leader's request: those of
+// its earlier lives and of the running one.
+func (c *Cluster) handovers(i int) int64 {
+	n := c.handoversBefore[i]
+	if r := c.Replica(i); r != nil {
+		n += int64(r.Status().Stats.Handovers)
+	}
+	return n
 }
 
 // DrawDiskTiming draws one replica disk's latencies: a median fsync of
@@ -135,6 +213,9 @@ func ReplicaName(i int) string { return "n" + strconv.Itoa(i+1) }
 
 func (c *Cluster) nodeFactory(i int) func() sim.Node {
 	return func() sim.Node {
+		if old := c.nodes[i]; old != nil && old.r != nil {
+			c.handoversBefore[i] += int64(old.r.Status().Stats.Handovers)
+		}
 		n := &replicaNode{c: c, id: sim.NodeID(i)}
 		c.nodes[i] = n
 		return n
