@@ -63,12 +63,23 @@ const (
 	DLeaderChurn  Disruption = "leader-churn"       // cut whoever leads now, alone or with followers, off from the rest; then heal
 	DLeaderPoint  Disruption = "leader-crash-point" // slow the leader's disk and crash it mid-fsync or right after a client reply; restart it
 	DLeaderPause  Disruption = "leader-pause"       // freeze whoever leads (a long GC pause, a stopped VM), then resume it
+	// DVoterCrash freezes whoever leads and cuts a follower off while the
+	// others elect a new leader; healed, the follower adopts the new term
+	// from the new leader and crashes right after its first answer in it,
+	// is restarted at once, and then the old leader thaws, still leading
+	// in its own mind, into a cluster with a just-restarted voter.
+	DVoterCrash Disruption = "voter-crash-point"
+	// DLeaderTransfer hands leadership to a follower that freezes right
+	// after it has caught up, before the leader's TimeoutNow reaches it,
+	// and thaws after the leader's transfer timeout: a transferee that
+	// campaigns, past pre-vote and leases, with a log others have passed.
+	DLeaderTransfer Disruption = "leader-transfer"
 )
 
 // AllDisruptions lists every disruption in a fixed order.
 var AllDisruptions = []Disruption{DCrash, DCrashLeader, DPause, DSlow, DIsolate, DMinority, DBridge, DAsymmetric,
 	DRegion, DLossy, DDelay, DClockSkew, DClockDrift, DBitFlip, DMisdirect, DFsyncFailure, DSlowDisk, DDiskLoss, DCrashPoint,
-	DLeaderChurn, DLeaderPoint, DLeaderPause}
+	DLeaderChurn, DLeaderPoint, DLeaderPause, DVoterCrash, DLeaderTransfer}
 
 // Validate checks a plan.
 func (p Plan) Validate() error {
