@@ -180,28 +180,29 @@ func (g *generator) leaderPoint(t, stop Duration) {
 // without it; at the heal, halfway, the follower learns that term from
 // the new leader's appends, not from a vote of its own, and crashes right
 // after its first answer in it (a successful acknowledgement, or a vote
-// reply if the election outlasted the cut). It is restarted at
-// three-quarters, and the old leader thaws at stop, still leading in its
-// own mind, with clients' requests queued for it: a replica that forgot
-// the term it acknowledged in (a term adopted but never made durable)
-// comes back in an older term, in which the thawed leader's appends are
-// current and truncate what it acknowledged; one that kept it refuses
-// them and deposes the old leader.
+// reply if the election outlasted the cut). At stop it is restarted and
+// the old leader thaws at the same instant, still leading in its own
+// mind, with clients' requests queued for it, so that its appends reach
+// the restarted follower before the new leader's next heartbeat does: a
+// replica that forgot the term it acknowledged in (a term adopted but
+// never made durable) is back in an older term, in which the thawed
+// leader's appends are current and truncate what it acknowledged; one
+// that kept it refuses them and deposes the old leader.
 func (g *generator) voterCrash(t, stop Duration) {
 	if g.pointUntil > t || g.pauseUntil > t || g.cutsUntil > t || g.downAt(t)+2 > g.plan.maxDown() ||
 		stop <= t+Duration(4*time.Millisecond) {
 		return
 	}
-	heal, restart := t+(stop-t)/2, t+3*(stop-t)/4
+	heal := t + (stop-t)/2
 	g.roleDown = append(g.roleDown, roleSpan{until: stop, down: 2})
-	g.pointUntil, g.pauseUntil, g.cutsUntil = restart, stop, heal
+	g.pointUntil, g.pauseUntil, g.cutsUntil = stop, stop, heal
 	// The follower is named while the leader still runs (a frozen leader
 	// leads no one), and cut off by the role the crash point gave it.
-	g.emit(Fault{At: t, Kind: CrashPoint, Node: "@follower", Point: AfterTermAdoption, Delay: restart - t - Duration(time.Millisecond)},
+	g.emit(Fault{At: t, Kind: CrashPoint, Node: "@follower", Point: AfterTermAdoption, Delay: stop - t - Duration(time.Millisecond)},
 		Fault{At: t, Kind: Isolate, Node: Armed},
 		Fault{At: t, Kind: Pause, Node: "@leader"},
 		Fault{At: heal, Kind: Heal},
-		Fault{At: restart, Kind: Restart, Node: Armed},
+		Fault{At: stop, Kind: Restart, Node: Armed},
 		Fault{At: stop, Kind: Resume, Node: Paused})
 }
 
