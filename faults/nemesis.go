@@ -65,13 +65,26 @@ const (
 	DLeaderPause  Disruption = "leader-pause"       // freeze whoever leads (a long GC pause, a stopped VM), then resume it
 	DCorrupt      Disruption = "corrupt"            // flip a bit of, or cut short, a share of messages; then normal
 	DIOError      Disruption = "io-error"           // a disk fails a share of its reads, writes and fsyncs; then healthy
-	DTransfer     Disruption = "leader-transfer"    // the leader is asked to hand over to a random server (an operator's drain)
+	// DVoterCrash freezes whoever leads and cuts a follower off while the
+	// others elect a new leader; healed, the follower adopts the new term
+	// from the new leader and crashes right after its first answer in it,
+	// is restarted at once, and then the old leader thaws, still leading
+	// in its own mind, into a cluster with a just-restarted voter.
+	DVoterCrash Disruption = "voter-crash-point"
+	// DLeaderTransfer is an operator's drain: whoever leads is asked to
+	// hand over. In a calm cluster the transferee is a follower that
+	// freezes right after it has caught up, before the leader's
+	// TimeoutNow reaches it, and thaws after the leader's transfer
+	// timeout: a transferee that campaigns, past pre-vote and leases, with
+	// a log others have passed. Otherwise it is a plain handover to the
+	// leader's first live follower.
+	DLeaderTransfer Disruption = "leader-transfer"
 )
 
 // AllDisruptions lists every disruption in a fixed order.
 var AllDisruptions = []Disruption{DCrash, DCrashLeader, DPause, DSlow, DIsolate, DMinority, DBridge, DAsymmetric,
 	DRegion, DLossy, DDelay, DClockSkew, DClockDrift, DBitFlip, DMisdirect, DFsyncFailure, DSlowDisk, DDiskLoss, DCrashPoint,
-	DLeaderChurn, DLeaderPoint, DLeaderPause, DCorrupt, DIOError, DTransfer}
+	DLeaderChurn, DLeaderPoint, DLeaderPause, DCorrupt, DIOError, DVoterCrash, DLeaderTransfer}
 
 // Validate checks a plan.
 func (p Plan) Validate() error {
