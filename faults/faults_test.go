@@ -140,7 +140,34 @@ func TestGeneratedSchedulesRespectTheBudget(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkBudget(t, s, plan)
+		checkRoleNames(t, s)
 	})
+}
+
+// checkRoleNames checks that "@armed" and "@paused" still name the node
+// of the disruption that uses them: generated schedules use them only
+// after a point or a pause aimed at a role, so no point or pause on a
+// named node may come between (it would rename the role, and the
+// recovery would restart or resume the wrong node, leaving the right one
+// down or frozen to the end).
+func checkRoleNames(t *rapid.T, s Schedule) {
+	var armedBy, pausedBy Fault
+	for _, f := range s.Faults {
+		for _, name := range []string{f.Node, f.From, f.To} {
+			if name == Armed && !IsRole(armedBy.Node) {
+				t.Fatalf("at %v, %s uses %s, last set by %s\n%s", time.Duration(f.At), f.Describe(), Armed, armedBy.Describe(), s.JSON())
+			}
+			if name == Paused && !IsRole(pausedBy.Node) {
+				t.Fatalf("at %v, %s uses %s, last set by %s\n%s", time.Duration(f.At), f.Describe(), Paused, pausedBy.Describe(), s.JSON())
+			}
+		}
+		switch f.Kind {
+		case CrashPoint, PausePoint:
+			armedBy = f
+		case Pause:
+			pausedBy = f
+		}
+	}
 }
 
 func checkBudget(t *rapid.T, s Schedule, plan Plan) {

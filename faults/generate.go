@@ -267,6 +267,11 @@ func (g *generator) nodeFault(kind Disruption, t, stop Duration) {
 		// a role still needs for its restart or resume.
 		return
 	}
+	if kind == DPause && g.pauseUntil > t {
+		// Likewise a pause renames "@paused", which a pause aimed at a
+		// role still needs for its resume.
+		return
+	}
 	n, ok := g.healthyServer(t)
 	if !ok {
 		return
