@@ -110,6 +110,40 @@ func (e *ElectionSafety) Leader(replica string, term uint64, at time.Duration) {
 // Verdict decides the invariant.
 func (e *ElectionSafety) Verdict() Verdict { return verdict("election-safety", e.violations) }
 
+// TermDurability checks Raft's rule that the current term is on stable
+// storage before a replica answers in it (Figure 2): a replica that has
+// acted in a term (voted or refused a vote, campaigned, led, acknowledged
+// or refused an append) holds at least that term when it restarts,
+// whatever crashed it. A replica that forgot one can follow a deposed
+// leader of an older term and truncate what it acknowledged in the newer
+// one. A replica whose disk was replaced starts afresh.
+type TermDurability struct {
+	answered   map[string]uint64 // the highest term each replica acted in, over its lives on one disk
+	violations []string
+}
+
+// Answered records that replica sent a message while holding term.
+func (d *TermDurability) Answered(replica string, term uint64) {
+	if d.answered == nil {
+		d.answered = make(map[string]uint64)
+	}
+	d.answered[replica] = max(d.answered[replica], term)
+}
+
+// Restarted records that replica booted from its disk holding term.
+func (d *TermDurability) Restarted(replica string, term uint64, at time.Duration) {
+	if acted := d.answered[replica]; term < acted {
+		d.violations = append(d.violations, fmt.Sprintf("%s restarted in term %d after acting in term %d (at %v): a term it answered in was not durable",
+			replica, term, acted, at))
+	}
+}
+
+// DiskReplaced forgets what replica acted in: its new disk never held it.
+func (d *TermDurability) DiskReplaced(replica string) { delete(d.answered, replica) }
+
+// Verdict decides the invariant.
+func (d *TermDurability) Verdict() Verdict { return verdict("term-durability", d.violations) }
+
 // ClusterTime checks that the cluster time stamped on applied entries never
 // goes backwards along the log, whatever the replicas' clocks did.
 type ClusterTime struct {

@@ -33,6 +33,25 @@ func TestElectionSafetyRejectsTwoLeadersInATerm(t *testing.T) {
 	}
 }
 
+func TestTermDurabilityRejectsARestartInAnOlderTerm(t *testing.T) {
+	var d TermDurability
+	d.Restarted("n1", 0, 0) // first boot
+	d.Answered("n1", 3)
+	d.Answered("n1", 5)
+	d.Answered("n1", 4) // a stale term seen later changes nothing
+	d.Restarted("n1", 5, time.Second)
+	d.Answered("n2", 5)
+	d.DiskReplaced("n2") // a blank disk never held term 5
+	d.Restarted("n2", 0, time.Second)
+	if v := d.Verdict(); v.Status != Pass {
+		t.Fatalf("%+v", v)
+	}
+	d.Restarted("n1", 4, 2*time.Second)
+	if v := d.Verdict(); v.Status != Fail || len(v.Evidence) != 1 {
+		t.Fatalf("n1 back in term 4 after acting in 5: %+v", v)
+	}
+}
+
 func TestClusterTimeRejectsRegression(t *testing.T) {
 	var c ClusterTime
 	c.Applied("n1", 1, 100)

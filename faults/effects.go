@@ -100,14 +100,6 @@ func (in *Injector) watchFor(entry int, f Fault, n sim.NodeID, before sim.DiskSt
 	case Corrupt:
 		closeGroup(-1)
 		open(-1, func() int64 { return nw.Stats().Corrupted }, "corrupted %d messages")
-	case TransferLeader:
-		closeGroup(-1)
-		if in.Elected == nil {
-			a.Effect = Effect{Effective: true, What: "asked the leader to hand over"}
-			break
-		}
-		to := f.To
-		open(-1, func() int64 { return in.Elected(to) }, to+" became leader %d times")
 	case Heal, NetworkNormal:
 		closeGroup(-1)
 		a.Effect = Effect{Effective: true, What: "links restored"}
@@ -121,8 +113,20 @@ func (in *Injector) watchFor(entry int, f Fault, n sim.NodeID, before sim.DiskSt
 		closeGroup(n)
 		w := open(n, func() int64 { return in.s.CrashPointsFired(n) }, "crashed the node at its moment %d times")
 		withDetail(w, func() int64 { return disk.Stats().LostWrites }, ", %d unsynced writes lost")
+	case PausePoint:
+		closeGroup(n)
+		open(n, func() int64 { return in.s.PausePointsFired(n) }, "froze the node at its moment %d times")
 	case DiskLoss:
 		a.Effect = Effect{Effective: disk.Stats().LostDisks > before.LostDisks, What: "disk replaced by a blank one"}
+	case TransferLeader:
+		// The leader agreeing is not the handover: it takes effect when
+		// the transferee campaigns on the leader's TimeoutNow (a transferee
+		// that never catches up within the leader's timeout never does).
+		// Whether it then wins is the cluster's business: a transferee
+		// with a stale log must lose.
+		to := in.node(f.To)
+		closeGroup(to)
+		open(to, in.handovers, f.To+" campaigned at the leader's request %d times")
 	case TornWrite:
 		closeGroup(n)
 		w := open(n, func() int64 { return disk.Stats().TornCrashes }, "%d crashes persisted a torn prefix of the unsynced writes")

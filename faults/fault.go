@@ -59,15 +59,21 @@ const (
 	SlowDisk         Kind = "slow-disk"         // node, count: fsyncs take count times as long (1 heals)
 	DiskLoss         Kind = "disk-loss"         // node: crash it if up and replace its disk with a blank one
 	CrashPoint       Kind = "crash-point"       // node, point, delay: crash at that protocol moment within delay
+	PausePoint       Kind = "pause-point"       // node, point, delay: freeze at that protocol moment within delay (resume ends it)
 	Corrupt          Kind = "corrupt"           // rate, optional from/to: flip a bit of, or cut short, that share of messages
 	IOError          Kind = "io-error"          // node, rate: that share of its disk's reads, writes and fsyncs fail (0 heals)
-	TransferLeader   Kind = "transfer-leader"   // from, to: from, if it leads, hands leadership to to (an operator's drain)
+	// TransferLeader is an operator's planned handover, the drain before
+	// maintenance: from (a node, or "@leader"), if it leads, is asked to
+	// hand leadership to another server, to. Raft's TimeoutNow makes the
+	// transferee campaign at once, past pre-vote and past the other
+	// replicas' leader leases; the fault takes effect when it does.
+	TransferLeader Kind = "transfer-leader" // from, to
 )
 
 // Kinds lists every kind, in a fixed order.
 var Kinds = []Kind{Crash, Restart, Pause, Resume, Slow, Partition, Isolate, Cut, Heal, Loss, Duplicate,
 	Reorder, Delay, NetworkNormal, ClockOffset, ClockJump, ClockDrift, TornWrite, BitFlip, MisdirectedWrite, FsyncFailure, SlowDisk, DiskLoss, CrashPoint,
-	Corrupt, IOError, TransferLeader}
+	PausePoint, Corrupt, IOError, TransferLeader}
 
 // Fault is one timed fault. Which fields matter depends on Kind.
 type Fault struct {
@@ -92,16 +98,25 @@ type Fault struct {
 
 // The crash points: a node crashes right after it sends a granted vote, a
 // successful append acknowledgement or a client reply, or while one of its
-// fsyncs is in flight.
+// fsyncs is in flight; right after its first answer to a peer (a vote,
+// granted or not, or a successful append acknowledgement) in a term newer
+// than the one it held when the point was armed: the moment it has just
+// adopted a new leader's or candidate's term, when that term must already
+// be on its disk; or right after a successful append acknowledgement that
+// brings its log level with the leader's (a transferee's last step before
+// the leader hands over to it). A pause point freezes the node at the same
+// moments (all but during-fsync).
 const (
-	AfterVote        = "after-vote"
-	AfterAppendAck   = "after-append-ack"
-	AfterClientReply = "after-client-reply"
-	DuringFsync      = "during-fsync"
+	AfterVote         = "after-vote"
+	AfterAppendAck    = "after-append-ack"
+	AfterClientReply  = "after-client-reply"
+	DuringFsync       = "during-fsync"
+	AfterTermAdoption = "after-term-adoption"
+	AfterCatchUp      = "after-catch-up"
 )
 
 // CrashPoints lists the crash points, in a fixed order.
-var CrashPoints = []string{AfterVote, AfterAppendAck, AfterClientReply, DuringFsync}
+var CrashPoints = []string{AfterVote, AfterAppendAck, AfterClientReply, DuringFsync, AfterTermAdoption, AfterCatchUp}
 
 // Describe renders the fault in a few words, for traces, annotations and
 // reports.
@@ -133,8 +148,8 @@ func (f Fault) Describe() string {
 		return fmt.Sprintf("clock-drift %s %+dppm", f.Node, f.PPM)
 	case SlowDisk:
 		return fmt.Sprintf("slow-disk %s x%d", f.Node, f.Count)
-	case CrashPoint:
-		return fmt.Sprintf("crash-point %s %s", f.Node, f.Point)
+	case CrashPoint, PausePoint:
+		return fmt.Sprintf("%s %s %s", f.Kind, f.Node, f.Point)
 	case Isolate:
 		if f.Count > 1 {
 			return fmt.Sprintf("isolate %s with %d more", f.Node, f.Count-1)

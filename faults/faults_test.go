@@ -33,8 +33,9 @@ func everyKind() Schedule {
 		{At: 20, Kind: MisdirectedWrite, Node: "n3", Count: 2}, {At: 21, Kind: FsyncFailure, Node: "n4", Count: 1},
 		{At: 22, Kind: SlowDisk, Node: "n5", Count: 10}, {At: 23, Kind: DiskLoss, Node: "n5"},
 		{At: 24, Kind: CrashPoint, Node: "n1", Point: DuringFsync, Delay: Duration(time.Second)},
-		{At: 25, Kind: Corrupt, Rate: 0.05}, {At: 26, Kind: IOError, Node: "n2"},
-		{At: 27, Kind: TransferLeader, From: "n1", To: "n2"},
+		{At: 25, Kind: PausePoint, Node: "n2", Point: AfterCatchUp, Delay: Duration(time.Second)},
+		{At: 26, Kind: Corrupt, Rate: 0.05}, {At: 27, Kind: IOError, Node: "n2"},
+		{At: 28, Kind: TransferLeader, From: "n1", To: "n2"},
 	}}
 	return s
 }
@@ -76,6 +77,7 @@ func TestBadSchedulesAreRejectedNamingTheFault(t *testing.T) {
 		{"count zero", `[{"at":"1s","kind":"fsync-failure","node":"n1"}]`, "count must be"},
 		{"delay without latency", `[{"at":"1s","kind":"delay"}]`, "latency is required"},
 		{"transfer to itself", `[{"at":"1s","kind":"transfer-leader","from":"n1","to":"n1"}]`, "two different nodes"},
+		{"transfer from node", `[{"at":"1s","kind":"transfer-leader","node":"n1","to":"n2"}]`, "as from, not node"},
 		{"io errors above one", `[{"at":"1s","kind":"io-error","node":"n1","rate":1.5}]`, "faults[0] (io-error): rate must be within [0, 1]"},
 		{"bad duration", `[{"at":"soon","kind":"heal"}]`, "invalid duration"},
 		{"trailing data", `[] []`, "trailing data"},
@@ -138,7 +140,34 @@ func TestGeneratedSchedulesRespectTheBudget(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkBudget(t, s, plan)
+		checkRoleNames(t, s)
 	})
+}
+
+// checkRoleNames checks that "@armed" and "@paused" still name the node
+// of the disruption that uses them: generated schedules use them only
+// after a point or a pause aimed at a role, so no point or pause on a
+// named node may come between (it would rename the role, and the
+// recovery would restart or resume the wrong node, leaving the right one
+// down or frozen to the end).
+func checkRoleNames(t *rapid.T, s Schedule) {
+	var armedBy, pausedBy Fault
+	for _, f := range s.Faults {
+		for _, name := range []string{f.Node, f.From, f.To} {
+			if name == Armed && !IsRole(armedBy.Node) {
+				t.Fatalf("at %v, %s uses %s, last set by %s\n%s", time.Duration(f.At), f.Describe(), Armed, armedBy.Describe(), s.JSON())
+			}
+			if name == Paused && !IsRole(pausedBy.Node) {
+				t.Fatalf("at %v, %s uses %s, last set by %s\n%s", time.Duration(f.At), f.Describe(), Paused, pausedBy.Describe(), s.JSON())
+			}
+		}
+		switch f.Kind {
+		case CrashPoint, PausePoint:
+			armedBy = f
+		case Pause:
+			pausedBy = f
+		}
+	}
 }
 
 func checkBudget(t *rapid.T, s Schedule, plan Plan) {
@@ -147,12 +176,14 @@ func checkBudget(t *rapid.T, s Schedule, plan Plan) {
 	roleCut := 0 // servers cut off with a role ("@leader" and companions)
 	for _, f := range s.Faults {
 		switch f.Kind {
-		case Crash, Pause, CrashPoint:
+		case Crash, Pause, CrashPoint, PausePoint:
 			down[roleKey(f)] = true // a role counts as one more server
 		case Restart, Resume:
 			delete(down, roleKey(f))
 		case Isolate:
-			if IsRole(f.Node) {
+			if f.Node == Armed {
+				cut[roleKey(f)] = true // the server the point was armed on: no more down
+			} else if IsRole(f.Node) {
 				roleCut += max(f.Count, 1)
 			} else {
 				cut[f.Node] = true
@@ -191,7 +222,7 @@ func checkBudget(t *rapid.T, s Schedule, plan Plan) {
 // "@armed" or "@paused" frees.
 func roleKey(f Fault) string {
 	switch {
-	case f.Node == Armed || (f.Kind == CrashPoint && IsRole(f.Node)):
+	case f.Node == Armed || ((f.Kind == CrashPoint || f.Kind == PausePoint) && IsRole(f.Node)):
 		return "role:crash-point"
 	case f.Node == Paused || (f.Kind == Pause && IsRole(f.Node)):
 		return "role:pause"
@@ -357,5 +388,55 @@ func TestPausedNamesTheNodeALeaderPauseFroze(t *testing.T) {
 	log := in.Log()
 	if log[0].Fault.Node != "n3" || log[1].Fault.Node != "n3" || log[1].Skipped != "" {
 		t.Fatalf("paused %q, resumed %q (%s)", log[0].Fault.Node, log[1].Fault.Node, log[1].Skipped)
+	}
+}
+
+// TestTransferAndPausePointsProveTheirEffect: a transfer takes effect when
+// the transferee campaigns at the leader's request (the cluster's counter
+// moves), not when the leader merely agrees; a refused one is skipped; a
+// pause point takes effect when it freezes its node, and "@armed" then
+// names that node for the resume.
+func TestTransferAndPausePointsProveTheirEffect(t *testing.T) {
+	s, err := simtest.CounterCluster(3, 5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := NewInjector(s, sim.LinkConfig{Latency: sim.FixedLatency(time.Millisecond)})
+	in.Messages = func(point, node string) func([]byte) bool { return func([]byte) bool { return true } }
+	campaigns := map[string]int64{}
+	in.TransferLeader = func(from, to string) (func() int64, error) {
+		if from != "n1" {
+			return nil, errors.New("not the leader")
+		}
+		return func() int64 { return campaigns[to] }, nil
+	}
+	ms := func(v int) Duration { return Duration(time.Duration(v) * time.Millisecond) }
+	if err := in.Install(Schedule{Faults: []Fault{
+		{At: ms(100), Kind: PausePoint, Node: "n2", Point: AfterAppendAck, Delay: ms(500)},
+		{At: ms(100), Kind: TransferLeader, From: "n1", To: Armed},
+		{At: ms(200), Kind: TransferLeader, From: "n1", To: "n3"},
+		{At: ms(300), Kind: TransferLeader, From: "n4", To: "n5"},
+		{At: ms(400), Kind: Resume, Node: Armed},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	s.At(sim.TimeFromDuration(150*time.Millisecond), func() { campaigns["n2"]++ })
+	s.Run(sim.TimeFromDuration(time.Second))
+	in.Finish()
+	log := in.Log()
+	if !log[0].Effect.Effective || !strings.Contains(log[0].Effect.What, "froze") {
+		t.Fatalf("pause point: %+v", log[0])
+	}
+	if log[1].Fault.To != "n2" || !log[1].Effect.Effective {
+		t.Fatalf("transfer to the armed node: %+v", log[1])
+	}
+	if log[2].Skipped != "" || log[2].Effect.Effective {
+		t.Fatalf("a transfer whose transferee never campaigned: %+v", log[2])
+	}
+	if log[3].Skipped == "" {
+		t.Fatalf("a refused transfer was not skipped: %+v", log[3])
+	}
+	if log[4].Fault.Node != "n2" || log[4].Skipped != "" || !s.IsUp(1) {
+		t.Fatalf("resume of @armed: %+v, n2 up %v", log[4], s.IsUp(1))
 	}
 }

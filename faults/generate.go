@@ -128,10 +128,6 @@ func (g *generator) disrupt(kind Disruption, t Duration) {
 		g.partition(kind, t, stop)
 	case DLossy, DDelay, DCorrupt:
 		g.linkFault(kind, t, stop)
-	case DTransfer:
-		// No budget: the handover is over in an election's time, or, if
-		// the target cannot take over, abandoned after an election timeout.
-		g.emit(Fault{At: t, Kind: TransferLeader, From: "@leader", To: g.plan.Servers[g.rng.IntN(len(g.plan.Servers))]})
 	case DClockSkew, DClockDrift:
 		g.clockFault(kind, t, stop)
 	case DLeaderChurn:
@@ -140,6 +136,10 @@ func (g *generator) disrupt(kind Disruption, t Duration) {
 		g.laggingQuorum(t)
 	case DLeaderPoint:
 		g.leaderPoint(t, stop)
+	case DVoterCrash:
+		g.voterCrash(t, stop)
+	case DLeaderTransfer:
+		g.leaderTransfer(t, stop)
 	case DLeaderPause:
 		if g.pauseUntil > t || g.downAt(t)+1 > g.plan.maxDown() {
 			return
@@ -174,6 +174,73 @@ func (g *generator) leaderPoint(t, stop Duration) {
 		Fault{At: t, Kind: CrashPoint, Node: "@leader", Point: point, Delay: armWindow(t, stop)},
 		Fault{At: stop, Kind: SlowDisk, Node: Armed, Count: 1},
 		Fault{At: stop, Kind: Restart, Node: Armed})
+}
+
+// voterCrash aims a crash point at a voter at the moment it adopts a new
+// term. At t the leader freezes and its first follower is cut off from
+// the other servers, so that the rest elect a leader of a newer term
+// without it; at the heal, halfway, the follower learns that term from
+// the new leader's appends, not from a vote of its own, and crashes right
+// after its first answer in it (a successful acknowledgement, or a vote
+// reply if the election outlasted the cut). At stop it is restarted and
+// the old leader thaws at the same instant, still leading in its own
+// mind, with clients' requests queued for it, so that its appends reach
+// the restarted follower before the new leader's next heartbeat does: a
+// replica that forgot the term it acknowledged in (a term adopted but
+// never made durable) is back in an older term, in which the thawed
+// leader's appends are current and truncate what it acknowledged; one
+// that kept it refuses them and deposes the old leader.
+func (g *generator) voterCrash(t, stop Duration) {
+	if g.pointUntil > t || g.pauseUntil > t || g.cutsUntil > t || g.downAt(t)+2 > g.plan.maxDown() ||
+		stop <= t+Duration(4*time.Millisecond) {
+		return
+	}
+	heal := t + (stop-t)/2
+	g.roleDown = append(g.roleDown, roleSpan{until: stop, down: 2})
+	g.pointUntil, g.pauseUntil, g.cutsUntil = stop, stop, heal
+	// The follower is named while the leader still runs (a frozen leader
+	// leads no one), and cut off by the role the crash point gave it.
+	g.emit(Fault{At: t, Kind: CrashPoint, Node: "@follower", Point: AfterTermAdoption, Delay: stop - t - Duration(time.Millisecond)},
+		Fault{At: t, Kind: Isolate, Node: Armed},
+		Fault{At: t, Kind: Pause, Node: "@leader"},
+		Fault{At: heal, Kind: Heal},
+		Fault{At: stop, Kind: Restart, Node: Armed},
+		Fault{At: stop, Kind: Resume, Node: Paused})
+}
+
+// leaderTransfer hands leadership over, as an operator moves a leader off
+// a machine before maintenance. In a calm cluster the transferee freezes
+// at the worst moment: at t a pause point is armed on the leader's first
+// follower and whoever leads is asked to hand over to it; the follower
+// freezes right after the acknowledgement that brings it level with the
+// leader's log, so the leader's TimeoutNow waits for it, and it thaws at
+// stop. If stop comes after the leader's transfer timeout (an election
+// timeout), the leader has taken proposals again and committed entries the
+// transferee lacks; thawed, the transferee campaigns at once on the old
+// TimeoutNow, past pre-vote and leader leases by design, with its old log:
+// only the other replicas' log check keeps it from winning. Such a
+// handover is planned for a calm cluster: no other fault aimed at the
+// leader starts until stop.
+//
+// When the cluster is not calm (a cut, or no budget for a frozen server)
+// the operator drains the leader anyway, a plain handover to its first
+// live follower, with no budget: over in an election's time, or, if that
+// follower cannot take over, abandoned after an election timeout. Never
+// while a point or a pause aimed at a role is under way, whose schedule
+// counts on the leader it froze or the follower it armed.
+func (g *generator) leaderTransfer(t, stop Duration) {
+	if g.pointUntil > t || g.pauseUntil > t {
+		return
+	}
+	if g.cutsUntil > t || g.downAt(t)+1 > g.plan.maxDown() {
+		g.emit(Fault{At: t, Kind: TransferLeader, From: "@leader", To: "@follower"})
+		return
+	}
+	g.roleDown = append(g.roleDown, roleSpan{until: stop, down: 1})
+	g.pointUntil, g.pauseUntil, g.cutsUntil = stop, stop, stop
+	g.emit(Fault{At: t, Kind: PausePoint, Node: "@follower", Point: AfterCatchUp, Delay: armWindow(t, stop)},
+		Fault{At: t, Kind: TransferLeader, From: "@leader", To: Armed},
+		Fault{At: stop, Kind: Resume, Node: Armed})
 }
 
 // leaderChurn deposes whoever leads at t: it and up to the budget's worth
@@ -227,6 +294,16 @@ func (g *generator) laggingQuorum(t Duration) {
 }
 
 func (g *generator) nodeFault(kind Disruption, t, stop Duration) {
+	if (kind == DCrashPoint || kind == DCrashLeader) && g.pointUntil > t {
+		// Arming a crash point renames "@armed", which a point aimed at
+		// a role still needs for its restart or resume.
+		return
+	}
+	if kind == DPause && g.pauseUntil > t {
+		// Likewise a pause renames "@paused", which a pause aimed at a
+		// role still needs for its resume.
+		return
+	}
 	n, ok := g.healthyServer(t)
 	if !ok {
 		return

@@ -21,18 +21,19 @@ type Injector struct {
 	// node off from the other servers only, so clients can still reach it
 	// (a split brain that clients can write to, the dangerous kind).
 	Servers []string
-	// Messages, if set, says which messages a crash point after a send
-	// waits for: the simulator does not read messages, the harness does.
-	Messages func(point string) func(msg []byte) bool
+	// Messages, if set, says which messages a crash point after a send,
+	// armed on node now, waits for: the simulator does not read messages,
+	// the harness does (and knows, say, the term node holds when armed).
+	Messages func(point, node string) func(msg []byte) bool
 	// TransferLeader, if set, asks node from, if it leads, to hand its
 	// leadership to node to, as an operator drains a node before its
-	// maintenance: the simulator knows no leaders, the harness does. An
-	// error wrapping sim.ErrNodeState (from does not lead, or is not up)
-	// skips the fault.
-	TransferLeader func(from, to string) error
-	// Elected, if set, counts the times node has become leader so far: how
-	// a leader transfer shows that it took effect.
-	Elected func(node string) int64
+	// maintenance: the simulator knows no leaders, the harness does. It
+	// returns a counter of the campaigns to has started at a leader's
+	// request (Raft's TimeoutNow), across its lives: the transfer takes
+	// effect when that counter moves, not when the leader merely agrees.
+	// An error means the cluster refused (from does not lead, or is not
+	// up) and the fault is skipped.
+	TransferLeader func(from, to string) (campaigns func() int64, err error)
 
 	s         *sim.Sim
 	base      sim.LinkConfig
@@ -40,8 +41,10 @@ type Injector struct {
 	links     map[[2]sim.NodeID]sim.LinkConfig // current non-base link configs
 	log       []Applied
 	watches   []watch // faults whose effect is still being measured
-	armed     string  // the node the latest crash point was armed on (the "@armed" role)
-	paused    string  // the node the latest pause froze (the "@paused" role)
+	// handovers is the counter of the latest transfer's transferee.
+	handovers func() int64
+	armed     string // the node the latest crash point was armed on (the "@armed" role)
+	paused    string // the node the latest pause froze (the "@paused" role)
 }
 
 // Applied is a fault as it happened: when, and whether the simulator
@@ -107,14 +110,14 @@ func (in *Injector) apply(f Fault) {
 	}
 	entry := Applied{Fault: f, At: in.s.Now()} // with roles resolved
 	if err != nil {
-		if !errors.Is(err, sim.ErrNodeState) && !errors.Is(err, errNoSuchRole) {
+		if !errors.Is(err, sim.ErrNodeState) && !errors.Is(err, errNoSuchRole) && !errors.Is(err, errRefused) {
 			panic(fmt.Sprintf("faults: validated fault failed: %v", err)) // Install checked it
 		}
 		entry.Skipped = err.Error()
 	}
 	in.log = append(in.log, entry)
 	switch f.Kind {
-	case CrashPoint:
+	case CrashPoint, PausePoint:
 		in.armed = ""
 		if err == nil {
 			in.armed = f.Node
@@ -137,6 +140,10 @@ func (in *Injector) apply(f Fault) {
 }
 
 var errNoSuchRole = errors.New("faults: no node holds that role now")
+
+// errRefused is a fault the cluster declined: a transfer asked of a
+// replica that no longer leads, say.
+var errRefused = errors.New("faults: refused")
 
 // resolve replaces role names with the nodes that hold them now.
 func (in *Injector) resolve(f Fault) (Fault, error) {
@@ -168,12 +175,13 @@ func (in *Injector) resolve(f Fault) (Fault, error) {
 func IsRole(name string) bool { return len(name) > 1 && name[0] == '@' }
 
 // Roles are the role names a schedule may use instead of a node. "@armed"
-// is the node the latest crash point was armed on: a schedule that aims a
-// crash point at "@leader" restarts "@armed" afterwards, the node it
-// actually crashed, whoever leads by then.
+// is the node the latest crash or pause point was armed on: a schedule
+// that aims a crash point at "@leader" restarts "@armed" afterwards, the
+// node it actually crashed, whoever leads by then.
 var Roles = []string{"@leader", "@follower", Armed, Paused}
 
-// Armed is the role of the node the latest crash point was armed on.
+// Armed is the role of the node the latest crash or pause point was armed
+// on.
 const Armed = "@armed"
 
 // Paused is the role of the node the latest pause froze: a schedule that
@@ -224,17 +232,22 @@ func (in *Injector) Apply(f Fault) error {
 		return nil
 	case Loss, Duplicate, Reorder, Delay, NetworkNormal, Corrupt:
 		return in.applyLink(f)
-	case TransferLeader:
-		if in.TransferLeader == nil {
-			return fmt.Errorf("%w: transfer-leader needs a harness that knows the leader", errNoSuchRole)
-		}
-		return in.TransferLeader(f.From, f.To)
 	case ClockOffset:
 		return s.SetClockOffset(n, time.Duration(f.Offset))
 	case ClockJump:
 		return s.JumpClock(n, time.Duration(f.Offset))
 	case ClockDrift:
 		return s.SetClockDrift(n, f.PPM)
+	case TransferLeader:
+		if in.TransferLeader == nil {
+			return fmt.Errorf("%w: transfer-leader needs a harness that knows the leader", errRefused)
+		}
+		campaigns, err := in.TransferLeader(f.From, f.To)
+		if err != nil {
+			return fmt.Errorf("%w: %w", errRefused, err)
+		}
+		in.handovers = campaigns
+		return nil
 	}
 	return in.applyDisk(f, n)
 }
@@ -257,14 +270,21 @@ func (in *Injector) applyDisk(f Fault, n sim.NodeID) error {
 		return in.s.SetDiskSlow(n, f.Count)
 	case IOError:
 		return d.SetIOErrors(f.Rate)
-	case CrashPoint:
-		if f.Point == DuringFsync {
+	case CrashPoint, PausePoint:
+		if f.Kind == CrashPoint && f.Point == DuringFsync {
 			return in.s.CrashDuringFsync(n, time.Duration(f.Delay))
 		}
 		if in.Messages == nil {
-			return fmt.Errorf("%w: crash point %s needs a message matcher", errNoSuchRole, f.Point)
+			return fmt.Errorf("%w: %s %s needs a message matcher", errNoSuchRole, f.Kind, f.Point)
 		}
-		return in.s.CrashAfterSend(n, f.Point, time.Duration(f.Delay), in.Messages(f.Point))
+		match := in.Messages(f.Point, f.Node)
+		if match == nil {
+			return fmt.Errorf("%w: %s %s on %s: nothing to wait for", errRefused, f.Kind, f.Point, f.Node)
+		}
+		if f.Kind == PausePoint {
+			return in.s.PauseAfterSend(n, f.Point, time.Duration(f.Delay), match)
+		}
+		return in.s.CrashAfterSend(n, f.Point, time.Duration(f.Delay), match)
 	case DiskLoss:
 		if in.s.IsUp(n) {
 			if err := in.s.Crash(n); err != nil {

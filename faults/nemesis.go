@@ -41,38 +41,51 @@ type Disruption string
 
 // Disruptions a plan can weigh.
 const (
-	DCrash         Disruption = "crash"              // crash, then restart
-	DCrashLeader   Disruption = "crash-torn"         // crash with torn unsynced writes, then restart
-	DPause         Disruption = "pause"              // pause, then resume
-	DSlow          Disruption = "slow"               // slow node, then normal
-	DIsolate       Disruption = "isolate"            // isolate one, then heal
-	DMinority      Disruption = "minority"           // minority/majority partition, then heal
-	DBridge        Disruption = "bridge"             // bridge partition, then heal
-	DAsymmetric    Disruption = "asymmetric"         // one-way cuts, then heal
-	DRegion        Disruption = "region"             // cut a region off, then heal
-	DLossy         Disruption = "lossy"              // loss, duplication, reordering, then normal
-	DDelay         Disruption = "delay"              // WAN-like latency, then normal
-	DClockSkew     Disruption = "clock-skew"         // wall-clock offset or jump, then corrected
-	DClockDrift    Disruption = "clock-drift"        // monotonic drift, then accurate
-	DBitFlip       Disruption = "bit-flip"           // flip bits at rest, crash, restart
-	DMisdirect     Disruption = "misdirect"          // misdirected writes, crash, restart
-	DFsyncFailure  Disruption = "fsync-failure"      // fsync fails (the replica stops and is restarted)
-	DSlowDisk      Disruption = "slow-disk"          // a disk's fsyncs take 5 to 50 times as long, then normal
-	DDiskLoss      Disruption = "disk-loss"          // crash, replace the disk with a blank one, restart
-	DCrashPoint    Disruption = "crash-point"        // crash right after a vote, an append ack or a client reply, or mid-fsync; restart
-	DLeaderChurn   Disruption = "leader-churn"       // cut whoever leads now, alone or with followers, off from the rest; then heal
-	DLeaderPoint   Disruption = "leader-crash-point" // slow the leader's disk and crash it mid-fsync or right after a client reply; restart it
-	DLeaderPause   Disruption = "leader-pause"       // freeze whoever leads (a long GC pause, a stopped VM), then resume it
-	DCorrupt       Disruption = "corrupt"            // flip a bit of, or cut short, a share of messages; then normal
-	DIOError       Disruption = "io-error"           // a disk fails a share of its reads, writes and fsyncs; then healthy
-	DTransfer      Disruption = "leader-transfer"    // the leader is asked to hand over to a random server (an operator's drain)
-	DLaggingQuorum Disruption = "lagging-quorum"     // cut a minority of followers off for seconds, then heal as the leader crashes; restart it
+	DCrash        Disruption = "crash"              // crash, then restart
+	DCrashLeader  Disruption = "crash-torn"         // crash with torn unsynced writes, then restart
+	DPause        Disruption = "pause"              // pause, then resume
+	DSlow         Disruption = "slow"               // slow node, then normal
+	DIsolate      Disruption = "isolate"            // isolate one, then heal
+	DMinority     Disruption = "minority"           // minority/majority partition, then heal
+	DBridge       Disruption = "bridge"             // bridge partition, then heal
+	DAsymmetric   Disruption = "asymmetric"         // one-way cuts, then heal
+	DRegion       Disruption = "region"             // cut a region off, then heal
+	DLossy        Disruption = "lossy"              // loss, duplication, reordering, then normal
+	DDelay        Disruption = "delay"              // WAN-like latency, then normal
+	DClockSkew    Disruption = "clock-skew"         // wall-clock offset or jump, then corrected
+	DClockDrift   Disruption = "clock-drift"        // monotonic drift, then accurate
+	DBitFlip      Disruption = "bit-flip"           // flip bits at rest, crash, restart
+	DMisdirect    Disruption = "misdirect"          // misdirected writes, crash, restart
+	DFsyncFailure Disruption = "fsync-failure"      // fsync fails (the replica stops and is restarted)
+	DSlowDisk     Disruption = "slow-disk"          // a disk's fsyncs take 5 to 50 times as long, then normal
+	DDiskLoss     Disruption = "disk-loss"          // crash, replace the disk with a blank one, restart
+	DCrashPoint   Disruption = "crash-point"        // crash right after a vote, an append ack or a client reply, or mid-fsync; restart
+	DLeaderChurn  Disruption = "leader-churn"       // cut whoever leads now, alone or with followers, off from the rest; then heal
+	DLeaderPoint  Disruption = "leader-crash-point" // slow the leader's disk and crash it mid-fsync or right after a client reply; restart it
+	DLeaderPause  Disruption = "leader-pause"       // freeze whoever leads (a long GC pause, a stopped VM), then resume it
+	DCorrupt      Disruption = "corrupt"            // flip a bit of, or cut short, a share of messages; then normal
+	DIOError      Disruption = "io-error"           // a disk fails a share of its reads, writes and fsyncs; then healthy
+	// DVoterCrash freezes whoever leads and cuts a follower off while the
+	// others elect a new leader; healed, the follower adopts the new term
+	// from the new leader and crashes right after its first answer in it,
+	// is restarted at once, and then the old leader thaws, still leading
+	// in its own mind, into a cluster with a just-restarted voter.
+	DVoterCrash Disruption = "voter-crash-point"
+	// DLeaderTransfer is an operator's drain: whoever leads is asked to
+	// hand over. In a calm cluster the transferee is a follower that
+	// freezes right after it has caught up, before the leader's
+	// TimeoutNow reaches it, and thaws after the leader's transfer
+	// timeout: a transferee that campaigns, past pre-vote and leases, with
+	// a log others have passed. Otherwise it is a plain handover to the
+	// leader's first live follower.
+	DLeaderTransfer Disruption = "leader-transfer"
+	DLaggingQuorum  Disruption = "lagging-quorum" // cut a minority of followers off for seconds, then heal as the leader crashes; restart it
 )
 
 // AllDisruptions lists every disruption in a fixed order.
 var AllDisruptions = []Disruption{DCrash, DCrashLeader, DPause, DSlow, DIsolate, DMinority, DBridge, DAsymmetric,
 	DRegion, DLossy, DDelay, DClockSkew, DClockDrift, DBitFlip, DMisdirect, DFsyncFailure, DSlowDisk, DDiskLoss, DCrashPoint,
-	DLeaderChurn, DLeaderPoint, DLeaderPause, DCorrupt, DIOError, DTransfer, DLaggingQuorum}
+	DLeaderChurn, DLeaderPoint, DLeaderPause, DCorrupt, DIOError, DVoterCrash, DLeaderTransfer, DLaggingQuorum}
 
 // Validate checks a plan.
 func (p Plan) Validate() error {

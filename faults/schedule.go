@@ -128,12 +128,15 @@ func (f Fault) validateShape() error {
 			return fmt.Errorf("delay must not be negative")
 		}
 		return need(f.Node != "", "node")
-	case CrashPoint:
+	case CrashPoint, PausePoint:
 		if !slices.Contains(CrashPoints, f.Point) {
 			return fmt.Errorf("point %q is not one of %v", f.Point, CrashPoints)
 		}
+		if f.Kind == PausePoint && f.Point == DuringFsync {
+			return fmt.Errorf("a pause point waits for a message: %s is a crash point only", DuringFsync)
+		}
 		if f.Delay <= 0 {
-			return fmt.Errorf("a crash point needs a delay (how long it stays armed)")
+			return fmt.Errorf("a %s needs a delay (how long it stays armed)", f.Kind)
 		}
 		return need(f.Node != "", "node")
 	case MisdirectedWrite, FsyncFailure, SlowDisk:
@@ -172,6 +175,9 @@ func (f Fault) validateShape() error {
 		}
 		return need(f.Node != "", "node")
 	case TransferLeader:
+		if f.Node != "" {
+			return fmt.Errorf("transfer-leader names the node to drain as from, not node")
+		}
 		if f.From == "" || f.To == "" || f.From == f.To {
 			return fmt.Errorf("transfer-leader needs two different nodes, from and to")
 		}

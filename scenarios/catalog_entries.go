@@ -202,14 +202,17 @@ func leaderChurn() Scenario {
 	// The density of the replica's own randomized test: a fault every few
 	// hundred milliseconds on a slightly lossy network, with crashes and
 	// pauses among the rounds so that deposed leaders also come back with
-	// their tails, and crash points aimed at the leader mid-fsync.
+	// their tails, crash points aimed at the leader mid-fsync and at a
+	// voter right after it adopts a new term, and leadership handed to a
+	// follower that freezes right after it catches up (amid a cut, a plain
+	// drain to the first live follower).
 	s.Link.LossRate, s.Link.DuplicateRate, s.Link.ReorderRate = 0.02, 0.01, 0.05
 	s.Faults = func(rng *rand.Rand, servers []string) faults.Schedule {
 		return faults.Generate(rng, faults.Plan{Servers: servers, Start: at(time.Second), End: at(7 * time.Second),
 			Every: at(250 * ms), HoldMin: at(200 * ms), HoldMax: at(800 * ms),
 			Weights: []faults.Weight{w(faults.DLeaderChurn, 6), w(faults.DLeaderPoint, 2), w(faults.DLeaderPause, 2), w(faults.DCrash, 1),
-				w(faults.DLaggingQuorum, 1),
-				w(faults.DCrashPoint, 1)}})
+				w(faults.DCrashPoint, 1), w(faults.DVoterCrash, 2), w(faults.DLeaderTransfer, 2),
+				w(faults.DLaggingQuorum, 1)}})
 	}
 	return s
 }

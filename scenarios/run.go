@@ -197,11 +197,8 @@ func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule, pa
 	}
 	r.injector.Resolve = r.resolveRole
 	r.injector.Servers = sc.Servers()
-	r.injector.Messages = cluster.CrashPointMessages
-	r.injector.TransferLeader = func(from, to string) error {
-		return c.TransferLeader(replicaIndex(from), replicaIndex(to))
-	}
-	r.injector.Elected = func(node string) int64 { return c.Elected(replicaIndex(node)) }
+	r.injector.Messages = c.CrashPointMatcher
+	r.injector.TransferLeader = c.TransferLeader
 	if err := r.injector.Install(sched); err != nil {
 		return nil, err
 	}
@@ -312,15 +309,6 @@ func (r *running) applyRegions() error {
 		}
 	}
 	return nil
-}
-
-// replicaIndex is the index of the replica called name (n1 is 0), or -1.
-func replicaIndex(name string) int {
-	var i int
-	if _, err := fmt.Sscanf(name, "n%d", &i); err != nil || i < 1 {
-		return -1
-	}
-	return i - 1
 }
 
 // resolveRole names the node holding a role now: the leader, or the first

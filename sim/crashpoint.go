@@ -11,28 +11,46 @@ import (
 // flight. The simulator does not read messages, so the harness says which
 // messages count (match). An armed point that has not fired by its
 // deadline expires, so that a node is never crashed long after the fault
-// that meant it.
+// that meant it. A pause point is the same moment with a gray failure
+// instead: the node freezes there (a GC pause, a stopped VM) until
+// Resume, with everything sent to it and every disk completion waiting.
 
-// crashPoint is an armed crash point of one node.
+// crashPoint is an armed crash or pause point of one node.
 type crashPoint struct {
 	what  string
 	match func(msg []byte) bool // nil: during the next fsync
 	until Time
+	pause bool // freeze the node rather than crash it
 }
 
 // CrashAfterSend arms node id to crash right after it next sends a message
 // that match accepts (once the handler that sent it returns), within d
 // from now. what names the point in the trace.
 func (s *Sim) CrashAfterSend(id NodeID, what string, d time.Duration, match func(msg []byte) bool) error {
+	return s.armAfterSend(id, what, d, match, false)
+}
+
+// PauseAfterSend is CrashAfterSend with a pause for the crash: node id
+// freezes right after it next sends a message that match accepts, within
+// d from now, and stays frozen until Resume.
+func (s *Sim) PauseAfterSend(id NodeID, what string, d time.Duration, match func(msg []byte) bool) error {
+	return s.armAfterSend(id, what, d, match, true)
+}
+
+func (s *Sim) armAfterSend(id NodeID, what string, d time.Duration, match func(msg []byte) bool, pause bool) error {
 	n, err := s.lookup(id)
 	if err != nil {
 		return err
 	}
-	if match == nil {
-		return fmt.Errorf("crash point %s on %s: no message matcher", what, n.spec.Name)
+	kind := "crash"
+	if pause {
+		kind = "pause"
 	}
-	n.crashPoint = &crashPoint{what: what, match: match, until: s.now.Add(d)}
-	s.trace.fault(s.now, id, "arm-crash-point", what)
+	if match == nil {
+		return fmt.Errorf("%s point %s on %s: no message matcher", kind, what, n.spec.Name)
+	}
+	n.crashPoint = &crashPoint{what: what, match: match, until: s.now.Add(d), pause: pause}
+	s.trace.fault(s.now, id, "arm-"+kind+"-point", what)
 	return nil
 }
 
@@ -57,6 +75,14 @@ func (s *Sim) CrashPointsFired(id NodeID) int64 {
 	return 0
 }
 
+// PausePointsFired returns how many pause points node id has fired.
+func (s *Sim) PausePointsFired(id NodeID) int64 {
+	if n := s.state(id); n != nil {
+		return n.pausePointsFired
+	}
+	return 0
+}
+
 // crashPointAfterSend checks node n's armed point against a message it
 // sends, and schedules the crash if it matches.
 func (s *Sim) crashPointAfterSend(n *nodeState, msg []byte) {
@@ -70,7 +96,7 @@ func (s *Sim) crashPointAfterSend(n *nodeState, msg []byte) {
 	}
 	if cp.match(msg) {
 		n.crashPoint = nil
-		s.fireCrashPoint(n, cp.what, s.now)
+		s.fireCrashPoint(n, cp, s.now)
 	}
 }
 
@@ -89,19 +115,28 @@ func (s *Sim) crashPointInFsync(n *nodeState, start Time, cost time.Duration) {
 	if cost > 0 {
 		at = start.Add(time.Duration(n.disk.rng.Int64N(int64(cost))))
 	}
-	s.fireCrashPoint(n, cp.what, at)
+	s.fireCrashPoint(n, cp, at)
 }
 
-// fireCrashPoint crashes node n at true time at, if it is still the same
-// life then.
-func (s *Sim) fireCrashPoint(n *nodeState, what string, at Time) {
+// fireCrashPoint crashes (or freezes) node n at true time at, if it is
+// still the same life then.
+func (s *Sim) fireCrashPoint(n *nodeState, cp *crashPoint, at Time) {
 	life := n.incarnation
 	s.At(at, func() {
 		if n.incarnation != life || n.status == nodeDown || n.status == nodeStarting {
 			return
 		}
+		if cp.pause {
+			if n.status != nodeUp {
+				return // already frozen
+			}
+			n.pausePointsFired++
+			s.trace.fault(s.now, n.id, "pause-point", cp.what)
+			_ = s.Pause(n.id) // up: a pause cannot fail
+			return
+		}
 		n.crashPointsFired++
-		s.trace.fault(s.now, n.id, "crash-point", what)
+		s.trace.fault(s.now, n.id, "crash-point", cp.what)
 		_ = s.Crash(n.id) // up or paused: a crash cannot fail
 	})
 }

@@ -221,6 +221,36 @@ func TestACrashPointAfterASendCrashesRightAfterTheHandler(t *testing.T) {
 	}
 }
 
+// TestAPausePointFreezesTheNodeUntilResume: a pause point freezes the node
+// right after the send it waits for, the message leaves, and what reaches
+// the node meanwhile waits for the resume, which delivers it.
+func TestAPausePointFreezesTheNodeUntilResume(t *testing.T) {
+	ps := mustProbeSim(2, time.Millisecond, timedDisks(time.Millisecond))
+	ack := func(msg []byte) bool { return string(msg) == "ack" }
+	if err := ps.PauseAfterSend(0, "after-append-ack", time.Second, ack); err != nil {
+		t.Fatal(err)
+	}
+	p := ps.probe(0)
+	p.env.Send(1, []byte("ack"))
+	ps.RunFor(0)
+	if ps.IsUp(0) || ps.IsDown(0) || ps.PausePointsFired(0) != 1 || ps.CrashPointsFired(0) != 0 {
+		t.Fatalf("up %v, down %v, pause points %d, crash points %d: want the node frozen, not crashed",
+			ps.IsUp(0), ps.IsDown(0), ps.PausePointsFired(0), ps.CrashPointsFired(0))
+	}
+	ps.probe(1).env.Send(0, []byte("timeout-now"))
+	ps.RunFor(10 * time.Millisecond)
+	if len(ps.probe(1).messages) != 1 || len(p.messages) != 0 {
+		t.Fatalf("peer got %d, frozen node got %d: want the ack out and the reply held", len(ps.probe(1).messages), len(p.messages))
+	}
+	if err := ps.Resume(0); err != nil {
+		t.Fatal(err)
+	}
+	ps.RunFor(0)
+	if !ps.IsUp(0) || len(p.messages) != 1 || p.messages[0].data != "timeout-now" {
+		t.Fatalf("after the resume: up %v, messages %+v", ps.IsUp(0), p.messages)
+	}
+}
+
 func TestAnArmedCrashPointExpires(t *testing.T) {
 	ps := mustProbeSim(2, time.Millisecond, nil)
 	if err := ps.CrashAfterSend(0, "after-vote", time.Millisecond, func([]byte) bool { return true }); err != nil {

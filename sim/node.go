@@ -69,9 +69,11 @@ type nodeState struct {
 	deferred    []event       // events that arrived while paused, in order
 	slowDelay   time.Duration // extra delay on every message to this node
 	starts      int           // how many times the node has booted
-	// crashPoint, if set, crashes the node at a protocol moment.
+	// crashPoint, if set, crashes (or freezes) the node at a protocol
+	// moment.
 	crashPoint       *crashPoint
 	crashPointsFired int64
+	pausePointsFired int64
 }
 
 // Env is a node's whole world: its clocks, timers, network, disk and

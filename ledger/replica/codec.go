@@ -91,6 +91,17 @@ func messageDataSize(m *Message) int {
 	return n
 }
 
+// MessageHeader returns a message's kind and term from its first bytes,
+// without decoding or checking the rest, for harnesses that watch every
+// message a replica sends; ok is false if b is too short or of another
+// wire version.
+func MessageHeader(b []byte) (kind MessageKind, term uint64, ok bool) {
+	if len(b) < 10 || b[0] != wireVersion {
+		return 0, 0, false
+	}
+	return MessageKind(b[1]), binary.LittleEndian.Uint64(b[2:10]), true
+}
+
 // DecodeMessage parses the wire format. The returned message's byte slices
 // are copies, so b may be reused.
 func DecodeMessage(b []byte) (Message, error) {

@@ -25,6 +25,18 @@ func sampleMessages() []Message {
 	}
 }
 
+func TestMessageHeaderReadsKindAndTerm(t *testing.T) {
+	for _, m := range sampleMessages() {
+		kind, term, ok := MessageHeader(EncodeMessage(&m))
+		if !ok || kind != m.Kind || term != m.Term {
+			t.Fatalf("%s: header %s, %d, %v; want term %d", m.Kind, kind, term, ok, m.Term)
+		}
+	}
+	if _, _, ok := MessageHeader([]byte{wireVersion, byte(MsgVote), 1}); ok {
+		t.Fatal("a header cut short was read")
+	}
+}
+
 func TestMessagesRoundTrip(t *testing.T) {
 	for _, m := range sampleMessages() {
 		t.Run(m.Kind.String(), func(t *testing.T) {

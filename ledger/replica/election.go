@@ -184,6 +184,7 @@ func (r *Replica) handleTimeoutNow(from NodeID, m *Message) {
 		return
 	}
 	r.env.Record(fmt.Sprintf("leader %d hands over: campaigning now", from))
+	r.stats.Handovers++
 	r.campaign(false, true)
 }
 

@@ -99,6 +99,9 @@ type Stats struct {
 	// carries the whole state, so a high count is worth a look.
 	SnapshotsSent uint64
 	BadMessages   uint64
+	// Handovers counts campaigns started at a leader's request (a
+	// leadership transfer's TimeoutNow).
+	Handovers uint64
 }
 
 // awaitedBarrier is a disk barrier the replica waits for: once it

@@ -51,6 +51,8 @@ type Cluster struct {
 	nodes    []*replicaNode // by replica index; a node's life is its replica
 	stops    []int
 	Observer *Observer
+	// handoversBefore sums each replica's handovers in its ended lives.
+	handoversBefore []int64
 }
 
 // New builds the cluster and schedules every node to boot at time zero.
@@ -67,7 +69,8 @@ func New(cfg Config) (*Cluster, error) {
 	if cfg.RestartsMax == 0 {
 		cfg.RestartsMax = 10
 	}
-	c := &Cluster{cfg: cfg, stops: make([]int, cfg.Replicas), nodes: make([]*replicaNode, cfg.Replicas)}
+	c := &Cluster{cfg: cfg, stops: make([]int, cfg.Replicas), nodes: make([]*replicaNode, cfg.Replicas),
+		handoversBefore: make([]int64, cfg.Replicas)}
 	c.Observer = newObserver()
 	simCfg := sim.Config{Seed: cfg.Seed, Link: cfg.Link, MaxEvents: cfg.MaxEvents, Trace: cfg.Trace,
 		Summarize: summarize}
@@ -99,7 +102,8 @@ func New(cfg Config) (*Cluster, error) {
 
 // CrashPointMessages says which messages a crash point after a send waits
 // for: a granted vote, a successful append acknowledgement, any reply to
-// a client. It returns nil for a point that is not about a message.
+// a client. It returns nil for a point that is not about a message, or
+// that needs to know the node (see CrashPointMatcher).
 func CrashPointMessages(point string) func(msg []byte) bool {
 	var want func(m *replica.Message) bool
 	switch point {
@@ -112,10 +116,88 @@ func CrashPointMessages(point string) func(msg []byte) bool {
 	default:
 		return nil
 	}
+	return matcher(want)
+}
+
+func matcher(want func(m *replica.Message) bool) func(msg []byte) bool {
 	return func(msg []byte) bool {
 		m, err := replica.DecodeMessage(msg)
 		return err == nil && want(&m)
 	}
+}
+
+// CrashPointMatcher is CrashPointMessages for a point armed on node now.
+// after-term-adoption waits for the node's first vote reply (granted or
+// not) or successful append acknowledgement in a term newer than the one
+// it holds now: the first answer it gives after adopting a new
+// candidate's or leader's term. It returns nil if node is not a live
+// replica.
+//
+// after-catch-up waits for a successful append acknowledgement that
+// reaches the last index of whoever leads when it is sent.
+func (c *Cluster) CrashPointMatcher(point, node string) func(msg []byte) bool {
+	switch point {
+	case faults.AfterCatchUp:
+		return matcher(func(m *replica.Message) bool {
+			if m.Kind != replica.MsgAppendResp || !m.Success {
+				return false
+			}
+			leader, ok := c.Leader()
+			return ok && m.Match >= c.Replica(leader).Status().LastIndex
+		})
+	case faults.AfterTermAdoption:
+	default:
+		return CrashPointMessages(point)
+	}
+	id, ok := c.Sim.NodeByName(node)
+	if !ok || int(id) >= c.cfg.Replicas {
+		return nil
+	}
+	r := c.Replica(int(id))
+	if r == nil {
+		return nil
+	}
+	armed := r.Status().Term
+	return matcher(func(m *replica.Message) bool {
+		answer := m.Kind == replica.MsgVoteResp || (m.Kind == replica.MsgAppendResp && m.Success)
+		return answer && m.Term > armed
+	})
+}
+
+// TransferLeader asks replica from, if it leads, to hand its leadership to
+// replica to, as an operator does before taking it down for maintenance
+// (see Replica.TransferLeadership), and returns a counter of the campaigns
+// to has started at a leader's request (its TimeoutNow), across its lives:
+// the evidence that the handover happened, whether or not to then wins.
+// It returns an error wrapping sim.ErrNodeState when from is not up and
+// leading, or when either is not a replica. The leader does not know
+// whether to is alive: a handover to a replica that cannot take over is
+// abandoned after an election timeout.
+func (c *Cluster) TransferLeader(from, to string) (campaigns func() int64, err error) {
+	src, ok1 := c.Sim.NodeByName(from)
+	dest, ok2 := c.Sim.NodeByName(to)
+	if !ok1 || !ok2 || int(src) >= c.cfg.Replicas || int(dest) >= c.cfg.Replicas {
+		return nil, fmt.Errorf("transfer leader %s -> %s: not replicas: %w", from, to, sim.ErrNodeState)
+	}
+	r := c.Replica(int(src))
+	if r == nil || !c.Sim.IsUp(src) {
+		return nil, fmt.Errorf("transfer leader %s -> %s: %s is not up: %w", from, to, from, sim.ErrNodeState)
+	}
+	if err := r.TransferLeadership(c.peers[dest]); err != nil {
+		return nil, fmt.Errorf("%w: %w", err, sim.ErrNodeState)
+	}
+	c.nodes[src].superviseStop() // its handler may have met a storage failure
+	return func() int64 { return c.handovers(int(dest)) }, nil
+}
+
+// handovers counts replica i's campaigns at a leader's request: those of
+// its earlier lives and of the running one.
+func (c *Cluster) handovers(i int) int64 {
+	n := c.handoversBefore[i]
+	if r := c.Replica(i); r != nil {
+		n += int64(r.Status().Stats.Handovers)
+	}
+	return n
 }
 
 // DrawDiskTiming draws one replica disk's latencies: a median fsync of
@@ -135,6 +217,9 @@ func ReplicaName(i int) string { return "n" + strconv.Itoa(i+1) }
 
 func (c *Cluster) nodeFactory(i int) func() sim.Node {
 	return func() sim.Node {
+		if old := c.nodes[i]; old != nil && old.r != nil {
+			c.handoversBefore[i] += int64(old.r.Status().Stats.Handovers)
+		}
 		n := &replicaNode{c: c, id: sim.NodeID(i)}
 		c.nodes[i] = n
 		return n
@@ -174,36 +259,6 @@ func (c *Cluster) Replica(i int) *replica.Replica {
 		return nil
 	}
 	return c.nodes[i].r
-}
-
-// TransferLeader asks replica from, if it leads, to hand its leadership to
-// replica to, as an operator does before taking it down for maintenance
-// (see Replica.TransferLeadership). It returns an error wrapping
-// sim.ErrNodeState when from is not up and leading.
-func (c *Cluster) TransferLeader(from, to int) error {
-	if from < 0 || from >= c.cfg.Replicas || to < 0 || to >= c.cfg.Replicas {
-		return fmt.Errorf("transfer leader from %d to %d: no such replica: %w", from, to, sim.ErrNodeState)
-	}
-	r := c.Replica(from)
-	if r == nil || !c.Sim.IsUp(sim.NodeID(from)) {
-		return fmt.Errorf("transfer leader: %s is not up: %w", ReplicaName(from), sim.ErrNodeState)
-	}
-	if err := r.TransferLeadership(c.peers[to]); err != nil {
-		return fmt.Errorf("%w: %w", err, sim.ErrNodeState)
-	}
-	c.nodes[from].superviseStop() // its handler may have met a storage failure
-	return nil
-}
-
-// Elected counts the times replica i has become leader.
-func (c *Cluster) Elected(i int) int64 {
-	n := int64(0)
-	for _, e := range c.Observer.LeaderElections {
-		if e.Replica == i {
-			n++
-		}
-	}
-	return n
 }
 
 // Leader returns the replica that leads the highest term among live,

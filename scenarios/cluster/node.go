@@ -29,8 +29,15 @@ func (n *replicaNode) Start(env *sim.Env) {
 	// acknowledged. One that simply crashed before it wrote anything is
 	// blank too, but it never acknowledged anything: it boots as new.
 	rejoin := env.Disk().Stats().LostDisks > 0 && len(env.Disk().Files()) == 0
+	name := ReplicaName(int(n.id))
+	if rejoin {
+		n.c.Observer.TermDurability.DiskReplaced(name)
+	}
 	n.r = n.c.newReplica(n.id, rejoin)
-	n.r.Start(replicaEnv{env})
+	n.r.Start(replicaEnv{env: env, n: n})
+	if st := n.r.Status(); !st.Stopped {
+		n.c.Observer.TermDurability.Restarted(name, st.Term, time.Duration(n.c.Now()))
+	}
 	n.superviseStop()
 }
 

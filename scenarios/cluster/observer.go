@@ -11,14 +11,16 @@ import (
 // Observer feeds what replicas do to the checkers that judge it: the digest
 // of the applied log at every index (convergence), the digest of the state
 // machine after it (replica state, for machines that keep one), who led each term
-// (election safety), the cluster time of applied entries, and when each
-// index was first applied anywhere (liveness). It records facts; the
-// checkers decide.
+// (election safety), the cluster time of applied entries, the terms each
+// replica acted in and booted with (term durability), and when each index
+// was first applied anywhere (liveness). It records facts; the checkers
+// decide.
 type Observer struct {
 	Convergence    checkers.Convergence
 	ReplicaStates  checkers.ReplicaStates
 	ElectionSafety checkers.ElectionSafety
 	ClusterTime    checkers.ClusterTime
+	TermDurability checkers.TermDurability
 	// FirstApplyTimes holds, for each index in order, the true time it was
 	// first applied anywhere.
 	FirstApplyTimes []time.Duration
@@ -66,6 +68,23 @@ func (o *Observer) leader(s *sim.Sim, id int, term uint64) {
 	o.maxLeaderTerm = max(o.maxLeaderTerm, term)
 }
 
+// sent notes a message replica id sends to a peer: the term it holds then.
+// A pre-vote names the term it would start, one past its own; a pre-vote
+// answer may carry the asker's, and a client's reply is no peer message.
+func (o *Observer) sent(id int, b []byte) {
+	kind, term, ok := replica.MessageHeader(b)
+	if !ok {
+		return
+	}
+	switch kind {
+	case replica.MsgPreVote:
+		term--
+	case replica.MsgPreVoteResp, replica.MsgClientReply, replica.MsgClientRequest:
+		return
+	}
+	o.TermDurability.Answered(ReplicaName(id), term)
+}
+
 // clientRequest notes a client's request reaching replica r.
 func (o *Observer) clientRequest(r *replica.Replica) {
 	if st := r.Status(); st.Role == "leader" && st.Term < o.maxLeaderTerm {
@@ -76,5 +95,5 @@ func (o *Observer) clientRequest(r *replica.Replica) {
 // Verdicts returns the verdicts of the replica-level invariants.
 func (o *Observer) Verdicts() []checkers.Verdict {
 	return []checkers.Verdict{o.Convergence.Verdict(), o.ReplicaStates.Verdict(), o.ElectionSafety.Verdict(),
-		o.ClusterTime.Verdict()}
+		o.ClusterTime.Verdict(), o.TermDurability.Verdict()}
 }

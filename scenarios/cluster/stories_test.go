@@ -164,3 +164,43 @@ func TestEvictedClientsRegisterAgainAndKeepWorking(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A leadership transfer through the cluster's hook hands over to the
+// follower (it campaigns at the leader's request and wins), and a crash
+// point after term adoption armed on another follower fires on that
+// follower's first answer in the new term, not before.
+func TestTransferHandsOverAndATermAdoptionPointFiresInTheNewTerm(t *testing.T) {
+	drivers := []*incrementer{{key: "a", until: at(4 * time.Second)}, {key: "b", until: at(4 * time.Second)}}
+	c, err := newTestCluster(5, 5, drivers, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Run(at(time.Second))
+	old, ok := c.Leader()
+	if !ok {
+		t.Fatal("no leader")
+	}
+	to, other := (old+1)%5, (old+2)%5
+	match := c.CrashPointMatcher("after-term-adoption", cluster.ReplicaName(other))
+	if err := c.CrashAfterSend(sim.NodeID(other), "after-term-adoption", time.Second, match); err != nil {
+		t.Fatal(err)
+	}
+	c.Run(at(1500 * time.Millisecond))
+	if c.CrashPointsFired(sim.NodeID(other)) != 0 {
+		t.Fatal("the point fired with no new term")
+	}
+	campaigns, err := c.TransferLeader(cluster.ReplicaName(old), cluster.ReplicaName(to))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Run(at(2 * time.Second))
+	if leader, ok := c.Leader(); !ok || leader != to || campaigns() != 1 {
+		t.Fatalf("after the transfer: leader %d (want %d), campaigns %d", leader, to, campaigns())
+	}
+	if c.CrashPointsFired(sim.NodeID(other)) != 1 || c.IsUp(sim.NodeID(other)) {
+		t.Fatal("the follower did not crash on its first answer in the transferee's term")
+	}
+	if _, err := c.TransferLeader(cluster.ReplicaName(old), cluster.ReplicaName(to)); err == nil {
+		t.Fatal("a replica that no longer leads agreed to transfer")
+	}
+}
