@@ -123,6 +123,8 @@ func (in *Injector) watchFor(entry int, f Fault, n sim.NodeID, before sim.DiskSt
 		withDetail(w, func() int64 { return disk.Stats().LostWrites }, ", %d unsynced writes lost")
 	case DiskLoss:
 		a.Effect = Effect{Effective: disk.Stats().LostDisks > before.LostDisks, What: "disk replaced by a blank one"}
+	case TailDamage, LoseNewestFile:
+		a.Effect = in.atRest
 	case TornWrite:
 		closeGroup(n)
 		w := open(n, func() int64 { return disk.Stats().TornCrashes }, "%d crashes persisted a torn prefix of the unsynced writes")

@@ -62,12 +62,14 @@ const (
 	Corrupt          Kind = "corrupt"           // rate, optional from/to: flip a bit of, or cut short, that share of messages
 	IOError          Kind = "io-error"          // node, rate: that share of its disk's reads, writes and fsyncs fail (0 heals)
 	TransferLeader   Kind = "transfer-leader"   // from, to: from, if it leads, hands leadership to to (an operator's drain)
+	TailDamage       Kind = "tail-damage"       // node (down), count, optional path: the newest write under path (at most count sectors of it) reads back garbled
+	LoseNewestFile   Kind = "lose-newest-file"  // node (down), optional path: the file created last under path loses its directory entry
 )
 
 // Kinds lists every kind, in a fixed order.
 var Kinds = []Kind{Crash, Restart, Pause, Resume, Slow, Partition, Isolate, Cut, Heal, Loss, Duplicate,
 	Reorder, Delay, NetworkNormal, ClockOffset, ClockJump, ClockDrift, TornWrite, BitFlip, MisdirectedWrite, FsyncFailure, SlowDisk, DiskLoss, CrashPoint,
-	Corrupt, IOError, TransferLeader}
+	Corrupt, IOError, TransferLeader, TailDamage, LoseNewestFile}
 
 // Fault is one timed fault. Which fields matter depends on Kind.
 type Fault struct {
@@ -88,6 +90,9 @@ type Fault struct {
 	Latency *sim.Latency `json:"latency,omitempty"`
 	// Point is a crash point's protocol moment (see CrashPoints).
 	Point string `json:"point,omitempty"`
+	// Path confines tail-damage and lose-newest-file to the files whose
+	// names start with it: a directory, such as the log's. Empty: any file.
+	Path string `json:"path,omitempty"`
 }
 
 // The crash points: a node crashes right after it sends a granted vote, a
@@ -135,6 +140,10 @@ func (f Fault) Describe() string {
 		return fmt.Sprintf("slow-disk %s x%d", f.Node, f.Count)
 	case CrashPoint:
 		return fmt.Sprintf("crash-point %s %s", f.Node, f.Point)
+	case TailDamage:
+		return fmt.Sprintf("tail-damage %s %d sectors of %s*", f.Node, f.Count, f.Path)
+	case LoseNewestFile:
+		return fmt.Sprintf("lose-newest-file %s %s*", f.Node, f.Path)
 	case Isolate:
 		if f.Count > 1 {
 			return fmt.Sprintf("isolate %s with %d more", f.Node, f.Count-1)

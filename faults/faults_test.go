@@ -35,6 +35,7 @@ func everyKind() Schedule {
 		{At: 24, Kind: CrashPoint, Node: "n1", Point: DuringFsync, Delay: Duration(time.Second)},
 		{At: 25, Kind: Corrupt, Rate: 0.05}, {At: 26, Kind: IOError, Node: "n2"},
 		{At: 27, Kind: TransferLeader, From: "n1", To: "n2"},
+		{At: 28, Kind: TailDamage, Node: "n3", Count: 2, Path: "log-"}, {At: 29, Kind: LoseNewestFile, Node: "n4", Path: "log-"},
 	}}
 	return s
 }
@@ -77,6 +78,8 @@ func TestBadSchedulesAreRejectedNamingTheFault(t *testing.T) {
 		{"delay without latency", `[{"at":"1s","kind":"delay"}]`, "latency is required"},
 		{"transfer to itself", `[{"at":"1s","kind":"transfer-leader","from":"n1","to":"n1"}]`, "two different nodes"},
 		{"io errors above one", `[{"at":"1s","kind":"io-error","node":"n1","rate":1.5}]`, "faults[0] (io-error): rate must be within [0, 1]"},
+		{"tail damage of no sectors", `[{"at":"1s","kind":"tail-damage","node":"n1"}]`, "faults[0] (tail-damage): count (sectors) must be 1..64"},
+		{"lost file of no node", `[{"at":"1s","kind":"lose-newest-file","path":"log-"}]`, "node is required"},
 		{"bad duration", `[{"at":"soon","kind":"heal"}]`, "invalid duration"},
 		{"trailing data", `[] []`, "trailing data"},
 	}
@@ -297,6 +300,47 @@ func TestAFaultThatDoesNothingIsNotEffective(t *testing.T) {
 	}
 	e := Effects(log)
 	if e[TornWrite] != (KindEffects{Applied: 1, Effective: 0}) || e[Crash] != (KindEffects{Applied: 1, Effective: 1}) {
+		t.Fatalf("effects by kind %+v", e)
+	}
+}
+
+// Damage at rest (tail-damage, lose-newest-file) applies to a down node
+// only, whose disk shows it when it boots, and records what it damaged or
+// that under its path there was nothing to damage.
+func TestDamageAtRestRecordsWhatItDid(t *testing.T) {
+	s, err := simtest.CounterCluster(3, 5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := NewInjector(s, sim.LinkConfig{Latency: sim.FixedLatency(time.Millisecond)})
+	ms := func(n int) Duration { return Duration(time.Duration(n) * time.Millisecond) }
+	sched := Schedule{Faults: []Fault{
+		{At: ms(300), Kind: Crash, Node: "n2"},
+		{At: ms(301), Kind: TailDamage, Node: "n2", Count: 1, Path: "log"},
+		{At: ms(302), Kind: LoseNewestFile, Node: "n2", Path: "snap-"},
+		{At: ms(303), Kind: LoseNewestFile, Node: "n2"},
+		{At: ms(304), Kind: TailDamage, Node: "n3", Count: 1},
+		{At: ms(400), Kind: Restart, Node: "n2"},
+	}}
+	if err := in.Install(sched); err != nil {
+		t.Fatal(err)
+	}
+	s.Run(sim.TimeFromDuration(time.Second))
+	in.Finish()
+	log := in.Log()
+	if e := log[1].Effect; !e.Effective || !strings.Contains(e.What, "bytes of log from") {
+		t.Fatalf("tail damage of a down node's log: %+v", e)
+	}
+	if e := log[2].Effect; e.Effective || e.What != "no file to lose" {
+		t.Fatalf("loss with no file under the path: %+v", e)
+	}
+	if e := log[3].Effect; !e.Effective || !strings.HasPrefix(e.What, "lost log ") {
+		t.Fatalf("loss of the newest file (the log, created after the counter): %+v", e)
+	}
+	if log[4].Skipped == "" {
+		t.Fatalf("tail damage of a running node applied: %+v", log[4])
+	}
+	if e := Effects(log); e[TailDamage] != (KindEffects{Applied: 1, Effective: 1}) || e[LoseNewestFile] != (KindEffects{Applied: 2, Effective: 1}) {
 		t.Fatalf("effects by kind %+v", e)
 	}
 }
