@@ -130,7 +130,8 @@ func TestGenerateIsDeterministic(t *testing.T) {
 
 // The fault budget holds on every generated schedule: replaying the
 // timeline, never more than MaxDown servers are down (crashed, paused,
-// cut off or on a minority side) at once, and everything is back by End.
+// cut off, on a minority side, or with damaged storage, which counts until
+// the end) at once, and everything is back by End.
 func TestGeneratedSchedulesRespectTheBudget(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		plan := allPlan()
@@ -148,8 +149,11 @@ func checkBudget(t *rapid.T, s Schedule, plan Plan) {
 	down := map[string]bool{}
 	cut := map[string]bool{}
 	roleCut := 0 // servers cut off with a role ("@leader" and companions)
+	damaged := map[string]bool{}
 	for _, f := range s.Faults {
 		switch f.Kind {
+		case BitFlip, MisdirectedWrite, DiskLoss, TailDamage, LoseNewestFile:
+			damaged[f.Node] = true
 		case Crash, Pause, CrashPoint:
 			down[roleKey(f)] = true // a role counts as one more server
 		case Restart, Resume:
@@ -175,6 +179,9 @@ func checkBudget(t *rapid.T, s Schedule, plan Plan) {
 			unavailable[n] = true
 		}
 		for n := range cut {
+			unavailable[n] = true
+		}
+		for n := range damaged {
 			unavailable[n] = true
 		}
 		if len(unavailable)+roleCut > plan.MaxDown {
@@ -216,6 +223,45 @@ func minorityOf(groups [][]string) []string {
 		}
 	}
 	return out
+}
+
+// Damage at rest is aimed at the plan's log files and lands while its
+// server is down: crashed before it, restarted after it, so that recovery
+// reads it.
+func TestDamageAtRestLandsWhileItsServerIsDown(t *testing.T) {
+	plan := allPlan()
+	plan.LogPrefix = "log-"
+	seen := map[Kind]int{}
+	for seed := range uint64(50) {
+		s := Generate(sim.NewStream(seed, "faults"), plan)
+		down := map[string]bool{}
+		restarted := map[string]bool{}
+		var pending []string
+		for _, f := range s.Faults {
+			switch f.Kind {
+			case Crash, DiskLoss:
+				down[f.Node] = true
+			case Restart:
+				delete(down, f.Node)
+				restarted[f.Node] = true
+			case TailDamage, LoseNewestFile:
+				seen[f.Kind]++
+				if !down[f.Node] || f.Path != plan.LogPrefix {
+					t.Fatalf("seed %d: %s of %s under %q while it is up, or not under the log's %q\n%s", seed, f.Kind, f.Node, f.Path, plan.LogPrefix, s.JSON())
+				}
+				pending = append(pending, f.Node)
+				restarted[f.Node] = false
+			}
+		}
+		for _, n := range pending {
+			if !restarted[n] {
+				t.Fatalf("seed %d: %s damaged at rest and never restarted\n%s", seed, n, s.JSON())
+			}
+		}
+	}
+	if seen[TailDamage] == 0 || seen[LoseNewestFile] == 0 {
+		t.Fatalf("50 seeds drew %v", seen)
+	}
 }
 
 func TestSwarmVariesAcrossSeeds(t *testing.T) {

@@ -27,6 +27,9 @@ type Plan struct {
 	MaxDown int `json:"max_down"`
 	// Regions, if set, group servers for region splits.
 	Regions [][]string `json:"regions,omitempty"`
+	// LogPrefix names the servers' log files (their log directory): where
+	// tail-damage and lose-newest-file aim. Empty: any file.
+	LogPrefix string `json:"log_prefix,omitempty"`
 }
 
 // Weight is one disruption kind's share.
@@ -66,12 +69,14 @@ const (
 	DCorrupt      Disruption = "corrupt"            // flip a bit of, or cut short, a share of messages; then normal
 	DIOError      Disruption = "io-error"           // a disk fails a share of its reads, writes and fsyncs; then healthy
 	DTransfer     Disruption = "leader-transfer"    // the leader is asked to hand over to a random server (an operator's drain)
+	DTailDamage   Disruption = "tail-damage"        // crash, garble the newest log write (up to 8 sectors of it), restart
+	DLoseNewest   Disruption = "lose-newest-file"   // crash, lose the newest log file's directory entry, restart
 )
 
 // AllDisruptions lists every disruption in a fixed order.
 var AllDisruptions = []Disruption{DCrash, DCrashLeader, DPause, DSlow, DIsolate, DMinority, DBridge, DAsymmetric,
 	DRegion, DLossy, DDelay, DClockSkew, DClockDrift, DBitFlip, DMisdirect, DFsyncFailure, DSlowDisk, DDiskLoss, DCrashPoint,
-	DLeaderChurn, DLeaderPoint, DLeaderPause, DCorrupt, DIOError, DTransfer}
+	DLeaderChurn, DLeaderPoint, DLeaderPause, DCorrupt, DIOError, DTransfer, DTailDamage, DLoseNewest}
 
 // Validate checks a plan.
 func (p Plan) Validate() error {
