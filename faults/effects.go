@@ -127,6 +127,8 @@ func (in *Injector) watchFor(entry int, f Fault, n sim.NodeID, before sim.DiskSt
 		to := in.node(f.To)
 		closeGroup(to)
 		open(to, in.handovers, f.To+" campaigned at the leader's request %d times")
+	case TailDamage, LoseNewestFile:
+		a.Effect = in.atRest
 	case TornWrite:
 		closeGroup(n)
 		w := open(n, func() int64 { return disk.Stats().TornCrashes }, "%d crashes persisted a torn prefix of the unsynced writes")

@@ -67,13 +67,15 @@ const (
 	// hand leadership to another server, to. Raft's TimeoutNow makes the
 	// transferee campaign at once, past pre-vote and past the other
 	// replicas' leader leases; the fault takes effect when it does.
-	TransferLeader Kind = "transfer-leader" // from, to
+	TransferLeader Kind = "transfer-leader"  // from, to
+	TailDamage     Kind = "tail-damage"      // node (down), count, optional path: the newest write under path (at most count sectors of it) reads back garbled
+	LoseNewestFile Kind = "lose-newest-file" // node (down), optional path: the file created last under path loses its directory entry
 )
 
 // Kinds lists every kind, in a fixed order.
 var Kinds = []Kind{Crash, Restart, Pause, Resume, Slow, Partition, Isolate, Cut, Heal, Loss, Duplicate,
 	Reorder, Delay, NetworkNormal, ClockOffset, ClockJump, ClockDrift, TornWrite, BitFlip, MisdirectedWrite, FsyncFailure, SlowDisk, DiskLoss, CrashPoint,
-	PausePoint, Corrupt, IOError, TransferLeader}
+	PausePoint, Corrupt, IOError, TransferLeader, TailDamage, LoseNewestFile}
 
 // Fault is one timed fault. Which fields matter depends on Kind.
 type Fault struct {
@@ -94,6 +96,9 @@ type Fault struct {
 	Latency *sim.Latency `json:"latency,omitempty"`
 	// Point is a crash point's protocol moment (see CrashPoints).
 	Point string `json:"point,omitempty"`
+	// Path confines tail-damage and lose-newest-file to the files whose
+	// names start with it: a directory, such as the log's. Empty: any file.
+	Path string `json:"path,omitempty"`
 }
 
 // The crash points: a node crashes right after it sends a granted vote, a
@@ -150,6 +155,10 @@ func (f Fault) Describe() string {
 		return fmt.Sprintf("slow-disk %s x%d", f.Node, f.Count)
 	case CrashPoint, PausePoint:
 		return fmt.Sprintf("%s %s %s", f.Kind, f.Node, f.Point)
+	case TailDamage:
+		return fmt.Sprintf("tail-damage %s %d sectors of %s*", f.Node, f.Count, f.Path)
+	case LoseNewestFile:
+		return fmt.Sprintf("lose-newest-file %s %s*", f.Node, f.Path)
 	case Isolate:
 		if f.Count > 1 {
 			return fmt.Sprintf("isolate %s with %d more", f.Node, f.Count-1)

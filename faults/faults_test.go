@@ -36,6 +36,7 @@ func everyKind() Schedule {
 		{At: 25, Kind: PausePoint, Node: "n2", Point: AfterCatchUp, Delay: Duration(time.Second)},
 		{At: 26, Kind: Corrupt, Rate: 0.05}, {At: 27, Kind: IOError, Node: "n2"},
 		{At: 28, Kind: TransferLeader, From: "n1", To: "n2"},
+		{At: 29, Kind: TailDamage, Node: "n3", Count: 2, Path: "log-"}, {At: 30, Kind: LoseNewestFile, Node: "n4", Path: "log-"},
 	}}
 	return s
 }
@@ -79,6 +80,8 @@ func TestBadSchedulesAreRejectedNamingTheFault(t *testing.T) {
 		{"transfer to itself", `[{"at":"1s","kind":"transfer-leader","from":"n1","to":"n1"}]`, "two different nodes"},
 		{"transfer from node", `[{"at":"1s","kind":"transfer-leader","node":"n1","to":"n2"}]`, "as from, not node"},
 		{"io errors above one", `[{"at":"1s","kind":"io-error","node":"n1","rate":1.5}]`, "faults[0] (io-error): rate must be within [0, 1]"},
+		{"tail damage of no sectors", `[{"at":"1s","kind":"tail-damage","node":"n1"}]`, "faults[0] (tail-damage): count (sectors) must be 1..64"},
+		{"lost file of no node", `[{"at":"1s","kind":"lose-newest-file","path":"log-"}]`, "node is required"},
 		{"bad duration", `[{"at":"soon","kind":"heal"}]`, "invalid duration"},
 		{"trailing data", `[] []`, "trailing data"},
 	}
@@ -129,7 +132,8 @@ func TestGenerateIsDeterministic(t *testing.T) {
 
 // The fault budget holds on every generated schedule: replaying the
 // timeline, never more than MaxDown servers are down (crashed, paused,
-// cut off or on a minority side) at once, and everything is back by End.
+// cut off, on a minority side, or with damaged storage, which counts until
+// the end) at once, and everything is back by End.
 func TestGeneratedSchedulesRespectTheBudget(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		plan := allPlan()
@@ -174,8 +178,11 @@ func checkBudget(t *rapid.T, s Schedule, plan Plan) {
 	down := map[string]bool{}
 	cut := map[string]bool{}
 	roleCut := 0 // servers cut off with a role ("@leader" and companions)
+	damaged := map[string]bool{}
 	for _, f := range s.Faults {
 		switch f.Kind {
+		case BitFlip, MisdirectedWrite, DiskLoss, TailDamage, LoseNewestFile:
+			damaged[f.Node] = true
 		case Crash, Pause, CrashPoint, PausePoint:
 			down[roleKey(f)] = true // a role counts as one more server
 		case Restart, Resume:
@@ -203,6 +210,9 @@ func checkBudget(t *rapid.T, s Schedule, plan Plan) {
 			unavailable[n] = true
 		}
 		for n := range cut {
+			unavailable[n] = true
+		}
+		for n := range damaged {
 			unavailable[n] = true
 		}
 		if len(unavailable)+roleCut > plan.MaxDown {
@@ -244,6 +254,45 @@ func minorityOf(groups [][]string) []string {
 		}
 	}
 	return out
+}
+
+// Damage at rest is aimed at the plan's log files and lands while its
+// server is down: crashed before it, restarted after it, so that recovery
+// reads it.
+func TestDamageAtRestLandsWhileItsServerIsDown(t *testing.T) {
+	plan := allPlan()
+	plan.LogPrefix = "log-"
+	seen := map[Kind]int{}
+	for seed := range uint64(50) {
+		s := Generate(sim.NewStream(seed, "faults"), plan)
+		down := map[string]bool{}
+		restarted := map[string]bool{}
+		var pending []string
+		for _, f := range s.Faults {
+			switch f.Kind {
+			case Crash, DiskLoss:
+				down[f.Node] = true
+			case Restart:
+				delete(down, f.Node)
+				restarted[f.Node] = true
+			case TailDamage, LoseNewestFile:
+				seen[f.Kind]++
+				if !down[f.Node] || f.Path != plan.LogPrefix {
+					t.Fatalf("seed %d: %s of %s under %q while it is up, or not under the log's %q\n%s", seed, f.Kind, f.Node, f.Path, plan.LogPrefix, s.JSON())
+				}
+				pending = append(pending, f.Node)
+				restarted[f.Node] = false
+			}
+		}
+		for _, n := range pending {
+			if !restarted[n] {
+				t.Fatalf("seed %d: %s damaged at rest and never restarted\n%s", seed, n, s.JSON())
+			}
+		}
+	}
+	if seen[TailDamage] == 0 || seen[LoseNewestFile] == 0 {
+		t.Fatalf("50 seeds drew %v", seen)
+	}
 }
 
 func TestSwarmVariesAcrossSeeds(t *testing.T) {
@@ -328,6 +377,47 @@ func TestAFaultThatDoesNothingIsNotEffective(t *testing.T) {
 	}
 	e := Effects(log)
 	if e[TornWrite] != (KindEffects{Applied: 1, Effective: 0}) || e[Crash] != (KindEffects{Applied: 1, Effective: 1}) {
+		t.Fatalf("effects by kind %+v", e)
+	}
+}
+
+// Damage at rest (tail-damage, lose-newest-file) applies to a down node
+// only, whose disk shows it when it boots, and records what it damaged or
+// that under its path there was nothing to damage.
+func TestDamageAtRestRecordsWhatItDid(t *testing.T) {
+	s, err := simtest.CounterCluster(3, 5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := NewInjector(s, sim.LinkConfig{Latency: sim.FixedLatency(time.Millisecond)})
+	ms := func(n int) Duration { return Duration(time.Duration(n) * time.Millisecond) }
+	sched := Schedule{Faults: []Fault{
+		{At: ms(300), Kind: Crash, Node: "n2"},
+		{At: ms(301), Kind: TailDamage, Node: "n2", Count: 1, Path: "log"},
+		{At: ms(302), Kind: LoseNewestFile, Node: "n2", Path: "snap-"},
+		{At: ms(303), Kind: LoseNewestFile, Node: "n2"},
+		{At: ms(304), Kind: TailDamage, Node: "n3", Count: 1},
+		{At: ms(400), Kind: Restart, Node: "n2"},
+	}}
+	if err := in.Install(sched); err != nil {
+		t.Fatal(err)
+	}
+	s.Run(sim.TimeFromDuration(time.Second))
+	in.Finish()
+	log := in.Log()
+	if e := log[1].Effect; !e.Effective || !strings.Contains(e.What, "bytes of log from") {
+		t.Fatalf("tail damage of a down node's log: %+v", e)
+	}
+	if e := log[2].Effect; e.Effective || e.What != "no file to lose" {
+		t.Fatalf("loss with no file under the path: %+v", e)
+	}
+	if e := log[3].Effect; !e.Effective || !strings.HasPrefix(e.What, "lost log ") {
+		t.Fatalf("loss of the newest file (the log, created after the counter): %+v", e)
+	}
+	if log[4].Skipped == "" {
+		t.Fatalf("tail damage of a running node applied: %+v", log[4])
+	}
+	if e := Effects(log); e[TailDamage] != (KindEffects{Applied: 1, Effective: 1}) || e[LoseNewestFile] != (KindEffects{Applied: 2, Effective: 1}) {
 		t.Fatalf("effects by kind %+v", e)
 	}
 }

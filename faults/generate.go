@@ -114,7 +114,7 @@ func (g *generator) healthyServer(t Duration) (string, bool) {
 func (g *generator) disrupt(kind Disruption, t Duration) {
 	stop := g.hold(t)
 	switch kind {
-	case DCrash, DCrashLeader, DPause, DBitFlip, DMisdirect, DFsyncFailure, DDiskLoss, DCrashPoint, DIOError:
+	case DCrash, DCrashLeader, DPause, DBitFlip, DMisdirect, DFsyncFailure, DDiskLoss, DCrashPoint, DIOError, DTailDamage, DLoseNewest:
 		g.nodeFault(kind, t, stop)
 	case DSlowDisk:
 		n := g.plan.Servers[g.rng.IntN(len(g.plan.Servers))]
@@ -317,7 +317,7 @@ func (g *generator) nodeFault(kind Disruption, t, stop Duration) {
 	}
 	g.downUntil[n] = stop
 	switch kind {
-	case DBitFlip, DMisdirect, DDiskLoss:
+	case DBitFlip, DMisdirect, DDiskLoss, DTailDamage, DLoseNewest:
 		// A replica with damaged or lost storage stays impaired after it restarts:
 		// it may not vote until a leader has repaired it, and a leader needs
 		// a majority of voters. So damage counts against the budget until
@@ -355,10 +355,27 @@ func (g *generator) nodeFault(kind Disruption, t, stop Duration) {
 		g.emit(Fault{At: t, Kind: FsyncFailure, Node: n, Count: 1})
 	case DDiskLoss:
 		g.emit(Fault{At: t, Kind: DiskLoss, Node: n}, Fault{At: stop, Kind: Restart, Node: n})
+	case DTailDamage, DLoseNewest:
+		g.emit(Fault{At: t, Kind: Crash, Node: n}, g.atRest(kind, n, crashAt), Fault{At: stop, Kind: Restart, Node: n})
 	case DIOError:
 		g.emit(Fault{At: t, Kind: IOError, Node: n, Rate: 0.02 + 0.28*g.rng.Float64()},
 			Fault{At: stop, Kind: IOError, Node: n})
 	}
+}
+
+// atRest is the damage a down server's disk shows when it boots, aimed at
+// what it wrote last: its newest log write garbled (latent sector errors in
+// the blocks written last: at most one to eight 512-byte sectors of it, up
+// to a 4 KiB physical sector), or its newest log file's directory entry
+// lost. Checksums alone cannot tell either from a torn write of an unsynced
+// tail when nothing valid follows the damage; only the replica's ack mark
+// can, and a replica that cuts it as torn has forgotten entries it
+// acknowledged (the leader, which counted them, never sends them again).
+func (g *generator) atRest(kind Disruption, n string, at Duration) Fault {
+	if kind == DLoseNewest {
+		return Fault{At: at, Kind: LoseNewestFile, Node: n, Path: g.plan.LogPrefix}
+	}
+	return Fault{At: at, Kind: TailDamage, Node: n, Count: 1 + g.rng.IntN(8), Path: g.plan.LogPrefix}
 }
 
 // armWindow is how long a crash point armed at t stays armed: half the

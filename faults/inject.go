@@ -45,6 +45,9 @@ type Injector struct {
 	handovers func() int64
 	armed     string // the node the latest crash point was armed on (the "@armed" role)
 	paused    string // the node the latest pause froze (the "@paused" role)
+	// atRest says what the latest tail-damage or lose-newest-file did,
+	// for its effect.
+	atRest Effect
 }
 
 // Applied is a fault as it happened: when, and whether the simulator
@@ -285,6 +288,24 @@ func (in *Injector) applyDisk(f Fault, n sim.NodeID) error {
 			return in.s.PauseAfterSend(n, f.Point, time.Duration(f.Delay), match)
 		}
 		return in.s.CrashAfterSend(n, f.Point, time.Duration(f.Delay), match)
+	case TailDamage:
+		name, off, size, err := in.s.DamageNewestWrite(n, f.Path, f.Count)
+		if err != nil {
+			return err
+		}
+		in.atRest = Effect{Effective: size > 0, What: fmt.Sprintf("garbled %d bytes of %s from %d, the last written", size, name, off)}
+		if size == 0 {
+			in.atRest.What = "nothing written to damage"
+		}
+	case LoseNewestFile:
+		name, size, err := in.s.LoseNewestFile(n, f.Path)
+		if err != nil {
+			return err
+		}
+		in.atRest = Effect{Effective: name != "", What: fmt.Sprintf("lost %s (%d bytes), the newest file", name, size)}
+		if name == "" {
+			in.atRest.What = "no file to lose"
+		}
 	case DiskLoss:
 		if in.s.IsUp(n) {
 			if err := in.s.Crash(n); err != nil {

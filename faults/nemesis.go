@@ -27,6 +27,9 @@ type Plan struct {
 	MaxDown int `json:"max_down"`
 	// Regions, if set, group servers for region splits.
 	Regions [][]string `json:"regions,omitempty"`
+	// LogPrefix names the servers' log files (their log directory): where
+	// tail-damage and lose-newest-file aim. Empty: any file.
+	LogPrefix string `json:"log_prefix,omitempty"`
 }
 
 // Weight is one disruption kind's share.
@@ -79,13 +82,15 @@ const (
 	// a log others have passed. Otherwise it is a plain handover to the
 	// leader's first live follower.
 	DLeaderTransfer Disruption = "leader-transfer"
-	DLaggingQuorum  Disruption = "lagging-quorum" // cut a minority of followers off for seconds, then heal as the leader crashes; restart it
+	DLaggingQuorum  Disruption = "lagging-quorum"   // cut a minority of followers off for seconds, then heal as the leader crashes; restart it
+	DTailDamage     Disruption = "tail-damage"      // crash, garble the newest log write (up to 8 sectors of it), restart
+	DLoseNewest     Disruption = "lose-newest-file" // crash, lose the newest log file's directory entry, restart
 )
 
 // AllDisruptions lists every disruption in a fixed order.
 var AllDisruptions = []Disruption{DCrash, DCrashLeader, DPause, DSlow, DIsolate, DMinority, DBridge, DAsymmetric,
 	DRegion, DLossy, DDelay, DClockSkew, DClockDrift, DBitFlip, DMisdirect, DFsyncFailure, DSlowDisk, DDiskLoss, DCrashPoint,
-	DLeaderChurn, DLeaderPoint, DLeaderPause, DCorrupt, DIOError, DVoterCrash, DLeaderTransfer, DLaggingQuorum}
+	DLeaderChurn, DLeaderPoint, DLeaderPause, DCorrupt, DIOError, DVoterCrash, DLeaderTransfer, DLaggingQuorum, DTailDamage, DLoseNewest}
 
 // Validate checks a plan.
 func (p Plan) Validate() error {

@@ -139,6 +139,13 @@ func (f Fault) validateShape() error {
 			return fmt.Errorf("a %s needs a delay (how long it stays armed)", f.Kind)
 		}
 		return need(f.Node != "", "node")
+	case TailDamage:
+		if f.Count < 1 || f.Count > 64 {
+			return fmt.Errorf("count (sectors) must be 1..64, got %d", f.Count)
+		}
+		return need(f.Node != "", "node")
+	case LoseNewestFile:
+		return need(f.Node != "", "node")
 	case MisdirectedWrite, FsyncFailure, SlowDisk:
 		if f.Count < 1 || f.Count > 1000 {
 			return fmt.Errorf("count must be 1..1000, got %d", f.Count)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/ledger/replica"
 	"github.com/faultline/faultline/scenarios/cluster"
 	"github.com/faultline/faultline/sim"
 )
@@ -76,7 +77,7 @@ func planned(weights []faults.Weight, every, holdMax time.Duration, maxDown int)
 	return func(rng *rand.Rand, servers []string) faults.Schedule {
 		return faults.Generate(rng, faults.Plan{Servers: servers, Start: at(time.Second), End: at(7 * time.Second),
 			Every: faults.Duration(every), HoldMin: at(200 * ms), HoldMax: faults.Duration(holdMax),
-			Weights: weights, MaxDown: maxDown})
+			Weights: weights, MaxDown: maxDown, LogPrefix: replica.SegmentPrefix})
 	}
 }
 

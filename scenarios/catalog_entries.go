@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/faults"
+	"github.com/faultline/faultline/ledger/replica"
 	"github.com/faultline/faultline/scenarios/cluster"
 )
 
@@ -113,17 +114,18 @@ func clockSkew() Scenario {
 }
 
 func diskCorruption() Scenario {
-	s := base("disk-corruption", "bit flips, torn and misdirected writes, fsync failures",
-		"failing disks and firmware bugs that corrupt data at rest")
+	s := base("disk-corruption", "bit flips, torn and misdirected writes, fsync failures, damage to the newest log write, lost log files",
+		"failing disks and firmware bugs that corrupt data at rest, latent sector errors on the blocks written last, and file systems that lose the newest file's directory entry")
 	s.Faults = planned([]faults.Weight{w(faults.DBitFlip, 3), w(faults.DMisdirect, 2), w(faults.DCrashLeader, 2),
-		w(faults.DFsyncFailure, 1), w(faults.DSlowDisk, 1), w(faults.DDiskLoss, 1)}, 700*ms, 1500*ms, 1)
+		w(faults.DFsyncFailure, 1), w(faults.DSlowDisk, 1), w(faults.DDiskLoss, 1), w(faults.DTailDamage, 2),
+		w(faults.DLoseNewest, 2)}, 700*ms, 1500*ms, 1)
 	return s
 }
 
 func failingDisk() Scenario {
-	s := base("failing-disk", "disks that fail reads, writes and fsyncs for a while, on up to two nodes at a time",
-		"a dying drive or a flapping storage controller that returns I/O errors (EIO) on reads, writes and fsyncs")
-	s.Faults = planned([]faults.Weight{w(faults.DIOError, 3), w(faults.DSlowDisk, 1)}, 700*ms, 1500*ms, 0)
+	s := base("failing-disk", "disks that fail reads, writes and fsyncs for a while, on up to two nodes at a time, or garble the blocks written last",
+		"a dying drive or a flapping storage controller that returns I/O errors (EIO) on reads, writes and fsyncs, or whose newest blocks read back damaged after a restart (latent sector errors)")
+	s.Faults = planned([]faults.Weight{w(faults.DIOError, 3), w(faults.DSlowDisk, 1), w(faults.DTailDamage, 1)}, 700*ms, 1500*ms, 0)
 	return s
 }
 
@@ -182,7 +184,9 @@ func swarm() Scenario {
 	s.SLO.RecoveryBound = 3 * time.Second
 	s.RogueOneIn = 2 // and one seed in two a client with a broken codec
 	s.Faults = func(rng *rand.Rand, servers []string) faults.Schedule {
-		return faults.Generate(rng, faults.Swarm(rng, servers, time.Second, 7*time.Second))
+		plan := faults.Swarm(rng, servers, time.Second, 7*time.Second)
+		plan.LogPrefix = replica.SegmentPrefix
+		return faults.Generate(rng, plan)
 	}
 	return s
 }

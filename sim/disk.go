@@ -70,6 +70,10 @@ type Disk struct {
 	misdirectNext   int    // the next n writes land at a wrong offset
 	tornOnNextCrash bool   // the next crash persists a torn prefix of pending
 
+	// landings counts the changes that became durable, in order: the
+	// stamps of diskFile.born and diskFile.written.
+	landings uint64
+
 	stats DiskStats
 }
 
@@ -95,6 +99,11 @@ type DiskStats struct {
 	LostDisks int64
 	// IOErrors counts the operations that failed with ErrIO.
 	IOErrors int64
+	// BytesDamaged counts the bytes that latent sector errors garbled at
+	// rest (DamageNewestWrite); LostFiles the files whose directory entry
+	// was lost (LoseNewestFile).
+	BytesDamaged int64
+	LostFiles    int64
 }
 
 // diskFile holds a file twice: as the platter has it (durable) and as reads
@@ -115,6 +124,14 @@ type diskFile struct {
 	// cached is no longer durable plus the pending writes, and a Sync must
 	// replay its writes onto durable instead of adopting cached.
 	diverged bool
+	// born and written order the files by when they reached the platter
+	// (stamps of Disk.landings, 0 for never): born when the file came to
+	// exist durably, written when a write to it last became durable, and
+	// [writeOff, writeEnd) is what that write covered. Faults aimed at the
+	// newest blocks or the newest file use them; they read no file's
+	// format.
+	born, written      uint64
+	writeOff, writeEnd int64
 }
 
 // own gives durable its own array before either copy changes under it.
@@ -333,6 +350,7 @@ func (d *Disk) settle(k int, failed bool) {
 	case k == len(d.pending):
 		for _, op := range d.pending {
 			f := d.files[op.name]
+			d.landed(f, op)
 			if f.diverged {
 				d.apply(op, true) // replay: cached holds writes that will never be durable
 				continue
@@ -357,6 +375,7 @@ func (d *Disk) settle(k int, failed bool) {
 func (d *Disk) makeDurable(i int) {
 	op := d.pending[i]
 	f := d.files[op.name]
+	d.landed(f, op)
 	if f.shared && !f.diverged && op.kind == opWrite && op.off >= int64(len(f.durable)) {
 		end := op.off + int64(len(op.data))
 		if end <= int64(len(f.cached)) && !d.touchedLater(op.name, int64(len(f.durable)), end, i+1) {
@@ -365,6 +384,23 @@ func (d *Disk) makeDurable(i int) {
 		}
 	}
 	d.apply(op, true)
+}
+
+// landed stamps f with op, which is reaching the platter: the order in
+// which files were created and written there, for the faults that aim at
+// the newest (see DamageNewestWrite and LoseNewestFile).
+func (d *Disk) landed(f *diskFile, op diskOp) {
+	d.landings++
+	switch {
+	case op.kind == opRemove:
+		f.born, f.written, f.writeOff, f.writeEnd = 0, 0, 0, 0
+		return
+	case f.born == 0:
+		f.born = d.landings
+	}
+	if op.kind == opWrite && len(op.data) > 0 {
+		f.written, f.writeOff, f.writeEnd = d.landings, op.off, op.off+int64(len(op.data))
+	}
 }
 
 // touchedLater reports whether a pending write from index from on changes
@@ -535,6 +571,7 @@ func (d *Disk) persistTornPrefix() int {
 	whole := d.rng.IntN(len(d.pending))
 	for _, op := range d.pending[:whole] {
 		d.apply(op, true)
+		d.landed(d.files[op.name], op)
 	}
 	kept, cut := whole, false
 	torn := d.pending[whole]
@@ -549,6 +586,7 @@ func (d *Disk) persistTornPrefix() int {
 		if keep > 0 {
 			torn.data = torn.data[:keep]
 			d.apply(torn, true)
+			d.landed(d.files[torn.name], torn)
 			kept++
 		}
 		d.sim.trace.disk(d.sim.now, d.owner, "torn-write", torn.name, torn.off+int64(keep))

@@ -158,21 +158,22 @@ func headerFollows(b []byte) bool {
 	return false
 }
 
-// segmentPrefix starts every segment's file name; the rest is the index of
-// its first entry in 20 digits, so that sorting names sorts by index.
-const segmentPrefix = "log-"
+// SegmentPrefix starts every segment's file name, as a directory of the
+// log's own; the rest is the index of its first entry in 20 digits, so
+// that sorting names sorts by index.
+const SegmentPrefix = "log-"
 
-func segmentName(first uint64) string { return fmt.Sprintf("%s%020d", segmentPrefix, first) }
+func segmentName(first uint64) string { return fmt.Sprintf("%s%020d", SegmentPrefix, first) }
 
 // parseSegmentName returns the first index a segment's name carries, and
 // false for any other name.
 func parseSegmentName(name string) (uint64, bool) {
 	const digits = 20
-	if len(name) != len(segmentPrefix)+digits || name[:len(segmentPrefix)] != segmentPrefix {
+	if len(name) != len(SegmentPrefix)+digits || name[:len(SegmentPrefix)] != SegmentPrefix {
 		return 0, false
 	}
 	var first uint64
-	for _, c := range name[len(segmentPrefix):] {
+	for _, c := range name[len(SegmentPrefix):] {
 		if c < '0' || c > '9' {
 			return 0, false
 		}
