@@ -25,13 +25,17 @@ type workload struct {
 	reusing   bool                // the operation drawn last reuses an acknowledged ID
 	reserved  reservation         // the reservation drawn last
 	whaled    []bool              // per group: a whale transfer was drawn
-	history   *History
+	// heldReservations are, per group, some reservations the ledger
+	// acknowledged (whatever became of them since).
+	heldReservations [][]ledger.ID
+	history          *History
 }
 
 func newWorkload(spec WorkloadSpec) *workload {
 	return &workload{spec: spec, groups: groupAccounts(spec.Groups), nextID: 1 << 20,
 		pending: make([][]reservation, spec.Groups), simple: make([][]ledger.ID, spec.Groups),
-		acked: make([][]ledger.Transfer, spec.Groups), whaled: make([]bool, spec.Groups), history: newHistory()}
+		acked: make([][]ledger.Transfer, spec.Groups), whaled: make([]bool, spec.Groups),
+		heldReservations: make([][]ledger.ID, spec.Groups), history: newHistory()}
 }
 
 // driver is one client's behaviour.
@@ -263,12 +267,17 @@ func (w *workload) thinkTime(rng *rand.Rand, now time.Duration) time.Duration {
 }
 
 // noteAcked keeps a few acknowledged single-phase transfers per group, for
-// resubmissions under their IDs with a field changed.
+// resubmissions under their IDs with a field changed, and a few
+// acknowledged reservations, for settlements with one defect.
 func (w *workload) noteAcked(in checkers.LedgerInput, results []ledger.Result) {
-	if len(in.Transfers) != 1 || len(results) != 1 || results[0] != ledger.Ok || len(w.acked[in.Group]) >= simpleKept {
+	if len(in.Transfers) != 1 || len(results) != 1 || results[0] != ledger.Ok {
 		return
 	}
-	if t := in.Transfers[0]; t.Flags == 0 && t.PendingID.IsZero() {
-		w.acked[in.Group] = append(w.acked[in.Group], t)
+	t := in.Transfers[0]
+	switch g := in.Group; {
+	case t.Flags&ledger.Pending != 0 && len(w.heldReservations[g]) < simpleKept:
+		w.heldReservations[g] = append(w.heldReservations[g], t.ID)
+	case t.Flags == 0 && t.PendingID.IsZero() && len(w.acked[g]) < simpleKept:
+		w.acked[g] = append(w.acked[g], t)
 	}
 }

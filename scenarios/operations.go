@@ -107,17 +107,18 @@ func (w *workload) transferIDs(rng *rand.Rand, g int) []ledger.ID {
 	return ids
 }
 
-// reserve makes a reservation (a pending transfer). Some have a timeout:
-// a few nanoseconds of ledger time, so that it expires at the very next
-// batch, stamped at or just after its deadline (where an off-by-one in
-// expiry shows), or tens of milliseconds to a second, which clock skew
-// and failovers stretch or shrink. Some close the group's closable
-// account while they are pending (and for good if posted); those always
-// have a timeout, so that the account opens again if nobody settles them.
+// reserve makes a reservation (a pending transfer). Half have a timeout:
+// a quarter of a few nanoseconds of ledger time, so that it expires at the
+// very next batch, stamped at or just after its deadline (where an
+// off-by-one in expiry shows), a sixth of tens of milliseconds to a second,
+// which clock skew and failovers stretch or shrink. A twelfth close the
+// group's closable account while they are pending (and for good if
+// posted), for 10-200 ms, so that the account opens again if nobody
+// settles them.
 func (w *workload) reserve(rng *rand.Rand, g int) ledger.Transfer {
 	t := w.transfer(rng, g, ledger.Pending)
 	r := reservation{id: t.ID}
-	roll := rng.IntN(12)
+	roll := rng.IntN(24)
 	switch {
 	case roll < 2:
 		accounts := w.groups[g]
@@ -127,10 +128,12 @@ func (w *workload) reserve(rng *rand.Rand, g int) ledger.Transfer {
 		} else {
 			t.DebitAccountID, t.CreditAccountID, t.Flags = other, closable, t.Flags|ledger.CloseCredit
 		}
-		t.Timeout, r.closing = timeoutLong(rng), true
-	case roll < 4:
+		// a closing that lasts 10-200 ms: the account is closed a few
+		// per cent of the time, not most of it
+		t.Timeout, r.closing = uint64(10*time.Millisecond)+uint64(rng.Int64N(int64(190*time.Millisecond))), true
+	case roll < 8:
 		t.Timeout = 1 + uint64(rng.IntN(3))
-	case roll < 6:
+	case roll < 12:
 		t.Timeout = timeoutLong(rng)
 		if rng.IntN(16) == 0 {
 			t.Timeout = 1<<64 - 1 - uint64(rng.Int64N(1000)) // never due: the deadline saturates
@@ -294,7 +297,9 @@ func (w *workload) invalid(rng *rand.Rand, g int) ledger.Transfer {
 	if acked := w.acked[g]; len(acked) > 0 && rng.IntN(4) == 0 {
 		return w.reuse(rng, g, acked[rng.IntN(len(acked))])
 	}
-	switch rng.IntN(23) {
+	// Cases 21 and up (a third) are settlements with one defect: they
+	// have about as many codes to reach as the rest.
+	switch rng.IntN(31) {
 	case 0:
 		t.ID = ledger.ID{}
 	case 1:
@@ -376,6 +381,11 @@ func (w *workload) reuse(rng *rand.Rand, g int, t ledger.Transfer) ledger.Transf
 // invalidSettle is a post or void with one defect against a reservation.
 func (w *workload) invalidSettle(rng *rand.Rand, g int) ledger.Transfer {
 	t := w.settle(rng, g)
+	if held := w.heldReservations[g]; len(held) > 0 && rng.IntN(4) != 0 {
+		// a reservation the ledger acknowledged, so that the defect, not
+		// an unknown pending ID, is what the ledger answers
+		t.PendingID = held[rng.IntN(len(held))]
+	}
 	t.Amount = decimal.Zero
 	accounts := w.groups[g]
 	if simple := w.simple[g]; len(simple) > 0 && rng.IntN(6) == 0 {
