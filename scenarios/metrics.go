@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
 	"time"
 
@@ -36,38 +35,10 @@ func (o *Outcome) Record(sc *Scenario, wall time.Duration) reports.RunRecord {
 		}
 	}
 	if rec.Verdict == "fail" {
-		rec.Repro = ReproCommand(o.Scenario, o.Seed)
+		rec.Repro = ReproCommand(Invocation{Scenario: o.Scenario, Seed: o.Seed, Mutant: o.Mutant})
 	}
 	return rec
 }
-
-// ReproCommand is the command line that reproduces a run of this binary:
-// for a mutant's build, it first builds that mutant again.
-func ReproCommand(scenario string, seed uint64) string {
-	args := fmt.Sprintf("run --scenario %s --seed %d", scenario, seed)
-	if Mutant == "" {
-		return Binary() + " " + args
-	}
-	return MutantBuildCommand(Mutant) + " && " + Binary() + " " + args
-}
-
-// Binary is how a command line names this binary: faultline, or a
-// mutant's build where MutantBuildCommand puts it.
-func Binary() string {
-	if Mutant == "" {
-		return "faultline"
-	}
-	return MutantBinary(Mutant)
-}
-
-// MutantBuildCommand is the command, run from the repository's root, that
-// builds the faultline binary of mutant name at MutantBinary(name).
-func MutantBuildCommand(name string) string {
-	return fmt.Sprintf("go run ./cmd/mutants build --out %s %s", MutantBinary(name), name)
-}
-
-// MutantBinary is where MutantBuildCommand puts mutant name's binary.
-func MutantBinary(name string) string { return "bin/faultline-" + name }
 
 func (o *Outcome) metrics(sc *Scenario) *reports.Metrics {
 	h := o.History

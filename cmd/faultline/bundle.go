@@ -95,6 +95,6 @@ func shrinkCommand(args []string, stdout, stderr io.Writer) int {
 	for _, f := range res.Bundle.Schedule.Faults {
 		fmt.Fprintf(stdout, "  %8v  %s\n", time.Duration(f.At), f.Describe())
 	}
-	fmt.Fprintf(stdout, "bundle: %s\nrepro: %s repro %s\n", dest, scenarios.Binary(), dest)
+	fmt.Fprintf(stdout, "bundle: %s\nrepro: %s\n", dest, scenarios.BundleCommand("repro", dest))
 	return exitViolated
 }

@@ -168,7 +168,7 @@ func printRun(w io.Writer, rec *reports.RunRecord) {
 		fmt.Fprintf(w, "repro: %s\n", rec.Repro)
 	}
 	if rec.Bundle != "" {
-		exe := scenarios.Binary()
-		fmt.Fprintf(w, "bundle: %s (replay: %s repro %s; shrink: %s shrink %s)\n", rec.Bundle, exe, rec.Bundle, exe, rec.Bundle)
+		fmt.Fprintf(w, "bundle: %s (replay: %s; shrink: %s)\n", rec.Bundle,
+			scenarios.BundleCommand("repro", rec.Bundle), scenarios.BundleCommand("shrink", rec.Bundle))
 	}
 }

@@ -126,7 +126,7 @@ func jobRunner(bundles string, shrink bool) sweep.RunFunc {
 		out, err := scenarios.Run(&sc, j.Seed, opts)
 		if err != nil {
 			return reports.RunRecord{Scenario: j.Scenario, Seed: j.Seed, Verdict: "fail", Error: err.Error(),
-				Repro: scenarios.ReproCommand(j.Scenario, j.Seed)}
+				Repro: scenarios.ReproCommand(scenarios.Invocation{Scenario: j.Scenario, Seed: j.Seed, Mutant: scenarios.Mutant})}
 		}
 		rec := out.Record(&sc, time.Since(start))
 		if rec.Verdict != "pass" && bundles != "" {
@@ -162,7 +162,7 @@ func sweepWorkers(f sweepFlags, bundles string) sweep.Workers {
 		RunTimeout: f.runTimeout,
 		Failed: func(j sweep.Job, err error) reports.RunRecord {
 			return reports.RunRecord{Scenario: j.Scenario, Seed: j.Seed, Verdict: "fail", Error: err.Error(),
-				Repro: scenarios.ReproCommand(j.Scenario, j.Seed)}
+				Repro: scenarios.ReproCommand(scenarios.Invocation{Scenario: j.Scenario, Seed: j.Seed, Mutant: scenarios.Mutant})}
 		},
 	}
 }

@@ -105,7 +105,7 @@ func FromOutcome(o *scenarios.Outcome, opts scenarios.RunOptions, sc *scenarios.
 			b.Violations = append(b.Violations, v)
 		}
 	}
-	b.Repro = scenarios.ReproCommand(o.Scenario, o.Seed)
+	b.Repro = scenarios.ReproCommand(scenarios.Invocation{Scenario: o.Scenario, Seed: o.Seed, Mutant: o.Mutant})
 	return b
 }
 
