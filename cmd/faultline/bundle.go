@@ -74,27 +74,23 @@ func shrinkCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "faultline shrink: %v\n", err)
 		return exitUsage
 	}
+	dest := *out
+	if dest == "" {
+		dest = repro.ShrunkDir(fs.Arg(0))
+	}
 	progress := newProgress(stderr)
-	res, err := repro.Shrink(b, repro.ShrinkOptions{RunsMax: *runs,
+	res, err := repro.ShrinkInto(dest, b, repro.ShrinkOptions{RunsMax: *runs,
 		Progress: func(n, _ int) { progress.update(n, *runs, 0) }})
 	progress.done()
 	if err != nil {
 		fmt.Fprintf(stderr, "faultline shrink: %v\n", err)
 		return exitViolated
 	}
-	dest := *out
-	if dest == "" {
-		dest = filepath.Clean(fs.Arg(0)) + "-shrunk"
-	}
-	if err := repro.Write(dest, res.Bundle, res.Outcome); err != nil {
-		fmt.Fprintf(stderr, "faultline shrink: %v\n", err)
-		return exitUsage
-	}
 	fmt.Fprintf(stdout, "shrunk %s: %d faults -> %d, still failing %s, in %d runs\n", b.Scenario,
 		len(b.Schedule.Faults), len(res.Bundle.Schedule.Faults), res.Target, res.Runs)
 	for _, f := range res.Bundle.Schedule.Faults {
 		fmt.Fprintf(stdout, "  %8v  %s\n", time.Duration(f.At), f.Describe())
 	}
-	fmt.Fprintf(stdout, "bundle: %s\nrepro: %s\n", dest, scenarios.BundleCommand("repro", dest))
+	fmt.Fprintf(stdout, "bundle: %s (replay: %s)\nrepro: %s\n", dest, scenarios.BundleCommand("repro", dest), res.Bundle.Repro)
 	return exitViolated
 }
