@@ -13,6 +13,8 @@ import (
 const windowLength = time.Second
 
 // Record turns an outcome into a run record; wall is how long it took.
+// Its repro command is left to the caller, which knows how the run was
+// asked for (see ReproCommand).
 func (o *Outcome) Record(sc *Scenario, wall time.Duration) reports.RunRecord {
 	rec := reports.RunRecord{Scenario: o.Scenario, Seed: o.Seed, Verdict: "pass", TraceHash: o.TraceHash,
 		Events: o.Events, SimSeconds: o.SimTime.Seconds(), WallSeconds: wall.Seconds(),
@@ -33,9 +35,6 @@ func (o *Outcome) Record(sc *Scenario, wall time.Duration) reports.RunRecord {
 			}
 			rec.Evidence[v.Invariant] = v.Evidence
 		}
-	}
-	if rec.Verdict == "fail" {
-		rec.Repro = ReproCommand(Invocation{Scenario: o.Scenario, Seed: o.Seed, Mutant: o.Mutant})
 	}
 	return rec
 }

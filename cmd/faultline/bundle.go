@@ -5,22 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/repro"
 )
-
-// writeBundle saves a failed run's bundle under dir and returns its path.
-func writeBundle(dir string, sc *scenarios.Scenario, o *scenarios.Outcome, opts scenarios.RunOptions) (string, error) {
-	path := filepath.Join(dir, fmt.Sprintf("%s-seed%d", o.Scenario, o.Seed))
-	b := repro.FromOutcome(o, opts, sc)
-	if err := repro.Write(path, b, o); err != nil {
-		return "", fmt.Errorf("write failure bundle: %w", err)
-	}
-	return path, nil
-}
 
 func reproCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("faultline repro", flag.ContinueOnError)

@@ -115,30 +115,34 @@ func scenarioNames(name string) ([]string, error) {
 	return []string{name}, nil
 }
 
-// jobRunner runs one simulation for a sweep; errors become failed
-// records, so one broken run does not hide the others. Failures leave a
-// bundle under bundles, when set.
+// sweepShrinkRuns bounds the shrink of each failure of `sweep --shrink`:
+// half of a lone `faultline shrink`'s, since a sweep shrinks every failure.
+const sweepShrinkRuns = 200
+
+// jobRunner runs one simulation for a sweep, by the same path as
+// `faultline run` (repro.Execute); errors become failed records, so one
+// broken run does not hide the others. Failures leave a bundle under
+// bundles, when set.
 func jobRunner(bundles string, shrink bool) sweep.RunFunc {
 	return func(j sweep.Job) reports.RunRecord {
-		sc, _ := scenarios.Lookup(j.Scenario)
-		start := time.Now()
-		var opts scenarios.RunOptions
-		out, err := scenarios.Run(&sc, j.Seed, opts)
+		req := repro.Request{Scenario: j.Scenario, Seed: j.Seed, Bundles: bundles}
+		if shrink {
+			req.ShrinkRuns = sweepShrinkRuns
+		}
+		ex, err := repro.Execute(req)
 		if err != nil {
-			return reports.RunRecord{Scenario: j.Scenario, Seed: j.Seed, Verdict: "fail", Error: err.Error(),
-				Repro: scenarios.ReproCommand(scenarios.Invocation{Scenario: j.Scenario, Seed: j.Seed, Mutant: scenarios.Mutant})}
+			return failedRecord(j, err)
 		}
-		rec := out.Record(&sc, time.Since(start))
-		if rec.Verdict != "pass" && bundles != "" {
-			if path, err := writeBundle(bundles, &sc, out, opts); err == nil {
-				rec.Bundle = path
-				if shrink {
-					shrinkBundle(&sc, out, opts, path)
-				}
-			}
-		}
-		return rec
+		return ex.Record
 	}
+}
+
+// failedRecord is the record of a sweep's run that could not be made or
+// whose worker died, with the command that runs it again.
+func failedRecord(j sweep.Job, err error) reports.RunRecord {
+	req := repro.Request{Scenario: j.Scenario, Seed: j.Seed}
+	return reports.RunRecord{Scenario: j.Scenario, Seed: j.Seed, Verdict: "fail", Error: err.Error(),
+		Repro: scenarios.ReproCommand(req.Invocation())}
 }
 
 // sweepWorkers starts each worker as this same executable running the
@@ -160,10 +164,7 @@ func sweepWorkers(f sweepFlags, bundles string) sweep.Workers {
 			return cmd
 		},
 		RunTimeout: f.runTimeout,
-		Failed: func(j sweep.Job, err error) reports.RunRecord {
-			return reports.RunRecord{Scenario: j.Scenario, Seed: j.Seed, Verdict: "fail", Error: err.Error(),
-				Repro: scenarios.ReproCommand(scenarios.Invocation{Scenario: j.Scenario, Seed: j.Seed, Mutant: scenarios.Mutant})}
-		},
+		Failed:     failedRecord,
 	}
 }
 
@@ -181,15 +182,7 @@ func workerCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "faultline %s: bad arguments %q\n", workerCommandName, args)
 		return exitUsage
 	}
-	runJob := jobRunner(*bundles, *shrink)
-	err := sweep.Serve(os.Stdin, stdout, func(j sweep.Job) reports.RunRecord {
-		if _, ok := scenarios.Lookup(j.Scenario); !ok {
-			return reports.RunRecord{Scenario: j.Scenario, Seed: j.Seed, Verdict: "fail",
-				Error: fmt.Sprintf("unknown scenario %q", j.Scenario)}
-		}
-		return runJob(j)
-	})
-	if err != nil {
+	if err := sweep.Serve(os.Stdin, stdout, jobRunner(*bundles, *shrink)); err != nil {
 		fmt.Fprintf(stderr, "faultline %s: %v\n", workerCommandName, err)
 		return exitUsage
 	}
@@ -309,16 +302,4 @@ func failedInvariants(r reports.RunRecord) string {
 		}
 	}
 	return strings.Join(out, ", ")
-}
-
-// shrinkBundle shrinks a sweep's failure beside its bundle, as
-// <bundle>-shrunk; a failure to shrink leaves the full bundle, which is
-// still the evidence.
-func shrinkBundle(sc *scenarios.Scenario, o *scenarios.Outcome, opts scenarios.RunOptions, path string) {
-	b := repro.FromOutcome(o, opts, sc)
-	res, err := repro.Shrink(b, repro.ShrinkOptions{RunsMax: 200})
-	if err != nil {
-		return
-	}
-	_ = repro.Write(path+"-shrunk", res.Bundle, res.Outcome)
 }
