@@ -60,6 +60,8 @@ func TestBadUsageExitsTwo(t *testing.T) {
 		{"run", "--scenario", "no-such-scenario"},
 		{"run", "extra"},
 		{"run", "--schedule", "/no/such/file.json"},
+		{"run", "--parameters", "/no/such/file.json"},
+		{"run", "--stop-at", "-1s"},
 		{"version", "extra"},
 		{"scenarios", "extra"},
 		{"sweep", "--seeds", "9-3"},
