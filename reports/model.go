@@ -30,6 +30,13 @@ type Evidence struct {
 // Report is a resilience report: what was tested, against which impact
 // tolerances, what happened, and the evidence.
 type Report struct {
+	// SchemaVersion is the version of this JSON layout (ReportSchemaVersion
+	// when written): raised when a field changes meaning or goes away, not
+	// when one is added, so that a reader can refuse what it cannot read.
+	SchemaVersion int `json:"schema_version"`
+	// Verdict is "pass" when every run passed and every impact tolerance
+	// held, else "fail": what `faultline report`'s exit code says.
+	Verdict   string           `json:"verdict"`
 	Title     string           `json:"title"`
 	Scope     string           `json:"scope"`
 	Evidence  Evidence         `json:"evidence"`
@@ -44,6 +51,14 @@ type Report struct {
 	ResultCodes []ResultCodeCount `json:"result_codes"`
 	Trend       []TrendLine       `json:"trend,omitempty"`
 }
+
+// ReportSchemaVersion is the SchemaVersion of the reports this build
+// writes. Version 1 is the first with the field; a report without it
+// (version 0) has the same layout less the verdict.
+const ReportSchemaVersion = 1
+
+// Passed tells whether every run passed and every impact tolerance held.
+func (r *Report) Passed() bool { return r.Failed == 0 && len(r.Breaches) == 0 }
 
 // ScenarioReport is one scenario's results across its seeds.
 type ScenarioReport struct {
