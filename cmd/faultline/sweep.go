@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -228,7 +229,7 @@ func sweepCommand(args []string, stdout, stderr io.Writer) int {
 	if f.out != "" {
 		bundles = filepath.Join(f.out, "bundles")
 	}
-	summary, err := sweep.RunWorkers(jobs, sweepWorkers(f, bundles), sweep.Options{Parallel: f.parallel,
+	summary, err := sweep.RunWorkers(context.Background(), jobs, sweepWorkers(f, bundles), sweep.Options{Parallel: f.parallel,
 		OnRecord: func(r reports.RunRecord) {
 			if results != nil {
 				_ = reports.WriteRecord(results, &r)
