@@ -241,3 +241,18 @@ func processesNamed(t *testing.T, part string) []string {
 	}
 	return out
 }
+
+// --resume needs a sweep to finish: an --out, holding a sweep.json.
+func TestResumeNeedsASweepToFinish(t *testing.T) {
+	empty := t.TempDir()
+	cases := map[string][]string{
+		"no --out":       {"sweep", "--resume"},
+		"no sweep there": {"sweep", "--resume", "--out", empty},
+		"no directory":   {"sweep", "--resume", "--out", filepath.Join(empty, "missing")},
+	}
+	for name, args := range cases {
+		if code, _, errOut := runCLI(args...); code != exitUsage || !strings.Contains(errOut, "resume") {
+			t.Errorf("%s: exit %d, stderr %q", name, code, errOut)
+		}
+	}
+}
