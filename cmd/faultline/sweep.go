@@ -247,8 +247,9 @@ func runSweep(ctx context.Context, f sweepFlags, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "faultline sweep: %v\n", err)
 		return exitUsage
 	}
+	progress := newProgress(stderr)
 	var writeErr error
-	opts := sweep.Options{Parallel: f.parallel, Earlier: earlier, OnProgress: newProgress(stderr).update,
+	opts := sweep.Options{Parallel: f.parallel, Earlier: earlier, OnProgress: progress.update,
 		OnRecord: func(r reports.RunRecord) {
 			if out != nil && writeErr == nil {
 				writeErr = out.Write(&r)
@@ -262,8 +263,12 @@ func runSweep(ctx context.Context, f sweepFlags, stdout, stderr io.Writer) int {
 		bundles = filepath.Join(f.out, "bundles")
 	}
 	summary, err := sweep.RunWorkers(ctx, jobs, sweepWorkers(f, bundles), opts)
+	progress.done()
 	interrupted := errors.Is(err, sweep.ErrInterrupted)
 	if err != nil && !interrupted {
+		if out != nil {
+			_ = out.Close()
+		}
 		fmt.Fprintf(stderr, "faultline sweep: %v\n", err)
 		return exitUsage
 	}
