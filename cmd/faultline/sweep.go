@@ -1,16 +1,18 @@
 package main
 
 import (
-	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/faultline/faultline/reports"
@@ -30,7 +32,13 @@ type sweepFlags struct {
 	shard, count int
 	json         bool
 	shrink       bool
+	resume       bool
 	runTimeout   time.Duration
+	// args are the flags as given, to print the command that resumes.
+	args []string
+	// set names the flags given explicitly: a resume takes the others'
+	// values from the sweep it finishes.
+	set map[string]bool
 }
 
 func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
@@ -42,13 +50,17 @@ func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
 	fs.IntVar(&f.parallel, "parallel", 0, "simulations at once (default: every core)")
 	fs.StringVar(&f.out, "out", "", "write results.jsonl into this directory")
 	shard := fs.String("shard", "", "run only shard i of n (0-based), as i/n")
-	fs.BoolVar(&f.json, "json", false, "print one JSON record per run instead of a progress line")
+	fs.BoolVar(&f.json, "json", false, "print one JSON record per run on stdout, and every other line on stderr")
 	fs.BoolVar(&f.shrink, "shrink", false, "shrink every failure's bundle too (needs --out)")
+	fs.BoolVar(&f.resume, "resume", false, "finish the interrupted sweep in --out, running only the jobs it has no record of")
 	fs.DurationVar(&f.runTimeout, "run-timeout", 5*time.Minute,
 		"fail a run that takes longer than this in wall-clock time, as a hang (0: no limit)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
+	f.args = args
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
@@ -70,6 +82,9 @@ func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
 	}
 	if f.shrink && f.out == "" {
 		return f, fmt.Errorf("--shrink needs --out, where the bundles go")
+	}
+	if f.resume && f.out == "" {
+		return f, fmt.Errorf("--resume needs --out, the directory of the sweep to finish")
 	}
 	return f, nil
 }
@@ -174,6 +189,10 @@ const workerCommandName = "sweep-worker"
 // workerCommand serves a sweep's jobs on standard input and output (see
 // sweep.Serve). Users never run it; sweep does.
 func workerCommand(args []string, stdout, stderr io.Writer) int {
+	// A Ctrl-C reaches every process of the terminal's group: the sweep
+	// decides what to do about it (abandon this worker's run, unrecorded),
+	// not the worker (dying, which would read as a crashed run).
+	signal.Ignore(os.Interrupt, syscall.SIGTERM)
 	fs := flag.NewFlagSet("faultline "+workerCommandName, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	bundles := fs.String("bundles", "", "write failure bundles under this directory")
@@ -198,74 +217,71 @@ func sweepCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "faultline sweep: %v\n", err)
 		return exitUsage
 	}
-	var jobs []sweep.Job
-	for _, name := range f.scenarios {
-		for seed := f.first; ; seed++ {
-			jobs = append(jobs, sweep.Job{Scenario: name, Seed: seed})
-			if seed == f.last {
-				break
-			}
+	ctx, stop := interruptible(context.Background())
+	defer stop()
+	return runSweep(ctx, f, stdout, stderr)
+}
+
+// runSweep runs the sweep f describes until it is done or ctx ends.
+func runSweep(ctx context.Context, f sweepFlags, stdout, stderr io.Writer) int {
+	human := stdout // summaries; with --json, stdout carries records only
+	if f.json {
+		human = stderr
+	}
+	var err error
+	if f.resume {
+		if f, err = resumeFlags(f); err != nil {
+			fmt.Fprintf(stderr, "faultline sweep: %v\n", err)
+			return exitUsage
 		}
 	}
-	if jobs, err = sweep.Shard(jobs, f.shard, f.count); err != nil {
-		fmt.Fprintf(stderr, "faultline sweep: %v\n", err)
-		return exitUsage
-	}
-	results, closeResults, err := openResults(f.out)
+	out, jobs, earlier, err := openSweep(f, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "faultline sweep: %v\n", err)
 		return exitUsage
 	}
 	progress := newProgress(stderr)
+	var writeErr error
+	opts := sweep.Options{Parallel: f.parallel, Earlier: earlier, OnProgress: progress.update,
+		OnRecord: func(r reports.RunRecord) {
+			if out != nil && writeErr == nil {
+				writeErr = out.Write(&r)
+			}
+			if f.json {
+				_ = reports.WriteRecord(stdout, &r) // one write per line: never interleaved
+			}
+		}}
 	bundles := ""
 	if f.out != "" {
 		bundles = filepath.Join(f.out, "bundles")
 	}
-	summary, err := sweep.RunWorkers(jobs, sweepWorkers(f, bundles), sweep.Options{Parallel: f.parallel,
-		OnRecord: func(r reports.RunRecord) {
-			if results != nil {
-				_ = reports.WriteRecord(results, &r)
-			}
-			if f.json {
-				_ = reports.WriteRecord(stdout, &r)
-			}
-		},
-		OnProgress: progress.update})
-	if err != nil {
-		fmt.Fprintf(stderr, "faultline sweep: %v\n", err)
-		return exitUsage
-	}
+	summary, err := sweep.RunWorkers(ctx, jobs, sweepWorkers(f, bundles), opts)
 	progress.done()
-	if err := closeResults(); err != nil {
+	interrupted := errors.Is(err, sweep.ErrInterrupted)
+	if err != nil && !interrupted {
+		if out != nil {
+			_ = out.Close()
+		}
 		fmt.Fprintf(stderr, "faultline sweep: %v\n", err)
 		return exitUsage
 	}
-	printSummary(stdout, summary, f)
+	if out != nil {
+		if err := out.Close(); writeErr == nil {
+			writeErr = err
+		}
+	}
+	if writeErr != nil {
+		fmt.Fprintf(stderr, "faultline sweep: write %s: %v\n", filepath.Join(f.out, sweep.ResultsFile), writeErr)
+		return exitUsage
+	}
+	printSummary(human, summary, f)
+	if interrupted {
+		return explainInterruption(stderr, ctx, summary, f)
+	}
 	if summary.Failed > 0 {
 		return exitViolated
 	}
 	return exitPass
-}
-
-func openResults(dir string) (io.Writer, func() error, error) {
-	if dir == "" {
-		return nil, func() error { return nil }, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, nil, err
-	}
-	file, err := os.Create(filepath.Join(dir, "results.jsonl"))
-	if err != nil {
-		return nil, nil, err
-	}
-	w := bufio.NewWriter(file)
-	return w, func() error {
-		if err := w.Flush(); err != nil {
-			file.Close()
-			return err
-		}
-		return file.Close()
-	}, nil
 }
 
 func printSummary(w io.Writer, s sweep.Summary, f sweepFlags) {
