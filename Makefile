@@ -30,6 +30,7 @@ test:
 check: vet fmt
 	$(GO) test -race -short -count=1 ./...
 	$(GO) build -o $(BIN)/ ./cmd/...
+	rm -rf $(BIN)/check # a sweep refuses a non-empty --out: start afresh
 	./$(BIN)/faultline sweep --scenario all --seeds $(CHECK_SEEDS) --out $(BIN)/check
 
 bench:

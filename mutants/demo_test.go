@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/repro"
 )
 
@@ -57,7 +59,36 @@ func TestAMutantIsFoundShrunkAndReplayed(t *testing.T) {
 			t.Errorf("the real binary replayed %s: exit %d: %s", b, code, stderr)
 		}
 	}
+	t.Chdir(work) // a repro command run as written leaves its bundle in the working directory
+	for _, b := range []*repro.Bundle{full, shrunk} {
+		mustReproduce(t, buggy, b)
+	}
+	// run writes the very bundle the sweep wrote for the same run.
+	runBundles := filepath.Join(work, "run")
+	runExe(t, buggy, "run", "--scenario", "minority-partition", "--seed", failing[1], "--bundles", runBundles)
+	fromSweep, err1 := os.ReadFile(filepath.Join(bundle, "bundle.json"))
+	fromRun, err2 := os.ReadFile(filepath.Join(runBundles, "minority-partition-seed"+failing[1], "bundle.json"))
+	if err1 != nil || err2 != nil || !bytes.Equal(fromSweep, fromRun) {
+		t.Errorf("run and sweep wrote different bundles for seed %s (%v, %v):\n%s\n%s", failing[1], err1, err2, fromSweep, fromRun)
+	}
 	t.Logf("seed %s: %d faults shrunk to %d", failing[1], len(full.Schedule.Faults), len(shrunk.Schedule.Faults))
+}
+
+// mustReproduce runs a bundle's stored repro command on the mutant's
+// binary (which its build step would make) and checks the verdict and
+// trace hash it stores.
+func mustReproduce(t *testing.T, buggy string, b *repro.Bundle) {
+	t.Helper()
+	build, cmd, ok := strings.Cut(b.Repro, " && ")
+	args := strings.Fields(cmd) // the paths are temporary directories, without blanks
+	if !ok || build != scenarios.MutantBuildCommand(b.Mutant) || len(args) < 2 || args[0] != scenarios.MutantBinary(b.Mutant) {
+		t.Errorf("%q does not build and run mutant %s", b.Repro, b.Mutant)
+		return
+	}
+	code, stdout, stderr := runExe(t, buggy, args[1:]...)
+	if code != 1 || !strings.Contains(stdout, ": fail\ntrace "+b.TraceHash+" ") {
+		t.Errorf("%s: exit %d, want the failure with trace %s:\n%s%s", b.Repro, code, b.TraceHash, stdout, stderr)
+	}
 }
 
 func readBundle(t *testing.T, dir string) *repro.Bundle {

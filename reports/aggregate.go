@@ -105,7 +105,7 @@ func (a *Aggregator) Add(rec *RunRecord) {
 // Report returns the report of every run added so far, scenarios in name
 // order, each one's seeds in ascending order.
 func (a *Aggregator) Report(ev Evidence) Report {
-	r := Report{Title: "faultline resilience report", Evidence: ev, Limits: Limits,
+	r := Report{SchemaVersion: ReportSchemaVersion, Title: "faultline resilience report", Evidence: ev, Limits: Limits,
 		Scope: "The replicated double-entry ledger (ledger, ledger/replica) under the faultline simulator's fault model."}
 	names := make([]string, 0, len(a.tally))
 	for name := range a.tally {
@@ -120,6 +120,10 @@ func (a *Aggregator) Report(ev Evidence) Report {
 		for _, b := range sr.Breaches {
 			r.Breaches = append(r.Breaches, name+": "+b)
 		}
+	}
+	r.Verdict = "fail"
+	if r.Passed() {
+		r.Verdict = "pass"
 	}
 	for _, code := range ledger.AllResults() {
 		r.ResultCodes = append(r.ResultCodes, ResultCodeCount{Code: code.String(), Count: a.results[code.String()]})

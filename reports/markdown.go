@@ -98,10 +98,10 @@ func writeScenarioMarkdown(b *strings.Builder, s *ScenarioReport) {
 }
 
 func overall(r *Report) string {
-	if r.Failed > 0 || len(r.Breaches) > 0 {
-		return "FAIL"
+	if r.Passed() {
+		return "PASS"
 	}
-	return "PASS"
+	return "FAIL"
 }
 
 func statusCounts(m map[string]int) string {

@@ -24,6 +24,9 @@ const recordLineMax = 64 << 20
 type Merge struct {
 	paths    []string
 	segments []segment
+	// Torn lists the files whose last line was cut short, which the scan
+	// skipped: the caller says so (see TornTail).
+	Torn []TornTail
 }
 
 // segment is a stretch of one file holding one scenario's runs in
@@ -43,7 +46,9 @@ type runKey struct {
 
 // ScanResults reads every record of the files at paths into a, checking
 // each and refusing a run that appears twice (a shard given twice would
-// otherwise count double). An error names the file and line.
+// otherwise count double). An error names the file and line. A file's
+// last line that is cut short (no newline, not a record) is skipped and
+// listed in the Merge's Torn: it is what an interrupted writer leaves.
 func ScanResults(paths []string, a *Aggregator) (*Merge, error) {
 	m := &Merge{paths: paths}
 	names := map[string]int{}
@@ -58,47 +63,66 @@ func ScanResults(paths []string, a *Aggregator) (*Merge, error) {
 
 func (m *Merge) scanFile(fi int, a *Aggregator, names map[string]int, seen map[runKey]int) error {
 	path := m.paths[fi]
+	var cur *segment
+	var lastSeed uint64
+	torn, err := scanLines(path, func(rec *RunRecord, start, end int64) error {
+		id, ok := names[rec.Scenario]
+		if !ok {
+			id = len(names)
+			names[rec.Scenario] = id
+		}
+		key := runKey{id, rec.Seed}
+		if prev, dup := seen[key]; dup {
+			return fmt.Errorf("%s seed %d appears in both %s and %s", rec.Scenario, rec.Seed, m.paths[prev], path)
+		}
+		seen[key] = fi
+		if cur == nil || cur.scenario != rec.Scenario || rec.Seed <= lastSeed {
+			m.segments = append(m.segments, segment{file: fi, scenario: rec.Scenario, start: start})
+			cur = &m.segments[len(m.segments)-1]
+		}
+		cur.end, lastSeed = end, rec.Seed
+		a.Add(rec)
+		return nil
+	})
+	if torn != nil {
+		m.Torn = append(m.Torn, *torn)
+	}
+	return err
+}
+
+// scanLines calls fn with each record of the results file at path and the
+// byte range of its line, and returns the torn last line, if any (not
+// passed to fn). An error from fn stops the scan and is returned.
+func scanLines(path string, fn func(rec *RunRecord, start, end int64) error) (*TornTail, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 1<<20)
 	var buf []byte
 	var offset int64
-	var cur *segment
-	var lastSeed uint64
 	for lineNo := 1; ; lineNo++ {
 		start := offset
 		buf, err = readLine(br, buf[:0])
 		offset += int64(len(buf))
 		if len(bytes.TrimSpace(buf)) > 0 {
 			rec, derr := decodeRecordLine(buf)
-			if derr != nil {
-				return fmt.Errorf("%s: line %d: %w", path, lineNo, derr)
+			switch {
+			case derr != nil && err == io.EOF: // the last line, unterminated: cut short
+				return &TornTail{Path: path, Line: lineNo, Offset: start, Bytes: len(buf), Err: derr}, nil
+			case derr != nil:
+				return nil, fmt.Errorf("%s: line %d: %w", path, lineNo, derr)
 			}
-			id, ok := names[rec.Scenario]
-			if !ok {
-				id = len(names)
-				names[rec.Scenario] = id
+			if ferr := fn(&rec, start, offset); ferr != nil {
+				return nil, ferr
 			}
-			key := runKey{id, rec.Seed}
-			if prev, dup := seen[key]; dup {
-				return fmt.Errorf("%s seed %d appears in both %s and %s", rec.Scenario, rec.Seed, m.paths[prev], path)
-			}
-			seen[key] = fi
-			if cur == nil || cur.scenario != rec.Scenario || rec.Seed <= lastSeed {
-				m.segments = append(m.segments, segment{file: fi, scenario: rec.Scenario, start: start})
-				cur = &m.segments[len(m.segments)-1]
-			}
-			cur.end, lastSeed = offset, rec.Seed
-			a.Add(&rec)
 		}
 		if err == io.EOF {
-			return nil
+			return nil, nil
 		}
 		if err != nil {
-			return fmt.Errorf("%s: line %d: %w", path, lineNo, err)
+			return nil, fmt.Errorf("%s: line %d: %w", path, lineNo, err)
 		}
 	}
 }

@@ -135,7 +135,8 @@ func TestMergeRejectsBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	truncated := filepath.Join(dir, "truncated.jsonl")
-	if err := os.WriteFile(truncated, []byte(`{"scenario":"x","seed":1,"verd`), 0o644); err != nil {
+	// Cut short, then more: damage inside the file, not an interrupted end.
+	if err := os.WriteFile(truncated, []byte("{\"scenario\":\"x\",\"seed\":1,\"verd\n{\"scenario\":\"x\",\"seed\":2,\"verdict\":\"pass\"}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -144,7 +145,7 @@ func TestMergeRejectsBadInput(t *testing.T) {
 	}{
 		{[]string{good, good}, "leader-crash seed 1 appears in both"},
 		{[]string{bad}, "bad.jsonl: line 3: not a run record"},
-		{[]string{truncated}, "truncated.jsonl: line 1: unexpected end of JSON input"},
+		{[]string{truncated}, "truncated.jsonl: line 1: invalid character"},
 		{[]string{filepath.Join(dir, "missing.jsonl")}, "no such file"},
 	} {
 		_, err := ScanResults(tc.paths, NewAggregator(sampleInfo))

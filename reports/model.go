@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unicode/utf8"
 )
 
 // ScenarioInfo is what a report says about a scenario besides its runs:
@@ -20,16 +21,28 @@ type ScenarioInfo struct {
 
 // Evidence ties a report to the code and binary that produced it.
 type Evidence struct {
-	ModuleVersion string   `json:"module_version"`
-	Revision      string   `json:"revision"`
-	BinarySHA256  string   `json:"binary_sha256"`
-	GeneratedAt   string   `json:"generated_at"`
-	Sources       []string `json:"sources"`
+	ModuleVersion string `json:"module_version"`
+	Revision      string `json:"revision"`
+	BinarySHA256  string `json:"binary_sha256"`
+	GeneratedAt   string `json:"generated_at"`
+	// SweptAt is when the earliest sweep reported on started (UTC, RFC
+	// 3339), as its sweep.json records it; empty when no input says. It
+	// is the JUnit timestamp, so that re-rendering the same results gives
+	// the same junit.xml.
+	SweptAt string   `json:"swept_at,omitempty"`
+	Sources []string `json:"sources"`
 }
 
 // Report is a resilience report: what was tested, against which impact
 // tolerances, what happened, and the evidence.
 type Report struct {
+	// SchemaVersion is the version of this JSON layout (ReportSchemaVersion
+	// when written): raised when a field changes meaning or goes away, not
+	// when one is added, so that a reader can refuse what it cannot read.
+	SchemaVersion int `json:"schema_version"`
+	// Verdict is "pass" when every run passed and every impact tolerance
+	// held, else "fail": what `faultline report`'s exit code says.
+	Verdict   string           `json:"verdict"`
 	Title     string           `json:"title"`
 	Scope     string           `json:"scope"`
 	Evidence  Evidence         `json:"evidence"`
@@ -44,6 +57,14 @@ type Report struct {
 	ResultCodes []ResultCodeCount `json:"result_codes"`
 	Trend       []TrendLine       `json:"trend,omitempty"`
 }
+
+// ReportSchemaVersion is the SchemaVersion of the reports this build
+// writes. Version 1 is the first with the field; a report without it
+// (version 0) has the same layout less the verdict.
+const ReportSchemaVersion = 1
+
+// Passed tells whether every run passed and every impact tolerance held.
+func (r *Report) Passed() bool { return r.Failed == 0 && len(r.Breaches) == 0 }
 
 // ScenarioReport is one scenario's results across its seeds.
 type ScenarioReport struct {
@@ -95,7 +116,22 @@ type FailingSeed struct {
 	Invariants []string `json:"invariants"`
 	Repro      string   `json:"repro"`
 	Bundle     string   `json:"bundle,omitempty"`
+	// Evidence is the start of each failed invariant's evidence (see
+	// evidenceLinesMax): enough to tell failures apart; the bundle has all.
+	Evidence map[string][]string `json:"evidence,omitempty"`
+	// Error is set when the run could not be performed at all (its worker
+	// crashed or hung, the scenario would not start): a harness failure,
+	// not a finding about the ledger.
+	Error string `json:"error,omitempty"`
 }
+
+// Bounds on the evidence a failing seed carries into a report: a few
+// lines of a few hundred bytes per invariant, so that a sweep with
+// thousands of failures still makes a report of a few megabytes.
+const (
+	evidenceLinesMax = 3
+	evidenceLineMax  = 300
+)
 
 // SeedHash is one run's trace hash.
 type SeedHash struct {
@@ -139,13 +175,41 @@ func failingSeed(rec RunRecord) FailingSeed {
 	for name, status := range rec.Invariants {
 		if status != "pass" {
 			fs.Invariants = append(fs.Invariants, name)
+			if ev := briefEvidence(rec.Evidence[name]); len(ev) > 0 {
+				if fs.Evidence == nil {
+					fs.Evidence = map[string][]string{}
+				}
+				fs.Evidence[name] = ev
+			}
 		}
 	}
 	if rec.Error != "" {
+		fs.Error = rec.Error
 		fs.Invariants = append(fs.Invariants, "error: "+rec.Error)
 	}
 	slices.Sort(fs.Invariants)
 	return fs
+}
+
+// briefEvidence keeps the first evidenceLinesMax lines, each cut at
+// evidenceLineMax bytes (on a rune boundary), and says how many it left.
+func briefEvidence(lines []string) []string {
+	var out []string
+	for i, l := range lines {
+		if i == evidenceLinesMax {
+			out = append(out, fmt.Sprintf("(%d more lines)", len(lines)-i))
+			break
+		}
+		if len(l) > evidenceLineMax {
+			cut := evidenceLineMax
+			for cut > 0 && !utf8.RuneStart(l[cut]) {
+				cut--
+			}
+			l = l[:cut] + "..."
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 // mergeLatency keeps, across runs, the worst of each percentile: a

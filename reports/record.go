@@ -115,7 +115,11 @@ type FaultSpan struct {
 	EndSeconds   float64 `json:"end"`
 }
 
-// WriteRecord writes r as one JSON line.
+// WriteRecord writes r as one JSON line, in a single Write call: on a
+// file without a buffer in between, a record is on disk whole or not at
+// all as far as any reader in this machine's lifetime can tell, so an
+// interrupted sweep leaves whole lines (a power cut can still tear the
+// last one: readers skip it, see TornTail).
 func WriteRecord(w io.Writer, r *RunRecord) error {
 	b, err := json.Marshal(r)
 	if err != nil {
@@ -166,5 +170,32 @@ func SortRecords(rs []RunRecord) {
 			return 1
 		}
 		return 0
+	})
+}
+
+// TornTail is a results file's last line cut short: no newline after it
+// and not a whole record. A writer interrupted mid-record (a crash, a
+// power cut) leaves one; readers skip it with a warning rather than
+// refuse the file, and a resumed sweep cuts it off and reruns its run.
+type TornTail struct {
+	Path   string
+	Line   int   // 1-based
+	Offset int64 // where the line starts
+	Bytes  int
+	Err    error // why it is not a record
+}
+
+func (t TornTail) String() string {
+	return fmt.Sprintf("%s: line %d is cut short (%d bytes, no newline: %v); skipped it, as an interrupted write leaves",
+		t.Path, t.Line, t.Bytes, t.Err)
+}
+
+// ScanRecordFile calls fn with each record of the results file at path, in
+// file order, and returns the file's torn last line, if any (skipped, as
+// ScanResults does). It holds one record at a time.
+func ScanRecordFile(path string, fn func(*RunRecord)) (*TornTail, error) {
+	return scanLines(path, func(rec *RunRecord, _, _ int64) error {
+		fn(rec)
+		return nil
 	})
 }

@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
 	"time"
 
@@ -14,6 +13,8 @@ import (
 const windowLength = time.Second
 
 // Record turns an outcome into a run record; wall is how long it took.
+// Its repro command is left to the caller, which knows how the run was
+// asked for (see ReproCommand).
 func (o *Outcome) Record(sc *Scenario, wall time.Duration) reports.RunRecord {
 	rec := reports.RunRecord{Scenario: o.Scenario, Seed: o.Seed, Verdict: "pass", TraceHash: o.TraceHash,
 		Events: o.Events, SimSeconds: o.SimTime.Seconds(), WallSeconds: wall.Seconds(),
@@ -35,39 +36,8 @@ func (o *Outcome) Record(sc *Scenario, wall time.Duration) reports.RunRecord {
 			rec.Evidence[v.Invariant] = v.Evidence
 		}
 	}
-	if rec.Verdict == "fail" {
-		rec.Repro = ReproCommand(o.Scenario, o.Seed)
-	}
 	return rec
 }
-
-// ReproCommand is the command line that reproduces a run of this binary:
-// for a mutant's build, it first builds that mutant again.
-func ReproCommand(scenario string, seed uint64) string {
-	args := fmt.Sprintf("run --scenario %s --seed %d", scenario, seed)
-	if Mutant == "" {
-		return Binary() + " " + args
-	}
-	return MutantBuildCommand(Mutant) + " && " + Binary() + " " + args
-}
-
-// Binary is how a command line names this binary: faultline, or a
-// mutant's build where MutantBuildCommand puts it.
-func Binary() string {
-	if Mutant == "" {
-		return "faultline"
-	}
-	return MutantBinary(Mutant)
-}
-
-// MutantBuildCommand is the command, run from the repository's root, that
-// builds the faultline binary of mutant name at MutantBinary(name).
-func MutantBuildCommand(name string) string {
-	return fmt.Sprintf("go run ./cmd/mutants build --out %s %s", MutantBinary(name), name)
-}
-
-// MutantBinary is where MutantBuildCommand puts mutant name's binary.
-func MutantBinary(name string) string { return "bin/faultline-" + name }
 
 func (o *Outcome) metrics(sc *Scenario) *reports.Metrics {
 	h := o.History

@@ -168,7 +168,7 @@ func TestEverySwarmingScenarioRunsAtEverySize(t *testing.T) {
 				}
 				for _, v := range o.Verdicts {
 					if v.Status != "pass" {
-						t.Errorf("%s: %s %v (repro: %s)", v.Invariant, v.Status, v.Evidence, ReproCommand(sc.Name, seed))
+						t.Errorf("%s: %s %v (repro: %s)", v.Invariant, v.Status, v.Evidence, ReproCommand(Invocation{Scenario: sc.Name, Seed: seed, Mutant: Mutant}))
 					}
 				}
 			})

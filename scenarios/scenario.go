@@ -101,7 +101,14 @@ func (s *Scenario) Servers() []string {
 // Schedule returns the fault schedule a seed gives this scenario, for the
 // cluster size the seed draws (see DrawParameters).
 func (s *Scenario) Schedule(seed uint64) faults.Schedule {
-	sized := s.Sized(DrawParameters(seed, s).Replicas)
+	return s.ScheduleAt(seed, DrawParameters(seed, s).Replicas)
+}
+
+// ScheduleAt returns the fault schedule a seed gives this scenario at
+// replicas servers: what a run with those parameters and no schedule of
+// its own injects.
+func (s *Scenario) ScheduleAt(seed uint64, replicas int) faults.Schedule {
+	sized := s.Sized(replicas)
 	return sized.schedule(seed)
 }
 

@@ -5,22 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/repro"
 )
-
-// writeBundle saves a failed run's bundle under dir and returns its path.
-func writeBundle(dir string, sc *scenarios.Scenario, o *scenarios.Outcome, opts scenarios.RunOptions) (string, error) {
-	path := filepath.Join(dir, fmt.Sprintf("%s-seed%d", o.Scenario, o.Seed))
-	b := repro.FromOutcome(o, opts, sc)
-	if err := repro.Write(path, b, o); err != nil {
-		return "", fmt.Errorf("write failure bundle: %w", err)
-	}
-	return path, nil
-}
 
 func reproCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("faultline repro", flag.ContinueOnError)
@@ -74,27 +63,23 @@ func shrinkCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "faultline shrink: %v\n", err)
 		return exitUsage
 	}
+	dest := *out
+	if dest == "" {
+		dest = repro.ShrunkDir(fs.Arg(0))
+	}
 	progress := newProgress(stderr)
-	res, err := repro.Shrink(b, repro.ShrinkOptions{RunsMax: *runs,
+	res, err := repro.ShrinkInto(dest, b, repro.ShrinkOptions{RunsMax: *runs,
 		Progress: func(n, _ int) { progress.update(n, *runs, 0) }})
 	progress.done()
 	if err != nil {
 		fmt.Fprintf(stderr, "faultline shrink: %v\n", err)
 		return exitViolated
 	}
-	dest := *out
-	if dest == "" {
-		dest = filepath.Clean(fs.Arg(0)) + "-shrunk"
-	}
-	if err := repro.Write(dest, res.Bundle, res.Outcome); err != nil {
-		fmt.Fprintf(stderr, "faultline shrink: %v\n", err)
-		return exitUsage
-	}
 	fmt.Fprintf(stdout, "shrunk %s: %d faults -> %d, still failing %s, in %d runs\n", b.Scenario,
 		len(b.Schedule.Faults), len(res.Bundle.Schedule.Faults), res.Target, res.Runs)
 	for _, f := range res.Bundle.Schedule.Faults {
 		fmt.Fprintf(stdout, "  %8v  %s\n", time.Duration(f.At), f.Describe())
 	}
-	fmt.Fprintf(stdout, "bundle: %s\nrepro: %s repro %s\n", dest, scenarios.Binary(), dest)
+	fmt.Fprintf(stdout, "bundle: %s (replay: %s)\nrepro: %s\n", dest, scenarios.BundleCommand("repro", dest), res.Bundle.Repro)
 	return exitViolated
 }

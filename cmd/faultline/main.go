@@ -16,6 +16,9 @@ const (
 	exitPass     = 0 // every invariant held
 	exitViolated = 1 // an invariant was violated
 	exitUsage    = 2 // bad usage or input
+	// exitInterrupted: a sweep stopped by SIGINT (128+2, as a shell
+	// reports it; 143 for SIGTERM) kept what finished and can be resumed.
+	exitInterrupted = 130
 )
 
 func main() {
@@ -72,5 +75,6 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'faultline <command> -h' for a command's flags.")
-	fmt.Fprintln(w, "Exit codes: 0 all invariants held, 1 an invariant was violated, 2 bad usage or input.")
+	fmt.Fprintln(w, "Exit codes: 0 all invariants held (report: and every impact tolerance), 1 an invariant was violated")
+	fmt.Fprintln(w, "(report: or a tolerance breached), 2 bad usage or input, 130/143 a sweep interrupted by SIGINT/SIGTERM.")
 }

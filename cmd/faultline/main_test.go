@@ -60,6 +60,8 @@ func TestBadUsageExitsTwo(t *testing.T) {
 		{"run", "--scenario", "no-such-scenario"},
 		{"run", "extra"},
 		{"run", "--schedule", "/no/such/file.json"},
+		{"run", "--parameters", "/no/such/file.json"},
+		{"run", "--stop-at", "-1s"},
 		{"version", "extra"},
 		{"scenarios", "extra"},
 		{"sweep", "--seeds", "9-3"},
@@ -169,10 +171,14 @@ func TestPrintedScheduleReplaysTheSeedsRun(t *testing.T) {
 }
 
 // TestMain lets the test binary serve as a sweep's worker process, as the
-// faultline binary does: sweep starts os.Executable() sweep-worker.
+// faultline binary does: sweep starts os.Executable() sweep-worker. With
+// cliEnv set it is the faultline command itself, for tests that signal it.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == workerCommandName {
+	if len(os.Args) > 1 && (os.Args[1] == workerCommandName || os.Getenv(cliEnv) != "") {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }
+
+// cliEnv makes the test binary run as faultline (see TestMain).
+const cliEnv = "FAULTLINE_TEST_AS_CLI"

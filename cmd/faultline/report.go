@@ -12,11 +12,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/faultline/faultline/reports"
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/repro"
+	"github.com/faultline/faultline/scenarios/sweep"
 )
 
 // dirList is a repeatable flag of directories.
@@ -39,6 +41,7 @@ func reportCommand(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&in, "in", "a sweep's output directory (repeat, or separate with commas, to merge shards)")
 	out := fs.String("out", "report", "write report.html, report.md, report.json, junit.xml and the merged results.jsonl here")
 	baseline := fs.String("baseline", "", "an earlier report.json to show the trend against")
+	noFail := fs.Bool("no-fail", false, "exit 0 even when a run failed or a tolerance was breached (bad input still exits 2)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
@@ -46,7 +49,7 @@ func reportCommand(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if fs.NArg() > 0 || len(in) == 0 {
-		fmt.Fprintln(stderr, "faultline report: usage: faultline report --in DIR [--in DIR ...] [--out DIR] [--baseline report.json]")
+		fmt.Fprintln(stderr, "faultline report: usage: faultline report --in DIR [--in DIR ...] [--out DIR] [--baseline report.json] [--no-fail]")
 		return exitUsage
 	}
 	agg := reports.NewAggregator(scenarioInfo())
@@ -55,7 +58,15 @@ func reportCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "faultline report: %v\n", err)
 		return exitUsage
 	}
-	rep := agg.Report(evidence(in))
+	for _, torn := range merge.Torn {
+		fmt.Fprintf(stderr, "faultline report: warning: %s\n", torn)
+	}
+	ev := evidence(in)
+	if ev.SweptAt, err = sweptAt(in); err != nil {
+		fmt.Fprintf(stderr, "faultline report: %v\n", err)
+		return exitUsage
+	}
+	rep := agg.Report(ev)
 	if rep.Runs == 0 {
 		fmt.Fprintf(stderr, "faultline report: no run records in %v\n", []string(in))
 		return exitUsage
@@ -72,9 +83,39 @@ func reportCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "faultline report: %v\n", err)
 		return exitUsage
 	}
-	fmt.Fprintf(stdout, "%s: %d runs, %d failed, %d breaches\nwrote %s\n", overallOf(&rep), rep.Runs, rep.Failed, len(rep.Breaches),
+	fmt.Fprintf(stdout, "%s: %d runs, %d failed, %d breaches\nwrote %s\n", strings.ToUpper(rep.Verdict), rep.Runs, rep.Failed, len(rep.Breaches),
 		filepath.Join(*out, "report.html"))
+	if rep.Verdict != "pass" && !*noFail {
+		return exitViolated
+	}
 	return exitPass
+}
+
+// sweptAt is when the earliest of the input sweeps started, from their
+// manifests (sweep.json); empty when no input has one (a results file
+// given as such, or a sweep older than manifests).
+func sweptAt(inputs []string) (string, error) {
+	var earliest time.Time
+	for _, in := range inputs {
+		m, err := sweep.ReadManifest(in)
+		if errors.Is(err, sweep.ErrNothingToResume) || errors.Is(err, syscall.ENOTDIR) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		t, err := time.Parse(time.RFC3339, m.StartedAt)
+		if err != nil {
+			return "", fmt.Errorf("%s: started_at: %w", filepath.Join(in, sweep.ManifestFile), err)
+		}
+		if earliest.IsZero() || t.Before(earliest) {
+			earliest = t
+		}
+	}
+	if earliest.IsZero() {
+		return "", nil
+	}
+	return reports.Now(earliest), nil
 }
 
 // resultsPaths names the results file of each input: a sweep's output
@@ -121,6 +162,9 @@ func readReport(path string) (reports.Report, error) {
 	}
 	if err := json.Unmarshal(b, &r); err != nil {
 		return r, fmt.Errorf("%s is not a report.json: %w", path, err)
+	}
+	if r.SchemaVersion > reports.ReportSchemaVersion {
+		return r, fmt.Errorf("%s has schema_version %d; this build reads up to %d", path, r.SchemaVersion, reports.ReportSchemaVersion)
 	}
 	return r, nil
 }
@@ -180,11 +224,4 @@ func writeAtomically(path string, write func(io.Writer) error) error {
 		os.Remove(f.Name())
 	}
 	return err
-}
-
-func overallOf(r *reports.Report) string {
-	if r.Failed > 0 || len(r.Breaches) > 0 {
-		return "FAIL"
-	}
-	return "PASS"
 }

@@ -10,9 +10,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/reports"
 	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/repro"
 )
 
 // Defaults of `faultline run`: a newcomer sees a result at once.
@@ -23,12 +23,14 @@ const (
 
 // runFlags are the flags of `faultline run`.
 type runFlags struct {
-	scenario string
-	seed     uint64
-	schedule string
-	trace    string
-	json     bool
-	bundles  string
+	scenario   string
+	seed       uint64
+	schedule   string
+	parameters string
+	stopAt     time.Duration
+	trace      string
+	json       bool
+	bundles    string
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
@@ -38,6 +40,8 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	fs.StringVar(&f.scenario, "scenario", defaultScenario, "scenario to run (see `faultline scenarios`)")
 	seed := fs.String("seed", strconv.Itoa(defaultSeed), "root seed (unsigned 64-bit integer)")
 	fs.StringVar(&f.schedule, "schedule", "", "replay this fault schedule (JSON) instead of the seed's")
+	fs.StringVar(&f.parameters, "parameters", "", "set the run's knobs from this JSON file (a bundle's \"parameters\") instead of the seed's draw")
+	fs.DurationVar(&f.stopAt, "stop-at", 0, "end client traffic at this simulated time, as a shrunk bundle does (0: the scenario's)")
 	fs.StringVar(&f.trace, "trace", "", "write the trace as JSON lines to this file")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object instead of text")
 	fs.StringVar(&f.bundles, "bundles", "faultline-bundles", "write a failure bundle under this directory on failure (empty: none)")
@@ -52,6 +56,9 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 		return f, err
 	}
 	f.seed = s
+	if f.stopAt < 0 {
+		return f, fmt.Errorf("--stop-at must not be negative")
+	}
 	return f, nil
 }
 
@@ -71,21 +78,6 @@ func lookupScenario(name string) (*scenarios.Scenario, error) {
 	return &sc, nil
 }
 
-func loadSchedule(path string) (*faults.Schedule, error) {
-	if path == "" {
-		return nil, nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	s, err := faults.ParseSchedule(b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return &s, nil
-}
-
 func runCommand(args []string, stdout, stderr io.Writer) int {
 	f, err := parseRunFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -95,16 +87,8 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "faultline run: %v\n", err)
 		return exitUsage
 	}
-	sc, err := lookupScenario(f.scenario)
-	if err != nil {
-		fmt.Fprintf(stderr, "faultline run: %v\n", err)
-		return exitUsage
-	}
-	var opts scenarios.RunOptions
-	if opts.Schedule, err = loadSchedule(f.schedule); err != nil {
-		fmt.Fprintf(stderr, "faultline run: %v\n", err)
-		return exitUsage
-	}
+	req := repro.Request{Scenario: f.scenario, Seed: f.seed, ScheduleFile: f.schedule,
+		ParametersFile: f.parameters, StopAt: f.stopAt, Bundles: f.bundles}
 	if f.trace != "" {
 		file, err := os.Create(f.trace)
 		if err != nil {
@@ -112,25 +96,22 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		defer file.Close()
-		opts.Trace = file
+		req.Trace = file
 	}
-	start := time.Now() // the harness's own wall time, outside the simulation
-	out, err := scenarios.Run(sc, f.seed, opts)
+	ex, err := repro.Execute(req)
 	if err != nil {
 		fmt.Fprintf(stderr, "faultline run: %v\n", err)
 		return exitUsage
 	}
-	rec := out.Record(sc, time.Since(start))
-	if rec.Verdict != "pass" && f.bundles != "" {
-		if rec.Bundle, err = writeBundle(f.bundles, sc, out, opts); err != nil {
-			fmt.Fprintf(stderr, "faultline run: %v\n", err)
-		}
+	if ex.BundleErr != nil {
+		fmt.Fprintf(stderr, "faultline run: %v\n", ex.BundleErr)
 	}
+	rec := &ex.Record
 	if f.json {
 		b, _ := json.Marshal(rec) // a record always marshals
 		fmt.Fprintln(stdout, string(b))
 	} else {
-		printRun(stdout, &rec)
+		printRun(stdout, rec)
 	}
 	if rec.Verdict != "pass" {
 		return exitViolated
@@ -168,7 +149,7 @@ func printRun(w io.Writer, rec *reports.RunRecord) {
 		fmt.Fprintf(w, "repro: %s\n", rec.Repro)
 	}
 	if rec.Bundle != "" {
-		exe := scenarios.Binary()
-		fmt.Fprintf(w, "bundle: %s (replay: %s repro %s; shrink: %s shrink %s)\n", rec.Bundle, exe, rec.Bundle, exe, rec.Bundle)
+		fmt.Fprintf(w, "bundle: %s (replay: %s; shrink: %s)\n", rec.Bundle,
+			scenarios.BundleCommand("repro", rec.Bundle), scenarios.BundleCommand("shrink", rec.Bundle))
 	}
 }

@@ -1,16 +1,18 @@
 package main
 
 import (
-	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/faultline/faultline/reports"
@@ -30,7 +32,13 @@ type sweepFlags struct {
 	shard, count int
 	json         bool
 	shrink       bool
+	resume       bool
 	runTimeout   time.Duration
+	// args are the flags as given, to print the command that resumes.
+	args []string
+	// set names the flags given explicitly: a resume takes the others'
+	// values from the sweep it finishes.
+	set map[string]bool
 }
 
 func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
@@ -42,13 +50,17 @@ func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
 	fs.IntVar(&f.parallel, "parallel", 0, "simulations at once (default: every core)")
 	fs.StringVar(&f.out, "out", "", "write results.jsonl into this directory")
 	shard := fs.String("shard", "", "run only shard i of n (0-based), as i/n")
-	fs.BoolVar(&f.json, "json", false, "print one JSON record per run instead of a progress line")
+	fs.BoolVar(&f.json, "json", false, "print one JSON record per run on stdout, and every other line on stderr")
 	fs.BoolVar(&f.shrink, "shrink", false, "shrink every failure's bundle too (needs --out)")
+	fs.BoolVar(&f.resume, "resume", false, "finish the interrupted sweep in --out, running only the jobs it has no record of")
 	fs.DurationVar(&f.runTimeout, "run-timeout", 5*time.Minute,
 		"fail a run that takes longer than this in wall-clock time, as a hang (0: no limit)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
+	f.args = args
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
@@ -70,6 +82,9 @@ func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
 	}
 	if f.shrink && f.out == "" {
 		return f, fmt.Errorf("--shrink needs --out, where the bundles go")
+	}
+	if f.resume && f.out == "" {
+		return f, fmt.Errorf("--resume needs --out, the directory of the sweep to finish")
 	}
 	return f, nil
 }
@@ -115,30 +130,34 @@ func scenarioNames(name string) ([]string, error) {
 	return []string{name}, nil
 }
 
-// jobRunner runs one simulation for a sweep; errors become failed
-// records, so one broken run does not hide the others. Failures leave a
-// bundle under bundles, when set.
+// sweepShrinkRuns bounds the shrink of each failure of `sweep --shrink`:
+// half of a lone `faultline shrink`'s, since a sweep shrinks every failure.
+const sweepShrinkRuns = 200
+
+// jobRunner runs one simulation for a sweep, by the same path as
+// `faultline run` (repro.Execute); errors become failed records, so one
+// broken run does not hide the others. Failures leave a bundle under
+// bundles, when set.
 func jobRunner(bundles string, shrink bool) sweep.RunFunc {
 	return func(j sweep.Job) reports.RunRecord {
-		sc, _ := scenarios.Lookup(j.Scenario)
-		start := time.Now()
-		var opts scenarios.RunOptions
-		out, err := scenarios.Run(&sc, j.Seed, opts)
+		req := repro.Request{Scenario: j.Scenario, Seed: j.Seed, Bundles: bundles}
+		if shrink {
+			req.ShrinkRuns = sweepShrinkRuns
+		}
+		ex, err := repro.Execute(req)
 		if err != nil {
-			return reports.RunRecord{Scenario: j.Scenario, Seed: j.Seed, Verdict: "fail", Error: err.Error(),
-				Repro: scenarios.ReproCommand(j.Scenario, j.Seed)}
+			return failedRecord(j, err)
 		}
-		rec := out.Record(&sc, time.Since(start))
-		if rec.Verdict != "pass" && bundles != "" {
-			if path, err := writeBundle(bundles, &sc, out, opts); err == nil {
-				rec.Bundle = path
-				if shrink {
-					shrinkBundle(&sc, out, opts, path)
-				}
-			}
-		}
-		return rec
+		return ex.Record
 	}
+}
+
+// failedRecord is the record of a sweep's run that could not be made or
+// whose worker died, with the command that runs it again.
+func failedRecord(j sweep.Job, err error) reports.RunRecord {
+	req := repro.Request{Scenario: j.Scenario, Seed: j.Seed}
+	return reports.RunRecord{Scenario: j.Scenario, Seed: j.Seed, Verdict: "fail", Error: err.Error(),
+		Repro: scenarios.ReproCommand(req.Invocation())}
 }
 
 // sweepWorkers starts each worker as this same executable running the
@@ -160,10 +179,7 @@ func sweepWorkers(f sweepFlags, bundles string) sweep.Workers {
 			return cmd
 		},
 		RunTimeout: f.runTimeout,
-		Failed: func(j sweep.Job, err error) reports.RunRecord {
-			return reports.RunRecord{Scenario: j.Scenario, Seed: j.Seed, Verdict: "fail", Error: err.Error(),
-				Repro: scenarios.ReproCommand(j.Scenario, j.Seed)}
-		},
+		Failed:     failedRecord,
 	}
 }
 
@@ -173,6 +189,10 @@ const workerCommandName = "sweep-worker"
 // workerCommand serves a sweep's jobs on standard input and output (see
 // sweep.Serve). Users never run it; sweep does.
 func workerCommand(args []string, stdout, stderr io.Writer) int {
+	// A Ctrl-C reaches every process of the terminal's group: the sweep
+	// decides what to do about it (abandon this worker's run, unrecorded),
+	// not the worker (dying, which would read as a crashed run).
+	signal.Ignore(os.Interrupt, syscall.SIGTERM)
 	fs := flag.NewFlagSet("faultline "+workerCommandName, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	bundles := fs.String("bundles", "", "write failure bundles under this directory")
@@ -181,15 +201,7 @@ func workerCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "faultline %s: bad arguments %q\n", workerCommandName, args)
 		return exitUsage
 	}
-	runJob := jobRunner(*bundles, *shrink)
-	err := sweep.Serve(os.Stdin, stdout, func(j sweep.Job) reports.RunRecord {
-		if _, ok := scenarios.Lookup(j.Scenario); !ok {
-			return reports.RunRecord{Scenario: j.Scenario, Seed: j.Seed, Verdict: "fail",
-				Error: fmt.Sprintf("unknown scenario %q", j.Scenario)}
-		}
-		return runJob(j)
-	})
-	if err != nil {
+	if err := sweep.Serve(os.Stdin, stdout, jobRunner(*bundles, *shrink)); err != nil {
 		fmt.Fprintf(stderr, "faultline %s: %v\n", workerCommandName, err)
 		return exitUsage
 	}
@@ -205,74 +217,71 @@ func sweepCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "faultline sweep: %v\n", err)
 		return exitUsage
 	}
-	var jobs []sweep.Job
-	for _, name := range f.scenarios {
-		for seed := f.first; ; seed++ {
-			jobs = append(jobs, sweep.Job{Scenario: name, Seed: seed})
-			if seed == f.last {
-				break
-			}
+	ctx, stop := interruptible(context.Background())
+	defer stop()
+	return runSweep(ctx, f, stdout, stderr)
+}
+
+// runSweep runs the sweep f describes until it is done or ctx ends.
+func runSweep(ctx context.Context, f sweepFlags, stdout, stderr io.Writer) int {
+	human := stdout // summaries; with --json, stdout carries records only
+	if f.json {
+		human = stderr
+	}
+	var err error
+	if f.resume {
+		if f, err = resumeFlags(f); err != nil {
+			fmt.Fprintf(stderr, "faultline sweep: %v\n", err)
+			return exitUsage
 		}
 	}
-	if jobs, err = sweep.Shard(jobs, f.shard, f.count); err != nil {
-		fmt.Fprintf(stderr, "faultline sweep: %v\n", err)
-		return exitUsage
-	}
-	results, closeResults, err := openResults(f.out)
+	out, jobs, earlier, err := openSweep(f, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "faultline sweep: %v\n", err)
 		return exitUsage
 	}
 	progress := newProgress(stderr)
+	var writeErr error
+	opts := sweep.Options{Parallel: f.parallel, Earlier: earlier, OnProgress: progress.update,
+		OnRecord: func(r reports.RunRecord) {
+			if out != nil && writeErr == nil {
+				writeErr = out.Write(&r)
+			}
+			if f.json {
+				_ = reports.WriteRecord(stdout, &r) // one write per line: never interleaved
+			}
+		}}
 	bundles := ""
 	if f.out != "" {
 		bundles = filepath.Join(f.out, "bundles")
 	}
-	summary, err := sweep.RunWorkers(jobs, sweepWorkers(f, bundles), sweep.Options{Parallel: f.parallel,
-		OnRecord: func(r reports.RunRecord) {
-			if results != nil {
-				_ = reports.WriteRecord(results, &r)
-			}
-			if f.json {
-				_ = reports.WriteRecord(stdout, &r)
-			}
-		},
-		OnProgress: progress.update})
-	if err != nil {
-		fmt.Fprintf(stderr, "faultline sweep: %v\n", err)
-		return exitUsage
-	}
+	summary, err := sweep.RunWorkers(ctx, jobs, sweepWorkers(f, bundles), opts)
 	progress.done()
-	if err := closeResults(); err != nil {
+	interrupted := errors.Is(err, sweep.ErrInterrupted)
+	if err != nil && !interrupted {
+		if out != nil {
+			_ = out.Close()
+		}
 		fmt.Fprintf(stderr, "faultline sweep: %v\n", err)
 		return exitUsage
 	}
-	printSummary(stdout, summary, f)
+	if out != nil {
+		if err := out.Close(); writeErr == nil {
+			writeErr = err
+		}
+	}
+	if writeErr != nil {
+		fmt.Fprintf(stderr, "faultline sweep: write %s: %v\n", filepath.Join(f.out, sweep.ResultsFile), writeErr)
+		return exitUsage
+	}
+	printSummary(human, summary, f)
+	if interrupted {
+		return explainInterruption(stderr, ctx, summary, f)
+	}
 	if summary.Failed > 0 {
 		return exitViolated
 	}
 	return exitPass
-}
-
-func openResults(dir string) (io.Writer, func() error, error) {
-	if dir == "" {
-		return nil, func() error { return nil }, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, nil, err
-	}
-	file, err := os.Create(filepath.Join(dir, "results.jsonl"))
-	if err != nil {
-		return nil, nil, err
-	}
-	w := bufio.NewWriter(file)
-	return w, func() error {
-		if err := w.Flush(); err != nil {
-			file.Close()
-			return err
-		}
-		return file.Close()
-	}, nil
 }
 
 func printSummary(w io.Writer, s sweep.Summary, f sweepFlags) {
@@ -309,16 +318,4 @@ func failedInvariants(r reports.RunRecord) string {
 		}
 	}
 	return strings.Join(out, ", ")
-}
-
-// shrinkBundle shrinks a sweep's failure beside its bundle, as
-// <bundle>-shrunk; a failure to shrink leaves the full bundle, which is
-// still the evidence.
-func shrinkBundle(sc *scenarios.Scenario, o *scenarios.Outcome, opts scenarios.RunOptions, path string) {
-	b := repro.FromOutcome(o, opts, sc)
-	res, err := repro.Shrink(b, repro.ShrinkOptions{RunsMax: 200})
-	if err != nil {
-		return
-	}
-	_ = repro.Write(path+"-shrunk", res.Bundle, res.Outcome)
 }

@@ -4,9 +4,11 @@
 package repro
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -53,7 +55,11 @@ type Bundle struct {
 	TraceHash     string `json:"trace_hash"`
 	// Violations are the invariants that failed, with their evidence.
 	Violations []checkers.Verdict `json:"violations"`
-	Repro      string             `json:"repro"`
+	// Repro is the command that reproduces the run (see
+	// scenarios.ReproCommand), set by Write: a run the seed alone does not
+	// give (a schedule, parameters or workload length of its own) replays
+	// from the files Write puts beside bundle.json.
+	Repro string `json:"repro"`
 	// Visualization is the Porcupine HTML file, relative to the bundle.
 	Visualization string    `json:"visualization,omitempty"`
 	CreatedFrom   string    `json:"created_from,omitempty"` // e.g. "shrunk from <dir>"
@@ -105,15 +111,72 @@ func FromOutcome(o *scenarios.Outcome, opts scenarios.RunOptions, sc *scenarios.
 			b.Violations = append(b.Violations, v)
 		}
 	}
-	b.Repro = scenarios.ReproCommand(o.Scenario, o.Seed)
 	return b
 }
 
+// Files beside bundle.json that its repro command replays, when the seed
+// alone does not give the bundle's run.
+const (
+	ScheduleFile   = "schedule.json"
+	ParametersFile = "parameters.json"
+)
+
+// invocation is how to ask for the bundle's run again, with the files
+// (named under dir) it needs beyond its scenario and seed: the schedule
+// unless the seed gives the very same one, the parameters unless the seed
+// draws the very same ones.
+func (b *Bundle) invocation(dir string) (scenarios.Invocation, map[string][]byte) {
+	inv := scenarios.Invocation{Scenario: b.Scenario, Seed: b.Seed, StopAt: time.Duration(b.StopAt), Mutant: b.Mutant}
+	files := map[string][]byte{}
+	sc, _ := scenarios.Lookup(b.Scenario)
+	drawn := scenarios.DrawParameters(b.Seed, &sc)
+	params := drawn
+	if b.Parameters != nil {
+		params = *b.Parameters
+	}
+	if got, want := parametersJSON(params), parametersJSON(drawn); !bytes.Equal(got, want) {
+		inv.ParametersFile = filepath.Join(dir, ParametersFile)
+		files[ParametersFile] = got
+	}
+	if got, want := scheduleJSON(b.Schedule), scheduleJSON(sc.ScheduleAt(b.Seed, params.Replicas)); !bytes.Equal(got, want) {
+		inv.ScheduleFile = filepath.Join(dir, ScheduleFile)
+		files[ScheduleFile] = got
+	}
+	return inv, files
+}
+
+func parametersJSON(p scenarios.Parameters) []byte {
+	data, _ := json.MarshalIndent(p, "", "  ") // plain data always marshals
+	return append(data, '\n')
+}
+
+// scheduleJSON is s as a file, no faults written the same way however the
+// schedule was read.
+func scheduleJSON(s faults.Schedule) []byte {
+	if len(s.Faults) == 0 {
+		s.Faults = nil
+	}
+	return s.JSON()
+}
+
 // Write saves the bundle into dir, with the Porcupine visualization of the
-// history (annotated with the faults) when linearizability failed.
+// history (annotated with the faults) when linearizability failed, sets its
+// repro command, and writes the files that command replays beside it.
 func Write(dir string, b *Bundle, o *scenarios.Outcome) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
+	}
+	inv, files := b.invocation(dir)
+	b.Repro = scenarios.ReproCommand(inv)
+	for _, name := range []string{ScheduleFile, ParametersFile} {
+		path := filepath.Join(dir, name)
+		if data, ok := files[name]; ok {
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				return err
+			}
+		} else if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err // a stale file from an earlier bundle in dir would mislead
+		}
 	}
 	if o != nil && b.failed("linearizability") {
 		info := o.Linearization

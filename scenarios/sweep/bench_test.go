@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -45,7 +46,7 @@ func BenchmarkSweepWorkers(b *testing.B) {
 						continue
 					}
 					w := testWorkers("scenario")
-					if _, err := RunWorkers(js, w, opts); err != nil {
+					if _, err := RunWorkers(context.Background(), js, w, opts); err != nil {
 						b.Fatal(err)
 					}
 				}

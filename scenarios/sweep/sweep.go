@@ -29,10 +29,16 @@ type Options struct {
 	Parallel int
 	// OnRecord, if set, receives each record in job order, as soon as it
 	// and every job before it are done (for streaming JSON lines). It is
-	// the only way to see every record: a sweep does not keep them.
+	// the only way to see every record: a sweep does not keep them. When
+	// a sweep is interrupted, the records that finished but wait for an
+	// earlier job that never will follow, still in job order, with gaps.
 	OnRecord func(reports.RunRecord)
 	// OnProgress, if set, is told after every finished job.
 	OnProgress func(done, total, failed int)
+	// Earlier, if set, holds the runs an earlier, interrupted sweep
+	// recorded, when this one finishes it: the summary counts them too.
+	// The sweep adds its own runs to it.
+	Earlier *Tally
 }
 
 // Summary is what a sweep found. It holds counts and the failed runs'
@@ -46,6 +52,9 @@ type Summary struct {
 	Failures []reports.RunRecord
 	// FaultEffects sums every run's faults by kind (see RunRecord).
 	FaultEffects map[string]reports.FaultEffects
+	// Unfinished counts the jobs given that have no record: those an
+	// interrupted sweep did not run, or abandoned mid-run.
+	Unfinished int
 }
 
 // ScenarioCount is one scenario's share of a sweep.
@@ -99,14 +108,18 @@ type collector struct {
 	total   int
 	mu      sync.Mutex
 	waiting map[int]reports.RunRecord // finished, but an earlier job has not
-	emitted int
+	emitted int                       // jobs before this index are emitted
 	done    int
-	counts  map[string]*ScenarioCount
-	summary Summary
+	failed  int // of done, for progress
+	tally   *Tally
 }
 
 func newCollector(jobs []Job, opts Options) *collector {
-	return &collector{opts: opts, total: len(jobs), waiting: map[int]reports.RunRecord{}, counts: map[string]*ScenarioCount{}}
+	t := opts.Earlier
+	if t == nil {
+		t = &Tally{}
+	}
+	return &collector{opts: opts, total: len(jobs), waiting: map[int]reports.RunRecord{}, tally: t}
 }
 
 // workers is how many workers to start for parallel (0: one per core this
@@ -126,7 +139,7 @@ func (c *collector) add(i int, rec reports.RunRecord) {
 	c.waiting[i] = rec
 	c.done++
 	if rec.Verdict != "pass" {
-		c.summary.Failed++
+		c.failed++
 	}
 	for {
 		due, ok := c.waiting[c.emitted]
@@ -135,51 +148,89 @@ func (c *collector) add(i int, rec reports.RunRecord) {
 		}
 		delete(c.waiting, c.emitted)
 		c.emitted++
-		c.count(due)
-		if c.opts.OnRecord != nil {
-			c.opts.OnRecord(due)
-		}
+		c.emit(due)
 	}
 	if c.opts.OnProgress != nil {
-		c.opts.OnProgress(c.done, c.total, c.summary.Failed)
+		c.opts.OnProgress(c.done, c.total, c.failed)
 	}
 }
 
-// count folds an emitted record into the summary.
-func (c *collector) count(rec reports.RunRecord) {
-	sc := c.counts[rec.Scenario]
+func (c *collector) emit(rec reports.RunRecord) {
+	c.tally.Add(rec)
+	if c.opts.OnRecord != nil {
+		c.opts.OnRecord(rec)
+	}
+}
+
+// flush emits, in job order, the records still waiting for an earlier job
+// that will not come: an interrupted sweep keeps every run it finished.
+func (c *collector) flush() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := c.emitted; len(c.waiting) > 0 && i < c.total; i++ {
+		if rec, ok := c.waiting[i]; ok {
+			delete(c.waiting, i)
+			c.emit(rec)
+		}
+	}
+}
+
+func (c *collector) result() Summary {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.tally.Summary()
+	s.Unfinished = c.total - c.done
+	return s
+}
+
+// Tally folds run records into a Summary one at a time.
+type Tally struct {
+	counts  map[string]*ScenarioCount
+	summary Summary
+}
+
+// Add folds one record into the tally.
+func (t *Tally) Add(rec reports.RunRecord) {
+	if t.counts == nil {
+		t.counts = map[string]*ScenarioCount{}
+	}
+	sc := t.counts[rec.Scenario]
 	if sc == nil {
 		sc = &ScenarioCount{Name: rec.Scenario}
-		c.counts[rec.Scenario] = sc
+		t.counts[rec.Scenario] = sc
 	}
 	sc.Runs++
-	c.summary.Runs++
+	t.summary.Runs++
 	if m := rec.Metrics; m != nil {
 		sc.Ops += m.OpsOK + m.OpsFailed + m.OpsUnknown
 		sc.OpsUnknown += m.OpsUnknown
 		sc.SessionsExpired += m.SessionsExpired
 	}
 	for kind, e := range rec.FaultEffects {
-		if c.summary.FaultEffects == nil {
-			c.summary.FaultEffects = map[string]reports.FaultEffects{}
+		if t.summary.FaultEffects == nil {
+			t.summary.FaultEffects = map[string]reports.FaultEffects{}
 		}
-		sum := c.summary.FaultEffects[kind]
+		sum := t.summary.FaultEffects[kind]
 		sum.Applied += e.Applied
 		sum.Effective += e.Effective
-		c.summary.FaultEffects[kind] = sum
+		t.summary.FaultEffects[kind] = sum
 	}
 	if rec.Verdict != "pass" {
 		sc.Failed++
-		c.summary.Failures = append(c.summary.Failures, rec)
+		t.summary.Failed++
+		t.summary.Failures = append(t.summary.Failures, rec)
 	}
 }
 
-func (c *collector) result() Summary {
-	s := c.summary
-	for _, sc := range c.counts {
+// Summary is what the records added so far make, scenarios by name.
+func (t *Tally) Summary() Summary {
+	s := t.summary
+	s.Scenarios = nil
+	for _, sc := range t.counts {
 		s.Scenarios = append(s.Scenarios, *sc)
 	}
 	slices.SortFunc(s.Scenarios, func(a, b ScenarioCount) int { return strings.Compare(a.Name, b.Name) })
+	s.Failures = slices.Clone(s.Failures)
 	return s
 }
 

@@ -3,6 +3,7 @@ package sweep
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,43 +54,33 @@ var (
 // record quotes: enough for a panic's message and the top of its stack.
 const stderrTailMax = 4 << 10
 
+// ErrInterrupted: the sweep's context was cancelled (SIGINT, SIGTERM)
+// before every job ran. RunWorkers returns it wrapped, with the summary of
+// the runs that did finish.
+var ErrInterrupted = errors.New("sweep interrupted")
+
 // RunWorkers runs every job in worker processes, opts.Parallel of them at
 // once, and returns the records in job order, as Run does. It returns an
-// error only when a worker cannot be started at all.
-func RunWorkers(jobs []Job, w Workers, opts Options) (Summary, error) {
+// error when a worker cannot be started at all, and ErrInterrupted (with
+// a valid summary) when ctx ends first: then no job starts, the workers
+// running one are killed and their jobs left unrecorded (a rerun gives
+// the same record), idle workers are let exit, and every record that
+// finished is still handed to OnRecord.
+func RunWorkers(ctx context.Context, jobs []Job, w Workers, opts Options) (Summary, error) {
 	c := newCollector(jobs, opts)
 	next := make(chan int)
 	errs := make(chan error, 1)
 	var wg sync.WaitGroup
 	for range c.workers(opts.Parallel) {
-		wg.Go(func() {
-			var p *workerProcess
-			defer func() { p.finish() }()
-			for i := range next {
-				if p == nil {
-					var err error
-					if p, err = startWorker(w.Command()); err != nil {
-						select {
-						case errs <- err:
-						default:
-						}
-						for range next { // let the feeder finish
-						}
-						return
-					}
-				}
-				rec, err := p.run(jobs[i], w.RunTimeout)
-				if err != nil {
-					p.stop()
-					p = nil
-					rec = w.failed(jobs[i], err)
-				}
-				c.add(i, rec)
-			}
-		})
+		wg.Go(func() { serveJobs(ctx, jobs, &w, c, next, errs) })
 	}
+feed:
 	for i := range jobs {
-		next <- i
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
 	}
 	close(next)
 	wg.Wait()
@@ -98,7 +89,47 @@ func RunWorkers(jobs []Job, w Workers, opts Options) (Summary, error) {
 		return Summary{}, err
 	default:
 	}
+	if ctx.Err() != nil {
+		c.flush()
+		return c.result(), fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+	}
 	return c.result(), nil
+}
+
+// serveJobs is one worker slot: it runs the jobs it is given in a worker
+// process, starting one when needed and a new one after a death.
+func serveJobs(ctx context.Context, jobs []Job, w *Workers, c *collector, next <-chan int, errs chan<- error) {
+	var p *workerProcess
+	defer func() { p.finish() }()
+	for i := range next {
+		if ctx.Err() != nil {
+			continue // interrupted: let the feeder finish
+		}
+		if p == nil {
+			var err error
+			if p, err = startWorker(w.Command()); err != nil {
+				select {
+				case errs <- err:
+				default:
+				}
+				for range next { // let the feeder finish
+				}
+				return
+			}
+		}
+		rec, err := p.run(ctx, jobs[i], w.RunTimeout)
+		if err != nil {
+			p.stop()
+			p = nil
+			if ctx.Err() != nil {
+				// Abandoned, or its worker died of the same signal as
+				// the sweep: not a finding, and not recorded.
+				continue
+			}
+			rec = w.failed(jobs[i], err)
+		}
+		c.add(i, rec)
+	}
 }
 
 func (w *Workers) failed(j Job, err error) reports.RunRecord {
@@ -145,8 +176,8 @@ func startWorker(cmd *exec.Cmd) (*workerProcess, error) {
 	return p, nil
 }
 
-// run sends one job and waits for its record.
-func (p *workerProcess) run(j Job, timeout time.Duration) (reports.RunRecord, error) {
+// run sends one job and waits for its record, or for ctx to end.
+func (p *workerProcess) run(ctx context.Context, j Job, timeout time.Duration) (reports.RunRecord, error) {
 	line, _ := json.Marshal(workerJob{Scenario: j.Scenario, Seed: j.Seed})
 	if _, err := p.jobs.Write(append(line, '\n')); err != nil {
 		return reports.RunRecord{}, p.died(err)
@@ -169,6 +200,8 @@ func (p *workerProcess) run(j Job, timeout time.Duration) (reports.RunRecord, er
 		return rec, nil
 	case <-deadline:
 		return reports.RunRecord{}, fmt.Errorf("%w: no result after %v; killed its worker", ErrRunTimeout, timeout)
+	case <-ctx.Done():
+		return reports.RunRecord{}, context.Cause(ctx)
 	}
 }
 

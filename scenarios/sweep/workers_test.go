@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -62,7 +63,7 @@ func TestWorkerProcessesGiveTheSameRecordsAsGoroutines(t *testing.T) {
 	want := Run(jobs(40), fakeRun, Options{Parallel: 1, OnRecord: func(r reports.RunRecord) { records = append(records, r) }})
 	for _, p := range []int{1, 3} {
 		var streamed []reports.RunRecord
-		got, err := RunWorkers(jobs(40), testWorkers("fake"), Options{Parallel: p,
+		got, err := RunWorkers(context.Background(), jobs(40), testWorkers("fake"), Options{Parallel: p,
 			OnRecord: func(r reports.RunRecord) { streamed = append(streamed, r) }})
 		if err != nil {
 			t.Fatal(err)
@@ -82,7 +83,7 @@ func TestAWorkerThatDiesOrHangsFailsOnlyItsSeed(t *testing.T) {
 	w := testWorkers("fake")
 	w.RunTimeout = time.Second
 	var got []reports.RunRecord
-	summary, err := RunWorkers(js, w, Options{Parallel: 2, OnRecord: func(r reports.RunRecord) { got = append(got, r) }})
+	summary, err := RunWorkers(context.Background(), js, w, Options{Parallel: 2, OnRecord: func(r reports.RunRecord) { got = append(got, r) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func TestAWorkerThatDiesOrHangsFailsOnlyItsSeed(t *testing.T) {
 
 func TestAWorkerThatCannotStartIsAnError(t *testing.T) {
 	w := Workers{Command: func() *exec.Cmd { return exec.Command("/nonexistent/faultline-worker") }}
-	if _, err := RunWorkers(jobs(5), w, Options{Parallel: 2}); err == nil {
+	if _, err := RunWorkers(context.Background(), jobs(5), w, Options{Parallel: 2}); err == nil {
 		t.Fatal("a sweep whose workers cannot start reported success")
 	}
 }
