@@ -197,12 +197,12 @@ func (s *groupState) stepTransferLookup(ids []ledger.ID, out LedgerOutput) []any
 	}
 	next := s
 	if t := out.Timestamp; t != 0 {
-		if t <= s.floor {
+		if t < s.floor { // as for a lookup of accounts (atLookup)
 			return nil
 		}
 		next = s.clone()
-		next.narrow(t)
-		next.floor = t - 1
+		next.narrow(lookupBound(s.floor, t))
+		next.floor = max(s.floor, t-1)
 	}
 	if !slices.Equal(out.Found, s.found(ids)) {
 		return nil

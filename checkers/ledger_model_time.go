@@ -62,7 +62,7 @@ func (s *groupState) atBatch(in LedgerInput, out LedgerOutput) []*groupState {
 		return nil // cluster time went back along the linearization
 	}
 	c := s.clone()
-	c.narrow(b)
+	c.narrow(b - 1)
 	return c.expiriesBy(b, b, false, nil)
 }
 
@@ -86,28 +86,42 @@ func (s *groupState) touchedBy(in LedgerInput) func(ledger.ID) bool {
 	}
 }
 
-// atLookup returns the states a lookup stamped t may read: t must follow
-// the last batch's events, and batches of other groups (stamped before t)
-// may have expired any reservation due by then.
+// atLookup returns the states a lookup stamped t may read: t may not
+// precede the last batch's last event (the ledger stamps a logged lookup
+// after it; a read served another way may name that event's own time, and
+// is judged by what it read), and batches of other groups (stamped before
+// t) may have expired any reservation due by then.
 func (s *groupState) atLookup(t uint64) []*groupState {
 	if t == 0 {
 		return s.expiriesBy(s.floor+1, math.MaxUint64, true, nil)
 	}
-	if t <= s.floor {
+	if t < s.floor {
 		return nil
 	}
 	c := s.clone()
-	c.narrow(t)
-	c.floor = t - 1 // the next batch may share the lookup's time, never precede it
-	return c.expiriesBy(1, t-1, true, nil)
+	bound := lookupBound(s.floor, t)
+	c.narrow(bound)
+	c.floor = max(s.floor, t-1) // the next batch may share the lookup's time, never precede it
+	return c.expiriesBy(1, bound, true, nil)
+}
+
+// lookupBound is the latest time an event a lookup stamped t may have seen
+// was stamped at: before t for a logged lookup, t itself for one that names
+// the last event's time (floor).
+func lookupBound(floor, t uint64) uint64 {
+	if t == floor {
+		return t
+	}
+	return t - 1
 }
 
 // narrow bounds the deadline of every reservation made by an operation
-// whose time was unknown, now that an operation after it is stamped t.
-func (s *groupState) narrow(t uint64) {
+// whose time was unknown, now that an operation after it shows that it was
+// stamped at latest at bound.
+func (s *groupState) narrow(bound uint64) {
 	for i := range s.timers {
 		if tm := &s.timers[i]; tm.open {
-			tm.open, tm.hi = false, satAdd(t-1, tm.timeout)
+			tm.open, tm.hi = false, satAdd(bound, tm.timeout)
 		}
 	}
 }

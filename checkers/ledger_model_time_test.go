@@ -48,6 +48,14 @@ func TestLedgerModelKeepsClusterTime(t *testing.T) {
 			op(0, 0, 10, []ledger.Transfer{xfer(10, 1, 2, 500, 0)}, at(results(ledger.Ok), 100)),
 			op(0, 20, 30, []ledger.Transfer{xfer(11, 1, 2, 500, 0)}, at(results(ledger.Ok), 90)),
 		}, porcupine.Illegal},
+		{"a read that names the last event's own time is judged by what it read", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{xfer(10, 1, 2, 500, 0)}, at(results(ledger.Ok), 100)),
+			lookupAt(1, 20, 30, 100, 0, [4]int64{0, 500, 0, 0}, [4]int64{0, 0, 0, 500}),
+		}, porcupine.Ok},
+		{"a read stamped before the last event it saw is rejected", []porcupine.Operation{
+			op(0, 0, 10, []ledger.Transfer{xfer(10, 1, 2, 500, 0)}, at(results(ledger.Ok), 100)),
+			lookupAt(1, 20, 30, 99, 0, [4]int64{0, 500, 0, 0}, [4]int64{0, 0, 0, 500}),
+		}, porcupine.Illegal},
 		{"concurrent operations are ordered by their times", []porcupine.Operation{
 			op(0, 0, 30, []ledger.Transfer{xfer(11, 2, 1, 300, 0)}, at(results(ledger.Ok), 200)),
 			op(1, 0, 30, []ledger.Transfer{xfer(10, 1, 2, 500, 0)}, at(results(ledger.Ok), 100)),

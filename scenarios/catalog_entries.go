@@ -53,7 +53,7 @@ func lose20pct() Scenario {
 }
 
 func minorityPartition() Scenario {
-	s := base("minority-partition", "random minority/majority splits, healed in between",
+	s := base("minority-partition", "random minority/majority splits, healed in between; a lagging minority rejoining as the leader fails",
 		"a switch failure cuts a minority of nodes off")
 	s.Faults = planned([]faults.Weight{w(faults.DMinority, 3), w(faults.DIsolate, 1), w(faults.DLaggingQuorum, 1)}, 1200*ms, 1500*ms, 0)
 	return s
