@@ -241,11 +241,7 @@ type reservation struct {
 // few ask for more than was reserved, and a few voids name an amount other
 // than the reservation's, both of which the ledger refuses.
 func (w *workload) settle(rng *rand.Rand, g int) ledger.Transfer {
-	w.nextID++
-	t := ledger.Transfer{ID: ledger.IDFromUint64(w.nextID), Flags: ledger.PostPending}
-	if rng.IntN(3) == 0 {
-		t.Flags = ledger.VoidPending
-	}
+	t := w.newSettlement(rng)
 	p := w.pending[g]
 	if len(p) == 0 {
 		t.PendingID = ledger.IDFromUint64(1 << 40) // never created: not found
@@ -254,16 +250,23 @@ func (w *workload) settle(rng *rand.Rand, g int) ledger.Transfer {
 	return w.settleOf(rng, t, p[rng.IntN(len(p))])
 }
 
-// capture settles reservation r at once, as a card payment is captured
-// right after its authorisation: a reservation with a timeout of a few
-// nanoseconds is then settled by the very next batch, which ledger time
-// that stalls (a new leader whose clock is behind) stamps at its deadline.
-func (w *workload) capture(rng *rand.Rand, r reservation) ledger.Transfer {
+// newSettlement is a post (two in three) or a void under a fresh ID, of
+// no reservation yet.
+func (w *workload) newSettlement(rng *rand.Rand) ledger.Transfer {
 	w.nextID++
 	t := ledger.Transfer{ID: ledger.IDFromUint64(w.nextID), Flags: ledger.PostPending}
 	if rng.IntN(3) == 0 {
 		t.Flags = ledger.VoidPending
 	}
+	return t
+}
+
+// capture settles reservation r at once, as a card payment is captured
+// right after its authorisation: a reservation with a timeout of a few
+// nanoseconds is then settled by the very next batch, which ledger time
+// that stalls (a new leader whose clock is behind) stamps at its deadline.
+func (w *workload) capture(rng *rand.Rand, r reservation) ledger.Transfer {
+	t := w.newSettlement(rng)
 	return w.settleOf(rng, t, r)
 }
 

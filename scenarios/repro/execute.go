@@ -89,7 +89,7 @@ func Execute(req Request) (*Executed, error) {
 	if err != nil {
 		return nil, badRequest{err}
 	}
-	ex := &Executed{Outcome: out, Record: out.Record(&sc, time.Since(start))}
+	ex := &Executed{Outcome: out, Record: out.Record(&sc, time.Since(start))} // nondeterministic-ok: wall seconds for the record only, never the trace
 	if ex.Record.Verdict == "pass" {
 		return ex, nil
 	}
