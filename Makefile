@@ -19,7 +19,7 @@ MUTANTS_QUICK_SEEDS := 1-3
 # Seeds `make coverage` sweeps every scenario over.
 COVER_SEEDS ?= 1-20
 
-.PHONY: build test check bench demo fmt vet clean mutants mutants-quick coverage
+.PHONY: build test check bench demo fmt vet clean mutants mutants-quick coverage lint-examples
 
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -43,6 +43,15 @@ demo:
 
 vet:
 	$(GO) vet ./...
+
+# The ready-made CI setups lint clean: the Actions workflow with actionlint
+# (which runs shellcheck on its scripts when shellcheck is installed) and the
+# shell scripts with shellcheck. actionlint is pinned; shellcheck is Debian's.
+ACTIONLINT := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+lint-examples:
+	@command -v shellcheck >/dev/null || { echo "lint-examples: shellcheck is not installed (apt-get install shellcheck)"; exit 1; }
+	$(GO) run $(ACTIONLINT) examples/github-actions/*.yml
+	shellcheck .ci/run examples/kubernetes/run.sh
 
 fmt:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
