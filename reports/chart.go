@@ -30,6 +30,7 @@ const (
 // timeline is what one chart draws: a run's windows, its faults, and the
 // moments its invariants broke.
 type timeline struct {
+	Scenario   string
 	Seed       uint64
 	Points     []TimelinePoint
 	Spans      []FaultSpan
@@ -59,10 +60,10 @@ func timelineChart(tl timeline) template.HTML {
 	}
 	c := scalesFor(tl)
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="chart-title-%d">`, chartWidth, chartHeight, tl.Seed)
-	width := tl.Points[0].Width()
-	fmt.Fprintf(&b, `<text class="chart-title" id="chart-title-%d" x="%.0f" y="18">Seed %d: throughput and p99 latency over simulated time (%s ms windows)</text>`,
-		tl.Seed, padLeft, tl.Seed, trimFloat(width*1000))
+	id := html.EscapeString(fmt.Sprintf("chart-%s-seed-%d", tl.Scenario, tl.Seed))
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="%s">`, chartWidth, chartHeight, id)
+	fmt.Fprintf(&b, `<text class="chart-title" id="%s" x="%.0f" y="18">Seed %d: throughput and p99 latency over simulated time (%s ms windows)</text>`,
+		id, padLeft, tl.Seed, trimFloat(tl.Points[0].Width()*1000))
 	legend(&b)
 	faultBands(&b, c, tl.Spans)
 	bars(&b, c, tl.Points)

@@ -49,7 +49,7 @@ func allFailureGroups(r *Report) []FailureGroup {
 
 // chartOf is the chart of a scenario's worst run.
 func chartOf(s ScenarioReport) template.HTML {
-	return timelineChart(timeline{Seed: s.WorstSeed, Points: s.Timeline, Spans: s.FaultSpans, Violations: s.Violations})
+	return timelineChart(timeline{Scenario: s.Name, Seed: s.WorstSeed, Points: s.Timeline, Spans: s.FaultSpans, Violations: s.Violations})
 }
 
 // Definition is a metric's name and what it means, in plain words.
