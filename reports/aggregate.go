@@ -29,6 +29,7 @@ type scenarioTally struct {
 	first, last  uint64 // the lowest and highest seed seen
 	recovery     []float64
 	availability int64 // sum over runs, in billionths: exact, so independent of order
+	worst        worstRun
 }
 
 // availabilityUnit is the resolution at which availabilities are summed.
@@ -75,15 +76,8 @@ func (a *Aggregator) Add(rec *RunRecord) {
 		sr.Failed++
 		sr.FailingSeeds = append(sr.FailingSeeds, failingSeed(*rec))
 	}
-	// The chart shows one representative run: the lowest seed.
-	if rec.Seed <= t.first {
-		t.first = rec.Seed
-		sr.Timeline, sr.FaultSpans = nil, nil
-		if m := rec.Metrics; m != nil {
-			sr.Timeline, sr.FaultSpans = slices.Clone(m.Timeline), slices.Clone(m.FaultSpans)
-		}
-	}
-	t.last = max(t.last, rec.Seed)
+	t.worst.offer(rec) // the chart shows the worst run
+	t.first, t.last = min(t.first, rec.Seed), max(t.last, rec.Seed)
 	m := rec.Metrics
 	if m == nil {
 		return
@@ -145,6 +139,9 @@ func (t *scenarioTally) finish() ScenarioReport {
 		sr.UnknownShare = float64(sr.OpsUnknown) / float64(sr.OpsTotal)
 	}
 	sr.RecoveryP50S, sr.RecoveryP99S, sr.RecoveryMaxS = percentile(t.recovery, 0.5), percentile(t.recovery, 0.99), percentile(t.recovery, 1)
+	w := t.worst
+	sr.Timeline, sr.FaultSpans, sr.Violations, sr.ViolatedUntimed = w.timeline, w.spans, w.marks, w.untimed
+	sr.WorstSeed, sr.WorstReason = w.rank.seed, w.rank.reason(sr.Failed, sr.Runs)
 	sr.Breaches = breaches(&sr)
 	sr.Verdict = "pass"
 	if sr.Failed > 0 || len(sr.Breaches) > 0 {

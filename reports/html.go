@@ -13,8 +13,10 @@ import (
 func WriteHTML(w io.Writer, r *Report) error {
 	return reportTemplate.Execute(w, struct {
 		*Report
-		Overall string
-	}{r, overall(r)})
+		Overall     string
+		WorstRule   string
+		Definitions []Definition
+	}{r, overall(r), WorstRunRule, Definitions})
 }
 
 // htmlTraceHashesMax caps the trace hashes the page lists per scenario: a
@@ -25,7 +27,11 @@ const htmlTraceHashesMax = 1000
 var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"pct":         func(v float64) string { return template.HTMLEscapeString(formatPct(v)) },
 	"upper":       strings.ToUpper,
-	"chart":       timelineChart,
+	"chart":       chartOf,
+	"groupsOf":    failureGroups,
+	"allGroups":   allFailureGroups,
+	"inc":         func(i int) int { return i + 1 },
+	"seedAnchor":  func(scenario string, seed uint64) string { return sprintf("scenario-%s-seed-%d", scenario, seed) },
 	"names":       sortedNames[map[string]int],
 	"effectNames": sortedNames[FaultEffects],
 	"counts":      statusCounts,

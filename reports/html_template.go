@@ -24,8 +24,14 @@ th { font-size: 13px; color: #5b6478; font-weight: 600; }
 .big { font-size: 18px; } .muted { color: #6b7385; } code { background: #f1f3f6; padding: 1px 4px; border-radius: 4px; }
 .chart { width: 100%; height: auto; background: #fbfcfd; border: 1px solid #eceff4; border-radius: 6px; }
 .chart .fault { fill: #f6c7c7; opacity: 0.55; } .chart .ops { fill: #5b8def; } .chart .p99 { fill: none; stroke: #e07a10; stroke-width: 2; }
-.chart .axis { stroke: #9aa3b5; } .chart .tick, .chart .label { font-size: 11px; fill: #5b6478; }
-.legend span { margin-right: 16px; font-size: 13px; } .sw { display: inline-block; width: 12px; height: 12px; vertical-align: -1px; margin-right: 4px; border-radius: 2px; }
+.chart .p99-key { fill: #e07a10; } .chart .violation-key { fill: #c0182a; }
+.chart .axis { stroke: #9aa3b5; } .chart .grid { stroke: #eceff4; } .chart .tick { font-size: 11px; fill: #5b6478; }
+.chart .axis-title { font-size: 12px; fill: #1d2330; font-weight: 600; } .chart .chart-title { font-size: 14px; font-weight: 700; fill: #1d2330; }
+.chart .legend-text, .chart .fault-label { font-size: 11px; fill: #1d2330; } .chart .fault-tick { stroke: #d98c8c; stroke-dasharray: 2 2; }
+.chart .violation-line { stroke: #c0182a; stroke-width: 2; stroke-dasharray: 5 3; } .chart .violation-label { font-size: 11px; font-weight: 700; fill: #c0182a; }
+dl.defs dt { font-weight: 600; margin-top: 6px; } dl.defs dd { margin: 0 0 0 16px; color: #374055; }
+.why { background: #f4f6fb; border-left: 3px solid #5b8def; padding: 6px 10px; }
+pre.cmds { background: #f1f3f6; padding: 6px 8px; border-radius: 4px; white-space: pre-wrap; font-size: 13px; margin: 4px 0; }
 nav a { margin-right: 10px; font-size: 13px; }
 </style>
 </head>
@@ -38,24 +44,36 @@ nav a { margin-right: 10px; font-size: 13px; }
 <p class="muted">{{.Scope}}</p>
 <h2>Impact tolerances, scenario by scenario</h2>
 <table>
-<tr><th>scenario</th><th>verdict</th><th>runs</th><th>failed</th><th>recovery max (tolerance)</th><th>availability min (tolerance)</th><th>p99 latency</th><th>acked lost</th></tr>
+<p class="muted">Each cell is the measured value, worst over the scenario's runs, with its tolerance in brackets; a value beyond its tolerance is a breach.</p>
+<table class="tolerances">
+<tr><th>scenario</th><th>verdict</th><th>runs</th><th>failed</th><th>recovery time, max (tolerance)</th><th>availability, min (tolerance)</th><th>p99 latency, steady state (tolerance)</th><th>p99 under fault</th><th>acknowledged transfers lost (tolerance)</th><th>outcome unknown</th></tr>
 {{range .Scenarios}}<tr><td><a href="#{{anchor .Name}}">{{.Name}}</a></td><td><span class="verdict {{.Verdict}}">{{upper .Verdict}}</span></td><td>{{.Runs}}</td><td>{{.Failed}}</td>
-<td>{{printf "%.2f" .RecoveryMaxS}}s ({{printf "%.2f" .RecoveryBoundS}}s)</td><td>{{pct .AvailabilityMin}} ({{pct .MinAvailability}})</td><td>{{printf "%.1f" .Latency.P99}}ms</td><td>{{.AckedLost}}</td></tr>
+<td>{{printf "%.2f" .RecoveryMaxS}}s ({{if gt .RecoveryBoundS 0.0}}{{printf "%.2f" .RecoveryBoundS}}s{{else}}none set{{end}})</td><td>{{pct .AvailabilityMin}} ({{if gt .MinAvailability 0.0}}{{pct .MinAvailability}}{{else}}none set{{end}})</td>
+<td class="p99-cell">{{printf "%.1f" .Latency.P99}}ms ({{if gt .LatencyP99BoundMs 0.0}}{{printf "%.0f" .LatencyP99BoundMs}}ms{{else}}none set{{end}})</td><td>{{printf "%.1f" .LatencyUnderFault.P99}}ms</td><td>{{.AckedLost}} (0)</td><td>{{pct .UnknownShare}}</td></tr>
 {{end}}</table>
 {{if .Breaches}}<h2>Breaches</h2><ul>{{range .Breaches}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if .Trend}}<h2>Trend against the earlier report</h2>
 <table><tr><th>scenario</th><th>failed before</th><th>failed now</th><th>recovery p99 before</th><th>now</th><th>availability before</th><th>now</th></tr>
 {{range .Trend}}<tr><td>{{.Scenario}}</td><td>{{.FailedBefore}}</td><td>{{.FailedNow}}</td><td>{{printf "%.2f" .RecoveryP99Before}}s</td><td>{{printf "%.2f" .RecoveryP99Now}}s</td><td>{{pct .AvailabilityBefore}}</td><td>{{pct .AvailabilityNow}}</td></tr>{{end}}
 </table>{{end}}
-<nav>{{range .Scenarios}}<a href="#{{anchor .Name}}">{{.Name}}</a>{{end}}</nav>
+{{with allGroups .Report}}<h2 id="failing-seeds">Failing seeds, by scenario and violated invariant</h2>
+<table><tr><th>scenario</th><th>invariant broken</th><th>runs</th><th>seeds (details, bundle and commands on the scenario's page)</th></tr>
+{{range .}}<tr><td><a href="#{{anchor .Scenario}}">{{.Scenario}}</a></td><td>{{.Invariant}}</td><td>{{len .Seeds}}</td><td>{{$sc := .Scenario}}{{range $i, $s := .Seeds}}{{if $i}}, {{end}}<a href="#{{seedAnchor $sc $s}}">{{$s}}</a>{{end}}</td></tr>
+{{end}}</table>{{end}}
+<nav>{{range .Scenarios}}<a href="#{{anchor .Name}}">{{.Name}}</a>{{end}} <a href="#definitions">what the numbers mean</a></nav>
+</section>
+<section id="definitions" class="definitions">
+<h2>What the numbers mean</h2>
+<dl class="defs">{{range .Definitions}}<dt>{{.Term}}</dt><dd>{{.Meaning}}</dd>{{end}}</dl>
 </section>
 {{range .Scenarios}}
 <section id="{{anchor .Name}}">
 <h2>{{.Name}} <span class="verdict {{.Verdict}}">{{upper .Verdict}}</span></h2>
 <p>{{.Summary}}. <span class="muted">Models: {{.Models}}.</span></p>
-<div class="legend"><span><i class="sw" style="background:#5b8def"></i>completed requests per second</span><span><i class="sw" style="background:#e07a10"></i>p99 latency</span><span><i class="sw" style="background:#f6c7c7"></i>fault active</span></div>
-{{chart .Timeline .FaultSpans}}
-<p class="muted">Timeline of the first seed's run, in simulated time.</p>
+<p class="why"><b>Run shown: seed {{.WorstSeed}}.</b> {{.WorstReason}} <span class="muted">{{$.WorstRule}}</span></p>
+{{chart .}}
+{{if .ViolatedUntimed}}<p class="untimed">Also broken in this run, judged on the whole run after it ended (so with no single moment to mark): {{join .ViolatedUntimed ", "}}.</p>{{end}}
+{{if .FaultSpans}}<table class="faults"><tr><th>fault</th><th>what</th><th>from</th><th>to</th></tr>{{range $i, $f := .FaultSpans}}<tr><td>F{{inc $i}}</td><td>{{$f.Description}}</td><td>{{printf "%.2f" $f.StartSeconds}}s</td><td>{{printf "%.2f" $f.EndSeconds}}s</td></tr>{{end}}</table>{{else}}<p class="muted">No fault was active in this run.</p>{{end}}
 <table>
 <tr><th>seeds</th><td>{{.Seeds}} ({{.Runs}} runs, {{.Failed}} failed)</td></tr>
 <tr><th>time to recover (RTO, measured)</th><td>p50 {{printf "%.3f" .RecoveryP50S}}s, p99 {{printf "%.3f" .RecoveryP99S}}s, max {{printf "%.3f" .RecoveryMaxS}}s; tolerance {{printf "%.2f" .RecoveryBoundS}}s</td></tr>
@@ -68,7 +86,13 @@ nav a { margin-right: 10px; font-size: 13px; }
 {{if .FaultEffects}}<tr><th>faults that took effect / applied</th><td>{{$fe := .FaultEffects}}{{range effectNames .FaultEffects}}{{.}} {{(index $fe .).Effective}}/{{(index $fe .).Applied}}<br>{{end}}</td></tr>{{end}}
 </table>
 {{if .Breaches}}<p><b>Breaches:</b></p><ul>{{range .Breaches}}<li>{{.}}</li>{{end}}</ul>{{end}}
-{{if .FailingSeeds}}<p><b>Failing seeds:</b></p><ul>{{range .FailingSeeds}}<li>seed {{.Seed}} ({{join .Invariants ", "}}): <code>{{.Repro}}</code>{{if .Bundle}}, bundle <code>{{.Bundle}}</code>{{end}}</li>{{end}}</ul>{{end}}
+{{if .FailingSeeds}}<h3>Failing seeds</h3>
+<ul>{{$sc := .Name}}{{range groupsOf .}}<li><b>{{.Invariant}}</b> broke in {{len .Seeds}} run{{if gt (len .Seeds) 1}}s{{end}}: {{range $i, $s := .Seeds}}{{if $i}}, {{end}}<a href="#{{seedAnchor $sc $s}}">seed {{$s}}</a>{{end}}</li>{{end}}</ul>
+{{range .FailingSeeds}}<div class="failing-seed" id="{{seedAnchor $sc .Seed}}"><p><b>Seed {{.Seed}}</b> ({{join .Invariants ", "}}){{if .BundleLink}}: <a class="bundle-link" href="{{.BundleLink}}">failure bundle</a>{{end}}{{if .VisualizationLink}}, <a class="visualization-link" href="{{.VisualizationLink}}">linearizability visualization (Porcupine)</a>{{end}}{{if and .Bundle (not .BundleLink)}} <span class="muted">(bundle {{.Bundle}} was not found beside the results)</span>{{end}}</p>
+<p class="muted">Next: run the first command to see the failure again; with a bundle, replay it exactly, then shrink it to the fewest faults that still break it.</p>
+<pre class="cmds">{{if .Repro}}{{.Repro}}{{end}}{{if .ReplayCommand}}
+{{.ReplayCommand}}
+{{.ShrinkCommand}}{{end}}</pre></div>{{end}}{{end}}
 </section>
 {{end}}
 {{if .ResultCodes}}<section id="result-codes">

@@ -13,10 +13,22 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	fmt.Fprintf(&b, "%s\n\n", r.Scope)
 	fmt.Fprintf(&b, "**%s**: %d runs across %d scenarios, %d failed; %d tolerance breaches.\n\n",
 		overall(r), r.Runs, len(r.Scenarios), r.Failed, len(r.Breaches))
-	b.WriteString("## Summary\n\n| scenario | verdict | runs | failed | recovery max / tolerance | availability min / tolerance | p99 latency | acked lost |\n|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("## Summary\n\nEach value is the worst over the scenario's runs, with its tolerance after the slash.\n\n" +
+		"| scenario | verdict | runs | failed | recovery max / tolerance | availability min / tolerance | p99 latency (steady state) / tolerance | p99 under fault | acked lost / tolerance |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Scenarios {
-		fmt.Fprintf(&b, "| %s | %s | %d | %d | %.2fs / %.2fs | %.0f%% / %.0f%% | %.1fms | %d |\n", s.Name, strings.ToUpper(s.Verdict),
-			s.Runs, s.Failed, s.RecoveryMaxS, s.RecoveryBoundS, s.AvailabilityMin*100, s.MinAvailability*100, s.Latency.P99, s.AckedLost)
+		fmt.Fprintf(&b, "| %s | %s | %d | %d | %.2fs / %s | %.0f%% / %s | %.1fms / %s | %.1fms | %d / 0 |\n", s.Name, strings.ToUpper(s.Verdict),
+			s.Runs, s.Failed, s.RecoveryMaxS, tolerance(s.RecoveryBoundS, "%.2fs", 1), s.AvailabilityMin*100, tolerance(s.MinAvailability, "%.0f%%", 100),
+			s.Latency.P99, tolerance(s.LatencyP99BoundMs, "%.0fms", 1), s.LatencyUnderFault.P99, s.AckedLost)
+	}
+	if groups := allFailureGroups(r); len(groups) > 0 {
+		b.WriteString("\n## Failing seeds, by scenario and violated invariant\n\n| scenario | invariant | runs | seeds |\n|---|---|---|---|\n")
+		for _, g := range groups {
+			fmt.Fprintf(&b, "| %s | %s | %d | %s |\n", g.Scenario, g.Invariant, len(g.Seeds), joinSeeds(g.Seeds))
+		}
+	}
+	b.WriteString("\n## What the numbers mean\n\n")
+	for _, d := range Definitions {
+		fmt.Fprintf(&b, "- **%s**: %s\n", d.Term, d.Meaning)
 	}
 	if len(r.Breaches) > 0 {
 		b.WriteString("\n## Breaches\n\n")
@@ -59,6 +71,10 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 func writeScenarioMarkdown(b *strings.Builder, s *ScenarioReport) {
 	fmt.Fprintf(b, "\n## %s: %s\n\n%s. Models: %s.\n\n", s.Name, strings.ToUpper(s.Verdict), s.Summary, s.Models)
 	fmt.Fprintf(b, "- seeds %s, %d runs, %d failed\n", s.Seeds, s.Runs, s.Failed)
+	fmt.Fprintf(b, "- run charted in the HTML: seed %d. %s\n", s.WorstSeed, s.WorstReason)
+	for _, v := range s.Violations {
+		fmt.Fprintf(b, "- in seed %d, %s first broke at %.3fs of simulated time\n", s.WorstSeed, v.Invariant, v.AtSeconds)
+	}
 	fmt.Fprintf(b, "- recovery (RTO, measured): p50 %.3fs, p99 %.3fs, max %.3fs; tolerance %.2fs\n", s.RecoveryP50S, s.RecoveryP99S, s.RecoveryMaxS, s.RecoveryBoundS)
 	fmt.Fprintf(b, "- acknowledged transfers lost (RPO): %d; tolerance 0\n", s.AckedLost)
 	fmt.Fprintf(b, "- operations whose outcome stayed unknown: %d of %d (%.2f%%; %d answered session-expired after an eviction), resubmitted only under their own IDs\n",
@@ -93,8 +109,33 @@ func writeScenarioMarkdown(b *strings.Builder, s *ScenarioReport) {
 		if f.Bundle != "" {
 			fmt.Fprintf(b, ", bundle `%s`", f.Bundle)
 		}
+		if f.BundleLink != "" {
+			fmt.Fprintf(b, " ([bundle](%s))", f.BundleLink)
+		}
+		if f.VisualizationLink != "" {
+			fmt.Fprintf(b, " ([linearizability visualization](%s))", f.VisualizationLink)
+		}
+		if f.ReplayCommand != "" {
+			fmt.Fprintf(b, "; replay `%s`, shrink `%s`", f.ReplayCommand, f.ShrinkCommand)
+		}
 		b.WriteString("\n")
 	}
+}
+
+// tolerance formats a tolerance scaled by scale, or says none is set.
+func tolerance(v float64, format string, scale float64) string {
+	if v <= 0 {
+		return "none set"
+	}
+	return fmt.Sprintf(format, v*scale)
+}
+
+func joinSeeds(seeds []uint64) string {
+	parts := make([]string, len(seeds))
+	for i, s := range seeds {
+		parts[i] = fmt.Sprint(s)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func overall(r *Report) string {

@@ -60,8 +60,10 @@ type Report struct {
 
 // ReportSchemaVersion is the SchemaVersion of the reports this build
 // writes. Version 1 is the first with the field; a report without it
-// (version 0) has the same layout less the verdict.
-const ReportSchemaVersion = 1
+// (version 0) has the same layout less the verdict. Version 2: a
+// scenario's timeline is its worst run's (worst_seed), not its lowest
+// seed's, in 100 ms windows (width_s) rather than one-second ones.
+const ReportSchemaVersion = 2
 
 // Passed tells whether every run passed and every impact tolerance held.
 func (r *Report) Passed() bool { return r.Failed == 0 && len(r.Breaches) == 0 }
@@ -94,10 +96,20 @@ type ScenarioReport struct {
 	// Invariants counts verdicts per invariant: name -> status -> runs.
 	Invariants   map[string]map[string]int `json:"invariants"`
 	FailingSeeds []FailingSeed             `json:"failing_seeds,omitempty"`
-	// Timeline is one representative run (the first seed) for the chart.
-	Timeline    []TimelinePoint `json:"timeline,omitempty"`
-	FaultSpans  []FaultSpan     `json:"fault_spans,omitempty"`
-	TraceHashes []SeedHash      `json:"trace_hashes"`
+	// Timeline and FaultSpans are the scenario's worst run (WorstSeed; see
+	// worseThan for the ranking), for the chart.
+	Timeline   []TimelinePoint `json:"timeline,omitempty"`
+	FaultSpans []FaultSpan     `json:"fault_spans,omitempty"`
+	// WorstSeed is the run the timeline shows, and WorstReason says in a
+	// sentence why it was chosen.
+	WorstSeed   uint64 `json:"worst_seed"`
+	WorstReason string `json:"worst_reason"`
+	// Violations are the moments the worst run's invariants first broke,
+	// where a checker watched the run as it went; ViolatedUntimed names its
+	// failed invariants judged on the whole run afterwards, which have none.
+	Violations      []ViolationMark `json:"violations,omitempty"`
+	ViolatedUntimed []string        `json:"violated_untimed,omitempty"`
+	TraceHashes     []SeedHash      `json:"trace_hashes"`
 	// TraceDigest is the SHA-256 of every "seed:trace_hash" line, in seed
 	// order: one value that two reports of the same runs share, and that
 	// anyone can recompute from results.jsonl (see TraceDigest).
@@ -110,12 +122,26 @@ type ScenarioReport struct {
 	FaultEffects map[string]FaultEffects `json:"fault_effects,omitempty"`
 }
 
+// ViolationMark is the simulated time an invariant first broke in a run.
+type ViolationMark struct {
+	Invariant string  `json:"invariant"`
+	AtSeconds float64 `json:"at_s"`
+}
+
 // FailingSeed is one failed run and how to reproduce it.
 type FailingSeed struct {
 	Seed       uint64   `json:"seed"`
 	Invariants []string `json:"invariants"`
 	Repro      string   `json:"repro"`
 	Bundle     string   `json:"bundle,omitempty"`
+	// BundleLink and VisualizationLink are the bundle directory and its
+	// Porcupine page relative to the report's directory, set only when
+	// they exist there (see LinkBundles); ReplayCommand and ShrinkCommand
+	// replay and shrink the bundle.
+	BundleLink        string `json:"bundle_link,omitempty"`
+	VisualizationLink string `json:"visualization_link,omitempty"`
+	ReplayCommand     string `json:"replay_command,omitempty"`
+	ShrinkCommand     string `json:"shrink_command,omitempty"`
 	// Evidence is the start of each failed invariant's evidence (see
 	// evidenceLinesMax): enough to tell failures apart; the bundle has all.
 	Evidence map[string][]string `json:"evidence,omitempty"`

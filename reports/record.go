@@ -39,6 +39,11 @@ type RunRecord struct {
 	Repro string `json:"repro,omitempty"`
 	// Error is set when the run could not be performed at all.
 	Error string `json:"error,omitempty"`
+	// ViolatedAtSeconds is, per failed invariant whose checker watched the
+	// run as it went, the simulated time of its first violation. Invariants
+	// judged on the whole run afterwards (linearizability, durability,
+	// conservation) have no such moment and are absent.
+	ViolatedAtSeconds map[string]float64 `json:"violated_at_s,omitempty"`
 }
 
 // Metrics are what a run measured, for the resilience report.
@@ -79,8 +84,14 @@ type Metrics struct {
 	// Faults counts the faults that took effect (see RunRecord's
 	// FaultEffects).
 	Faults int `json:"faults"`
-	// Timeline is throughput and latency over simulated time, per window.
+	// Timeline is throughput and latency over simulated time in one-second
+	// windows, as records written before TimelineBuckets have it; newer
+	// records leave it out (read both with Points).
 	Timeline []TimelinePoint `json:"timeline,omitempty"`
+	// TimelineBuckets is throughput and latency over simulated time in
+	// buckets of TimelineBucketMs, as two arrays rather than a list of
+	// objects: eighty 100 ms buckets cost about 600 bytes a record.
+	TimelineBuckets *TimelineBuckets `json:"timeline_buckets,omitempty"`
 	// FaultSpans are the faults as intervals of simulated time.
 	FaultSpans []FaultSpan `json:"fault_spans,omitempty"`
 }
@@ -101,11 +112,55 @@ type LatencySummary struct {
 	Max   float64 `json:"max"`
 }
 
-// TimelinePoint is one window of a run.
+// TimelinePoint is one window of a run: from AtSeconds, WidthSeconds long
+// (zero in records that predate it: one second).
 type TimelinePoint struct {
 	AtSeconds    float64 `json:"t"`
+	WidthSeconds float64 `json:"width_s,omitempty"`
 	OpsPerSecond float64 `json:"ops_per_s"`
 	P99Ms        float64 `json:"p99_ms"`
+}
+
+// Width is the window's length in seconds.
+func (p TimelinePoint) Width() float64 {
+	if p.WidthSeconds > 0 {
+		return p.WidthSeconds
+	}
+	return 1
+}
+
+// TimelineBucketMs is the width of the timeline's buckets in the records
+// this build writes: fine enough to show a 300 ms election as a dip, not
+// a one-second average of it.
+const TimelineBucketMs = 100
+
+// TimelineBuckets is a run's timeline in fixed buckets from time zero:
+// bucket i covers [i*WidthMs, (i+1)*WidthMs) of simulated time.
+type TimelineBuckets struct {
+	WidthMs int `json:"width_ms"`
+	// Completed counts the client requests that completed in each bucket.
+	Completed []int `json:"completed"`
+	// P99Ms is the p99 latency of those requests, in milliseconds rounded
+	// to a tenth; zero where none completed.
+	P99Ms []float64 `json:"p99_ms"`
+}
+
+// Points is the run's timeline as points, whichever way the record keeps
+// it; nil when it has none.
+func (m *Metrics) Points() []TimelinePoint {
+	b := m.TimelineBuckets
+	if b == nil || b.WidthMs <= 0 {
+		return slices.Clone(m.Timeline)
+	}
+	width := float64(b.WidthMs) / 1000
+	points := make([]TimelinePoint, len(b.Completed))
+	for i, n := range b.Completed {
+		points[i] = TimelinePoint{AtSeconds: float64(i*b.WidthMs) / 1000, WidthSeconds: width, OpsPerSecond: float64(n) / width}
+		if i < len(b.P99Ms) {
+			points[i].P99Ms = b.P99Ms[i]
+		}
+	}
+	return points
 }
 
 // FaultSpan is one fault, from injection to heal.

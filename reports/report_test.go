@@ -3,9 +3,11 @@ package reports
 import (
 	"bytes"
 	"encoding/xml"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -127,8 +129,9 @@ func TestJUnitNamesEveryInvariantAndFailsTheOneThatBroke(t *testing.T) {
 }
 
 // TestReportRendersInHeadlessChromium loads the HTML report in Debian's
-// Chromium, checks that it logs no console errors and that its charts are
-// drawn, and keeps a screenshot as a test artifact.
+// Chromium, checks that it logs no console errors and that what a reader
+// needs is in the rendered page (see pageProblems), checks that a broken
+// page fails those checks, and keeps a screenshot as a test artifact.
 func TestReportRendersInHeadlessChromium(t *testing.T) {
 	browser := findChromium()
 	if browser == "" {
@@ -139,12 +142,8 @@ func TestReportRendersInHeadlessChromium(t *testing.T) {
 	}
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
-	r := Build(sampleRecords(), sampleInfo, Evidence{Revision: "abc"})
-	var buf bytes.Buffer
-	if err := WriteHTML(&buf, &r); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(page, buf.Bytes(), 0o644); err != nil {
+	good := renderedSample(t, dir)
+	if err := os.WriteFile(page, good, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	dom, logs := runChromium(t, browser, dir, "--dump-dom", "file://"+page)
@@ -153,8 +152,24 @@ func TestReportRendersInHeadlessChromium(t *testing.T) {
 			t.Errorf("console: %s", line)
 		}
 	}
-	if strings.Count(dom, `class="chart"`) != 2 || !strings.Contains(dom, `class="ops"`) || !strings.Contains(dom, `class="p99"`) {
-		t.Fatalf("the charts were not drawn:\n%.2000s", dom)
+	if problems := pageProblems(dom); len(problems) > 0 {
+		t.Fatalf("the rendered page lacks:\n%s\n%.3000s", strings.Join(problems, "\n"), dom)
+	}
+	// The negative check: a page whose charts are gone, or cut short as a
+	// template that fails halfway leaves it, must fail the same checks.
+	charts := regexp.MustCompile(`(?s)<svg class="chart".*?</svg>`)
+	broken := map[string][]byte{
+		"no-charts.html": charts.ReplaceAll(good, nil),
+		"cut-short.html": good[:len(good)/2],
+	}
+	for _, name := range []string{"cut-short.html", "no-charts.html"} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, broken[name], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if dom, _ := runChromium(t, browser, dir, "--dump-dom", "file://"+path); len(pageProblems(dom)) == 0 {
+			t.Errorf("%s passed the checks of a whole page", name)
+		}
 	}
 	artifacts := os.Getenv("FAULTLINE_ARTIFACTS")
 	if artifacts == "" {
@@ -169,6 +184,79 @@ func TestReportRendersInHeadlessChromium(t *testing.T) {
 		t.Fatalf("no screenshot at %s: %v", shot, err)
 	}
 	t.Logf("screenshot: %s", shot)
+}
+
+// renderedSample is the sample report as HTML written into dir, with a
+// failing seed whose bundle (and Porcupine page) exists under dir and
+// whose convergence broke at a known time.
+func renderedSample(t *testing.T, dir string) []byte {
+	t.Helper()
+	bundle := filepath.Join(dir, "results", "bundles", "leader-crash-seed2")
+	if err := os.MkdirAll(bundle, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{"bundle.json": `{"visualization": "linearizability.html"}`, "linearizability.html": "<html></html>"} {
+		if err := os.WriteFile(filepath.Join(bundle, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs := sampleRecords()
+	for i := range recs { // in 100 ms buckets, as records are written now
+		recs[i].Metrics.Timeline = nil
+		recs[i].Metrics.TimelineBuckets = &TimelineBuckets{WidthMs: 100, Completed: []int{30, 31, 12, 0, 0, 9, 29, 30}, P99Ms: []float64{5, 6, 250, 0, 0, 180, 7, 6}}
+	}
+	recs[1].Bundle = "results/bundles/leader-crash-seed2"
+	recs[1].ViolatedAtSeconds = map[string]float64{"linearizability": 1.25}
+	info := maps.Clone(sampleInfo)
+	lc := info["leader-crash"]
+	lc.LatencyP99BoundMs = 300
+	info["leader-crash"] = lc
+	r := Build(recs, info, Evidence{Revision: "abc"})
+	LinkBundles(&r, dir, []string{filepath.Join(dir, "results")}, func(verb, d string) string { return "faultline " + verb + " " + d })
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, &r); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// pageProblems lists what a reader needs that the rendered sample page
+// (as Chromium's DOM) lacks: both charts with their title, legend, axis
+// titles with units and tick labels, the fault band's label, the mark
+// where an invariant broke, the p99 tolerance in the summary, the metric
+// definitions, and the failing seed's links and commands.
+func pageProblems(dom string) []string {
+	tick := regexp.MustCompile(`<text class="tick"[^>]*>[0-9.]+</text>`)
+	checks := []struct {
+		what string
+		ok   bool
+	}{
+		{"two charts", strings.Count(dom, `<svg class="chart"`) == 2},
+		{"a chart title naming the seed and the window", strings.Contains(dom, "Seed 2: throughput and p99 latency over simulated time (100 ms windows)")},
+		{"a legend", strings.Count(dom, "p99 latency (right axis)") == 2},
+		{"the x axis title", strings.Count(dom, "simulated time (s)") == 2},
+		{"the throughput axis title", strings.Count(dom, "throughput (ops/s)") == 2},
+		{"the latency axis title", strings.Count(dom, "p99 latency (ms)") == 2},
+		{"tick labels on every axis", len(tick.FindAllString(dom, -1)) >= 2*(3+3+3)},
+		{"throughput bars and a latency line", strings.Contains(dom, `class="ops"`) && strings.Contains(dom, `class="p99"`)},
+		{"the fault band's label", strings.Contains(dom, `class="fault-label"`) && strings.Contains(dom, "F1: crash n2 &lt;script&gt;")},
+		{"the violation marker", strings.Contains(dom, `class="violation-line"`) && strings.Contains(dom, "linearizability broke at 1.25s")},
+		{"which seed is shown and why", strings.Contains(dom, "Run shown: seed 2.") && strings.Contains(dom, "because it failed (linearizability)")},
+		{"the p99 tolerance beside the p99", strings.Contains(dom, "9.0ms (300ms)")},
+		{"the metric definitions", strings.Contains(dom, `id="definitions"`) && strings.Contains(dom, "<dt>Availability</dt>") && strings.Contains(dom, "<dt>Acknowledged transfers lost (RPO)</dt>")},
+		{"failing seeds grouped by invariant", strings.Contains(dom, `id="failing-seeds"`) && strings.Contains(dom, `href="#scenario-leader-crash-seed-2"`)},
+		{"the bundle link", strings.Contains(dom, `class="bundle-link" href="results/bundles/leader-crash-seed2/"`)},
+		{"the visualization link", strings.Contains(dom, `class="visualization-link" href="results/bundles/leader-crash-seed2/linearizability.html"`)},
+		{"the next commands", strings.Contains(dom, "faultline run --scenario leader-crash --seed 2") && strings.Contains(dom, "faultline shrink ")},
+		{"the page's end (the evidence)", strings.Contains(dom, `id="evidence"`) && strings.Contains(dom, "binary SHA-256")},
+	}
+	var out []string
+	for _, c := range checks {
+		if !c.ok {
+			out = append(out, "- "+c.what)
+		}
+	}
+	return out
 }
 
 func findChromium() string {

@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"encoding/json"
+	"math"
+	"regexp"
 	"slices"
 	"time"
 
@@ -9,8 +11,13 @@ import (
 	"github.com/faultline/faultline/reports"
 )
 
-// windowLength is the bucket of the availability and timeline measures.
+// windowLength is the window of the availability measure: the share of
+// seconds in which the cluster completed a request.
 const windowLength = time.Second
+
+// timelineBucket is the bucket of the report's throughput and latency
+// timeline: finer than windowLength, so that an election shows as a dip.
+const timelineBucket = reports.TimelineBucketMs * time.Millisecond
 
 // Record turns an outcome into a run record; wall is how long it took.
 // Its repro command is left to the caller, which knows how the run was
@@ -34,9 +41,36 @@ func (o *Outcome) Record(sc *Scenario, wall time.Duration) reports.RunRecord {
 				rec.Evidence = map[string][]string{}
 			}
 			rec.Evidence[v.Invariant] = v.Evidence
+			if at, ok := violatedAt(v.Evidence); ok {
+				if rec.ViolatedAtSeconds == nil {
+					rec.ViolatedAtSeconds = map[string]float64{}
+				}
+				rec.ViolatedAtSeconds[v.Invariant] = at.Seconds()
+			}
 		}
 	}
 	return rec
+}
+
+// atStamp is how the checkers that watch a run as it goes (convergence,
+// replica state, election safety, term durability) stamp a violation with
+// its simulated time: "(at 1.234s)".
+var atStamp = regexp.MustCompile(`\(at ([0-9.]+(?:ns|us|µs|ms|s|m|h)(?:[0-9.]+(?:ns|us|µs|ms|s))*)\)`)
+
+// violatedAt is the earliest time stamped on evidence, if any is.
+func violatedAt(evidence []string) (time.Duration, bool) {
+	var first time.Duration
+	found := false
+	for _, line := range evidence {
+		m := atStamp.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		if d, err := time.ParseDuration(m[1]); err == nil && (!found || d < first) {
+			first, found = d, true
+		}
+	}
+	return first, found
 }
 
 func (o *Outcome) metrics(sc *Scenario) *reports.Metrics {
@@ -63,7 +97,8 @@ func (o *Outcome) metrics(sc *Scenario) *reports.Metrics {
 	}
 	m.LatencyMs = summarize(steady)
 	m.LatencyUnderFaultMs = summarize(underFault)
-	m.Availability, m.Timeline = o.timeline(sc)
+	m.Availability = o.availability(sc)
+	m.TimelineBuckets = o.timeline(sc)
 	m.RecoverySeconds = o.recoveryTimes()
 	m.AckedLost = o.ackedLost()
 	return m
@@ -98,29 +133,47 @@ func (o *Outcome) ackedLost() int {
 	return 0
 }
 
-// timeline buckets completions by window while clients ran: throughput and
-// p99 per window, and the share of windows with any completion.
-func (o *Outcome) timeline(sc *Scenario) (float64, []reports.TimelinePoint) {
+// availability is the share of windows, while clients ran, in which at
+// least one request completed.
+func (o *Outcome) availability(sc *Scenario) float64 {
 	n := int((sc.Workload.StopAt + windowLength - 1) / windowLength)
 	if n == 0 {
-		return 1, nil
+		return 1
+	}
+	served := make([]bool, n)
+	for _, l := range o.History.Latencies {
+		if i := int((l.Invoked + l.Duration) / windowLength); i < n {
+			served[i] = true
+		}
+	}
+	count := 0
+	for _, s := range served {
+		if s {
+			count++
+		}
+	}
+	return float64(count) / float64(n)
+}
+
+// timeline buckets completions by timelineBucket while clients ran: how
+// many completed in each bucket, and their p99 latency.
+func (o *Outcome) timeline(sc *Scenario) *reports.TimelineBuckets {
+	n := int((sc.Workload.StopAt + timelineBucket - 1) / timelineBucket)
+	if n == 0 {
+		return nil
 	}
 	buckets := make([][]time.Duration, n)
 	for _, l := range o.History.Latencies {
-		if i := int((l.Invoked + l.Duration) / windowLength); i < n {
+		if i := int((l.Invoked + l.Duration) / timelineBucket); i < n {
 			buckets[i] = append(buckets[i], l.Duration)
 		}
 	}
-	served := 0
-	points := make([]reports.TimelinePoint, n)
+	t := &reports.TimelineBuckets{WidthMs: reports.TimelineBucketMs, Completed: make([]int, n), P99Ms: make([]float64, n)}
 	for i, b := range buckets {
-		if len(b) > 0 {
-			served++
-		}
-		points[i] = reports.TimelinePoint{AtSeconds: float64(i), OpsPerSecond: float64(len(b)) / windowLength.Seconds(),
-			P99Ms: summarize(b).P99}
+		t.Completed[i] = len(b)
+		t.P99Ms[i] = math.Round(summarize(b).P99*10) / 10
 	}
-	return float64(served) / float64(n), points
+	return t
 }
 
 func summarize(ds []time.Duration) reports.LatencySummary {

@@ -79,6 +79,7 @@ func reportCommand(args []string, stdout, stderr io.Writer) int {
 		}
 		rep.CompareWith(earlier)
 	}
+	reports.LinkBundles(&rep, *out, in, scenarios.BundleCommand)
 	if err := writeReports(*out, &rep, merge); err != nil {
 		fmt.Fprintf(stderr, "faultline report: %v\n", err)
 		return exitUsage
