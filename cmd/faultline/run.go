@@ -129,7 +129,8 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 
 func printRun(w io.Writer, rec *reports.RunRecord) {
 	fmt.Fprintf(w, "scenario %s seed %d: %s\n", rec.Scenario, rec.Seed, rec.Verdict)
-	fmt.Fprintf(w, "trace %s  events %d  simulated %.1fs in %.2fs wall\n", rec.TraceHash, rec.Events, rec.SimSeconds, rec.WallSeconds)
+	fmt.Fprintf(w, "trace %s  events %d  simulated %.1fs in %.2fs wall, %.2fs CPU\n", rec.TraceHash, rec.Events, rec.SimSeconds,
+		rec.WallSeconds, rec.CPUSeconds)
 	if m := rec.Metrics; m != nil {
 		fmt.Fprintf(w, "ops %d ok, %d unknown (%.1f%%, %d session-expired), %d failed  faults %d  availability %.0f%%  p99 %.1fms\n",
 			m.OpsOK, m.OpsUnknown, m.UnknownShare*100, m.SessionsExpired, m.OpsFailed, m.Faults, m.Availability*100, m.LatencyMs.P99)
