@@ -185,6 +185,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	opts := mutants.Options{Root: root, Work: work, Seeds: *seeds, Parallel: *parallel, UnitTests: *unit,
 		ShrinkRuns: *shrinkRuns, Keep: *keep, Progress: func(done, total int, r *mutants.Result) {
 			fmt.Fprintf(stderr, "[%d/%d] %s\n", done, total, progressLine(r))
+			for _, w := range r.Warnings {
+				fmt.Fprintf(stderr, "mutants run: warning: %s: %s\n", r.Name, w)
+			}
 		}}
 	fmt.Fprintf(stderr, "mutants: %d mutants, every scenario over seeds %s, %d at a time\n", len(picked), *seeds, *parallel)
 	rep := mutants.NewReport(*seeds, mutants.RunAll(ctx, picked, opts))
