@@ -99,11 +99,17 @@ func IntentExactlyOnce(states []ReplicaState, intents []Intent, ids map[ledger.I
 	return verdict("intent-exactly-once", evidence)
 }
 
+// checkIntents lists what breaks the invariant on one ledger: first what
+// befell each intent (took effect twice, never), then the transfers no
+// intent explains, then the balances: the evidence shows only the first
+// few lines, and an intent's fate explains a failure best.
 func checkIntents(st *ledger.State, intents []Intent, ids map[ledger.ID]IntentRef) []string {
-	effects, evidence := attribute(st, intents, ids)
+	effects, unexplained := attribute(st, intents, ids)
+	var evidence []string
 	for i := range intents {
 		evidence = append(evidence, judgeIntent(&intents[i], effects[i])...)
 	}
+	evidence = append(evidence, unexplained...)
 	return append(evidence, reconcileIntents(st, intents, ids, effects)...)
 }
 

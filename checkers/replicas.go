@@ -2,6 +2,7 @@ package checkers
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -36,19 +37,26 @@ func (r *ReplicaStates) Applied(replica string, index uint64, digest [32]byte, a
 // digest kept as commands applied differs from one computed afresh from
 // every record at the end.
 func (r *ReplicaStates) Mismatch(replica string, index uint64, running, recomputed [32]byte) {
-	r.digests.violate(fmt.Sprintf("%s at index %d: running state digest %x, recomputed from every record %x",
-		replica, index, running[:6], recomputed[:6]))
+	r.digests.violate(replica, index, func() string {
+		return fmt.Sprintf("%s at index %d: running state digest %x, recomputed from every record %x",
+			replica, index, running[:6], recomputed[:6])
+	})
 }
 
 // Verdict decides the invariant.
 func (r *ReplicaStates) Verdict() Verdict { return r.digests.verdict("replica-state") }
 
-// digestsByIndex keeps the first digest reported for each index and every
-// disagreement with it.
+// digestsByIndex keeps the first digest reported for each index, and a
+// summary of the disagreements with it: once two replicas diverge they
+// differ at every later index, so a run can find thousands. The evidence
+// names the first divergence (index, replicas, simulated time), then the
+// first for each replica not yet named, and counts the rest.
 type digestsByIndex struct {
 	first      []digestAt // first digest reported per index, by index-1
-	violations []string
-	more       int // violations beyond those kept
+	violations []string   // those shown, at most evidenceMax
+	named      []string   // replicas the shown violations name
+	more       int        // violations counted only
+	lastIndex  uint64     // the highest index of any violation
 }
 
 type digestAt struct {
@@ -66,17 +74,26 @@ func (d *digestsByIndex) applied(what, replica string, index uint64, digest [32]
 	case !f.known:
 		*f = digestAt{known: true, replica: replica, digest: digest}
 	case f.digest != digest:
-		d.violate(fmt.Sprintf("index %d: %s applied %s %x, %s applied %x (at %v)",
-			index, f.replica, what, f.digest[:6], replica, digest[:6], at))
+		d.violate(replica, index, func() string {
+			return fmt.Sprintf("index %d: %s applied %s %x, %s applied %x (at %v)",
+				index, f.replica, what, f.digest[:6], replica, digest[:6], at)
+		})
 	}
 }
 
-// violate keeps the first violations in full and counts the rest: once
-// two replicas diverge they differ at every later index, and formatting
-// each would cost more than the run.
-func (d *digestsByIndex) violate(msg string) {
-	if len(d.violations) < evidenceMax {
-		d.violations = append(d.violations, msg)
+// violate shows the violation by replica when it is the first, or the
+// first to name replica, and room is left; else it only counts it.
+// Formatting is deferred to then: formatting each of thousands of
+// violations would cost more than the run.
+func (d *digestsByIndex) violate(replica string, index uint64, msg func() string) {
+	d.lastIndex = max(d.lastIndex, index)
+	if len(d.violations) < evidenceMax && (len(d.violations) == 0 || !slices.Contains(d.named, replica)) {
+		if len(d.violations) == 0 {
+			d.violations = append(d.violations, "first divergence: "+msg())
+		} else {
+			d.violations = append(d.violations, msg())
+		}
+		d.named = append(d.named, replica)
 		return
 	}
 	d.more++
@@ -85,7 +102,8 @@ func (d *digestsByIndex) violate(msg string) {
 func (d *digestsByIndex) verdict(invariant string) Verdict {
 	v := verdict(invariant, d.violations)
 	if d.more > 0 {
-		v.Evidence = append(v.Evidence, fmt.Sprintf("... and %d more", d.more))
+		v.Evidence = append(v.Evidence, andMore(d.more, fmt.Sprintf("more differing entries, through index %s", thousands(int(d.lastIndex)))))
+		v.Violations += d.more
 	}
 	return v
 }

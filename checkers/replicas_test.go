@@ -1,6 +1,8 @@
 package checkers
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -115,14 +117,52 @@ func TestReplicaStatesRejectsAStateThatDisagreesWithItself(t *testing.T) {
 	}
 }
 
-func TestReplicaStatesKeepsTheFirstViolationsAndCountsTheRest(t *testing.T) {
+// Two replicas that diverge differ at every later index: thousands of
+// violations. The evidence run prints and every record, bundle and JUnit
+// file stores must stay a few lines that name the first divergence (its
+// index, replicas and simulated time), each other replica that diverged,
+// and how many more there were.
+func TestALargeDivergenceIsSummarisedByItsFirstEntry(t *testing.T) {
 	var r ReplicaStates
-	for i := uint64(1); i <= 100; i++ {
-		r.Applied("n1", i, [32]byte{1}, 0)
-		r.Applied("n2", i, [32]byte{2}, 0)
+	for i := uint64(1); i <= 2500; i++ {
+		n2, n3 := [32]byte{1}, [32]byte{1}
+		if i >= 160 {
+			n2 = [32]byte{2} // n2 goes its own way at index 160, n3 at 400
+		}
+		if i >= 400 {
+			n3 = [32]byte{3}
+		}
+		at := time.Duration(i) * time.Millisecond
+		r.Applied("n1", i, [32]byte{1}, at)
+		r.Applied("n2", i, n2, at)
+		r.Applied("n3", i, n3, at)
 	}
 	v := r.Verdict()
-	if v.Status != Fail || len(v.Evidence) != evidenceMax+1 || v.Evidence[evidenceMax] != "... and 80 more" {
-		t.Fatalf("%d evidence lines, last %q", len(v.Evidence), v.Evidence[len(v.Evidence)-1])
+	want := []string{
+		"first divergence: index 160: n1 applied state digest 010000000000, n2 applied 020000000000 (at 160ms)",
+		"index 400: n1 applied state digest 010000000000, n3 applied 030000000000 (at 400ms)",
+		"... and 4,440 more differing entries, through index 2,500",
+	}
+	if v.Status != Fail || strings.Join(v.Evidence, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("evidence:\n%s", strings.Join(v.Evidence, "\n"))
+	}
+	if v.Violations != 2341+2101 {
+		t.Errorf("counted %d violations, want %d", v.Violations, 2341+2101)
+	}
+}
+
+func TestEvidenceShowsTheFirstViolationsAndCountsTheRest(t *testing.T) {
+	var lines []string
+	for i := range 2344 {
+		lines = append(lines, fmt.Sprintf("violation %d", i))
+	}
+	v := verdict("durability", lines)
+	if len(v.Evidence) != evidenceMax+1 || v.Evidence[0] != "violation 0" || v.Evidence[evidenceMax] != "... and 2,341 more" || v.Violations != 2344 {
+		t.Fatalf("%d lines, %d violations: %q", len(v.Evidence), v.Violations, v.Evidence)
+	}
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q", n, got)
+		}
 	}
 }

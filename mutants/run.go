@@ -66,6 +66,9 @@ type Result struct {
 	// failing packages.
 	UnitTestsCaught  *bool    `json:"unit_tests_caught"`
 	UnitTestsFailing []string `json:"unit_tests_failing,omitempty"`
+	// Warnings are what the measurement went on despite: a results file
+	// whose last line was cut short, skipped.
+	Warnings []string `json:"warnings,omitempty"`
 	// Error is set when the mutant could not be measured at all: its
 	// patch no longer applies, or the mutated tree does not build.
 	Error string `json:"error,omitempty"`
@@ -134,9 +137,12 @@ func runOne(ctx context.Context, r *Result, opts Options) error {
 	if err := sweep(ctx, exe, opts.Seeds, out); err != nil {
 		return err
 	}
-	records, err := readRecords(filepath.Join(out, "results.jsonl"))
+	records, torn, err := readRecords(filepath.Join(out, "results.jsonl"))
 	if err != nil {
 		return err
+	}
+	if torn != nil {
+		r.Warnings = append(r.Warnings, torn.String())
 	}
 	first := tally(r, records)
 	if first != nil {
@@ -163,20 +169,20 @@ func sweep(ctx context.Context, exe, seeds, out string) error {
 	return nil
 }
 
-func readRecords(path string) ([]reports.RunRecord, error) {
-	f, err := os.Open(path)
+// readRecords reads the sweep's results as the report command does
+// (reports.ScanRecordFile): a last line cut short, as a sweep killed
+// mid-write leaves, is skipped and returned for a warning; a malformed
+// line anywhere else is an error.
+func readRecords(path string) ([]reports.RunRecord, *reports.TornTail, error) {
+	var rs []reports.RunRecord
+	torn, err := reports.ScanRecordFile(path, func(rec *reports.RunRecord) { rs = append(rs, *rec) })
 	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rs, err := reports.ReadRecords(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, err
 	}
 	if len(rs) == 0 {
-		return nil, fmt.Errorf("%s: the sweep recorded no runs", path)
+		return nil, torn, fmt.Errorf("%s: the sweep recorded no runs", path)
 	}
-	return rs, nil
+	return rs, torn, nil
 }
 
 // tally folds the sweep's records into r and returns the first failure:

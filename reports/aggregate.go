@@ -65,6 +65,7 @@ func (a *Aggregator) Add(rec *RunRecord) {
 		sr.FaultEffects[kind] = sum
 	}
 	sr.WallSeconds += rec.WallSeconds
+	sr.CPUSeconds += rec.CPUSeconds
 	sr.TraceHashes = append(sr.TraceHashes, SeedHash{Seed: rec.Seed, Hash: rec.TraceHash})
 	for name, status := range rec.Invariants {
 		if sr.Invariants[name] == nil {

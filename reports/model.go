@@ -116,6 +116,9 @@ type ScenarioReport struct {
 	TraceDigest string `json:"trace_digest"`
 	// WallSeconds is the machine time the runs took, summed.
 	WallSeconds float64 `json:"wall_seconds"`
+	// CPUSeconds is the CPU time the runs used, summed (see
+	// RunRecord.CPUSeconds).
+	CPUSeconds float64 `json:"cpu_seconds"`
 	// FaultEffects sums the runs' faults by kind: applied, and of those,
 	// effective. A kind applied often and effective rarely is a fault
 	// that mostly found nothing to break.

@@ -11,14 +11,18 @@ import (
 // RunRecord is the outcome of one simulation: one line of a sweep's
 // results file. Scripts and CI read these fields; add fields, never rename.
 type RunRecord struct {
-	Scenario    string            `json:"scenario"`
-	Seed        uint64            `json:"seed"`
-	Verdict     string            `json:"verdict"` // "pass" or "fail"
-	TraceHash   string            `json:"trace_hash"`
-	Events      int64             `json:"events"`
-	SimSeconds  float64           `json:"sim_seconds"`
-	WallSeconds float64           `json:"wall_seconds"`
-	Invariants  map[string]string `json:"invariants"` // invariant -> pass, fail or unknown
+	Scenario    string  `json:"scenario"`
+	Seed        uint64  `json:"seed"`
+	Verdict     string  `json:"verdict"` // "pass" or "fail"
+	TraceHash   string  `json:"trace_hash"`
+	Events      int64   `json:"events"`
+	SimSeconds  float64 `json:"sim_seconds"`
+	WallSeconds float64 `json:"wall_seconds"`
+	// CPUSeconds is the CPU time the run used, on every thread of its
+	// process (the garbage collector's included): beside WallSeconds, it
+	// tells a slow run from a starved one.
+	CPUSeconds float64           `json:"cpu_seconds"`
+	Invariants map[string]string `json:"invariants"` // invariant -> pass, fail or unknown
 	// Evidence explains each failed invariant, briefly.
 	Evidence map[string][]string `json:"evidence,omitempty"`
 	Metrics  *Metrics            `json:"metrics,omitempty"`

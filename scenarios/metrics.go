@@ -122,12 +122,13 @@ func (o *Outcome) recoveryTimes() []float64 {
 	return out
 }
 
-// ackedLost counts the durability evidence: acknowledged transfers some
-// replica lost (the RPO, which must be zero).
+// ackedLost counts the durability violations: acknowledged transfers some
+// replica lost (the RPO, which must be zero). The count, not the evidence
+// lines: the evidence shows the first few and sums up the rest.
 func (o *Outcome) ackedLost() int {
 	for _, v := range o.Verdicts {
 		if v.Invariant == "durability" && v.Status == "fail" {
-			return len(v.Evidence)
+			return v.Violations
 		}
 	}
 	return 0

@@ -45,7 +45,8 @@ type rogueRecord struct {
 // verdict judges the run's malformed input.
 func (rr *rogueRecord) verdict() checkers.Verdict {
 	if len(rr.Applied) > 0 {
-		return checkers.Verdict{Invariant: "malformed-input", Status: checkers.Fail, Evidence: rr.Applied}
+		return checkers.Verdict{Invariant: "malformed-input", Status: checkers.Fail, Evidence: checkers.Summarize(rr.Applied, "more applied"),
+			Violations: len(rr.Applied)}
 	}
 	v := checkers.Verdict{Invariant: "malformed-input", Status: checkers.Pass}
 	if rr.Clients > 0 {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,16 +12,11 @@ import (
 
 func reproCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("faultline repro", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, "usage: faultline repro BUNDLE_DIR") }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitPass
-		}
-		return exitUsage
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return usageExit("repro", err, stderr)
 	}
 	if fs.NArg() != 1 {
-		fs.Usage()
+		fmt.Fprintf(stderr, "faultline repro: want one bundle directory, got %q; usage: %s\n", fs.Args(), helpOf("repro").Synopsis)
 		return exitUsage
 	}
 	b, err := repro.Read(fs.Arg(0))
@@ -44,18 +38,13 @@ func reproCommand(args []string, stdout, stderr io.Writer) int {
 
 func shrinkCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("faultline shrink", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	out := fs.String("out", "", "write the shrunk bundle here (default: BUNDLE_DIR-shrunk)")
 	runs := fs.Int("runs", 400, "at most this many trial runs")
-	fs.Usage = func() { fmt.Fprintln(stderr, "usage: faultline shrink [--out DIR] [--runs N] BUNDLE_DIR") }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitPass
-		}
-		return exitUsage
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return usageExit("shrink", err, stderr)
 	}
 	if fs.NArg() != 1 || *runs < 1 {
-		fs.Usage()
+		fmt.Fprintf(stderr, "faultline shrink: want one bundle directory and --runs of at least 1; usage: %s\n", helpOf("shrink").Synopsis)
 		return exitUsage
 	}
 	b, err := repro.Read(fs.Arg(0))

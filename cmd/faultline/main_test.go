@@ -36,7 +36,7 @@ func TestRunJSONHasTheDocumentedFields(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil || code != exitPass {
 		t.Fatalf("exit %d, output %q: %v", code, out, err)
 	}
-	for _, field := range []string{"scenario", "seed", "verdict", "trace_hash", "events", "sim_seconds", "wall_seconds", "invariants"} {
+	for _, field := range []string{"scenario", "seed", "verdict", "trace_hash", "events", "sim_seconds", "wall_seconds", "cpu_seconds", "invariants"} {
 		if _, ok := got[field]; !ok {
 			t.Errorf("field %q missing from %s", field, out)
 		}

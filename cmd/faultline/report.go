@@ -37,19 +37,15 @@ func (d *dirList) Set(v string) error {
 func reportCommand(args []string, stdout, stderr io.Writer) int {
 	var in dirList
 	fs := flag.NewFlagSet("faultline report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.Var(&in, "in", "a sweep's output directory (repeat, or separate with commas, to merge shards)")
 	out := fs.String("out", "report", "write report.html, report.md, report.json, junit.xml and the merged results.jsonl here")
 	baseline := fs.String("baseline", "", "an earlier report.json to show the trend against")
 	noFail := fs.Bool("no-fail", false, "exit 0 even when a run failed or a tolerance was breached (bad input still exits 2)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitPass
-		}
-		return exitUsage
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return usageExit("report", err, stderr)
 	}
 	if fs.NArg() > 0 || len(in) == 0 {
-		fmt.Fprintln(stderr, "faultline report: usage: faultline report --in DIR [--in DIR ...] [--out DIR] [--baseline report.json] [--no-fail]")
+		fmt.Fprintf(stderr, "faultline report: usage: %s\n", helpOf("report").Synopsis)
 		return exitUsage
 	}
 	agg := reports.NewAggregator(scenarioInfo())

@@ -70,7 +70,7 @@ func TestReportExitCodes(t *testing.T) {
 		{"a corrupted line", writeSweepDir(t, []reports.RunRecord{baselineRun(1)}, torn+"\n"+`{"scenario":"baseline","seed":4,"verdict":"pass"}`+"\n"), nil, exitUsage, "line 2", false},
 		{"no records", writeSweepDir(t, nil, ""), nil, exitUsage, "no run records", false},
 		{"missing results", missing, nil, exitUsage, "no such file", false},
-		{"an unknown flag", writeSweepDir(t, []reports.RunRecord{baselineRun(1)}, ""), []string{"--fail-never"}, exitUsage, "flag provided but not defined", false},
+		{"an unknown flag", writeSweepDir(t, []reports.RunRecord{baselineRun(1)}, ""), []string{"--fail-never"}, exitUsage, "unknown flag --fail-never", false},
 		{"--no-fail does not hide bad input", missing, []string{"--no-fail"}, exitUsage, "no such file", false},
 	}
 	for _, tc := range cases {

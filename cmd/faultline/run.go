@@ -2,14 +2,15 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/faultline/faultline/cmd/internal/cli"
 	"github.com/faultline/faultline/reports"
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/repro"
@@ -33,11 +34,10 @@ type runFlags struct {
 	bundles    string
 }
 
-func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
+func parseRunFlags(args []string, stdout io.Writer) (runFlags, error) {
 	var f runFlags
 	fs := flag.NewFlagSet("faultline run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&f.scenario, "scenario", defaultScenario, "scenario to run (see `faultline scenarios`)")
+	fs.StringVar(&f.scenario, "scenario", defaultScenario, "scenario to run (faultline scenarios lists them)")
 	seed := fs.String("seed", strconv.Itoa(defaultSeed), "root seed (unsigned 64-bit integer)")
 	fs.StringVar(&f.schedule, "schedule", "", "replay this fault schedule (JSON) instead of the seed's")
 	fs.StringVar(&f.parameters, "parameters", "", "set the run's knobs from this JSON file (a bundle's \"parameters\") instead of the seed's draw")
@@ -45,11 +45,14 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, error) {
 	fs.StringVar(&f.trace, "trace", "", "write the trace as JSON lines to this file")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object instead of text")
 	fs.StringVar(&f.bundles, "bundles", "faultline-bundles", "write a failure bundle under this directory on failure (empty: none)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return f, err
 	}
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if _, err := lookupScenario(f.scenario); err != nil {
+		return f, err
 	}
 	s, err := parseSeed(*seed)
 	if err != nil {
@@ -73,19 +76,24 @@ func parseSeed(s string) (uint64, error) {
 func lookupScenario(name string) (*scenarios.Scenario, error) {
 	sc, ok := scenarios.Lookup(name)
 	if !ok {
-		return nil, fmt.Errorf("unknown scenario %q (known: %v)", name, scenarios.Names())
+		return nil, unknownScenario(name, scenarios.Names())
 	}
 	return &sc, nil
 }
 
-func runCommand(args []string, stdout, stderr io.Writer) int {
-	f, err := parseRunFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitPass
+// unknownScenario is the error for a scenario name not in known, with
+// the name it is likely a typo of.
+func unknownScenario(name string, known []string) error {
+	if hint := cli.DidYouMean(name, known); hint != "" {
+		return fmt.Errorf("unknown scenario %q%s; faultline scenarios lists them", name, hint)
 	}
+	return fmt.Errorf("unknown scenario %q (known: %s)", name, strings.Join(known, ", "))
+}
+
+func runCommand(args []string, stdout, stderr io.Writer) int {
+	f, err := parseRunFlags(args, stdout)
 	if err != nil {
-		fmt.Fprintf(stderr, "faultline run: %v\n", err)
-		return exitUsage
+		return usageExit("run", err, stderr)
 	}
 	req := repro.Request{Scenario: f.scenario, Seed: f.seed, ScheduleFile: f.schedule,
 		ParametersFile: f.parameters, StopAt: f.stopAt, Bundles: f.bundles}
@@ -121,7 +129,8 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 
 func printRun(w io.Writer, rec *reports.RunRecord) {
 	fmt.Fprintf(w, "scenario %s seed %d: %s\n", rec.Scenario, rec.Seed, rec.Verdict)
-	fmt.Fprintf(w, "trace %s  events %d  simulated %.1fs in %.2fs wall\n", rec.TraceHash, rec.Events, rec.SimSeconds, rec.WallSeconds)
+	fmt.Fprintf(w, "trace %s  events %d  simulated %.1fs in %.2fs wall, %.2fs CPU\n", rec.TraceHash, rec.Events, rec.SimSeconds,
+		rec.WallSeconds, rec.CPUSeconds)
 	if m := rec.Metrics; m != nil {
 		fmt.Fprintf(w, "ops %d ok, %d unknown (%.1f%%, %d session-expired), %d failed  faults %d  availability %.0f%%  p99 %.1fms\n",
 			m.OpsOK, m.OpsUnknown, m.UnknownShare*100, m.SessionsExpired, m.OpsFailed, m.Faults, m.Availability*100, m.LatencyMs.P99)

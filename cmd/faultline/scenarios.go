@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -9,8 +10,12 @@ import (
 )
 
 func scenariosCommand(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		fmt.Fprintf(stderr, "faultline scenarios: takes no arguments, got %q\n", args)
+	fs := flag.NewFlagSet("faultline scenarios", flag.ContinueOnError)
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return usageExit("scenarios", err, stderr)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "faultline scenarios: takes no arguments, got %q\n", fs.Args())
 		return exitUsage
 	}
 	for _, sc := range scenarios.Catalog() {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,14 +12,10 @@ import (
 // to read, edit and replay.
 func scheduleCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("faultline schedule", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	scenario := fs.String("scenario", defaultScenario, "scenario")
 	seed := fs.String("seed", strconv.Itoa(defaultSeed), "root seed")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitPass
-		}
-		return exitUsage
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return usageExit("schedule", err, stderr)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "faultline schedule: unexpected arguments %q\n", fs.Args())

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -41,11 +42,10 @@ type sweepFlags struct {
 	set map[string]bool
 }
 
-func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
+func parseSweepFlags(args []string, stdout io.Writer) (sweepFlags, error) {
 	var f sweepFlags
 	fs := flag.NewFlagSet("faultline sweep", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	scenario := fs.String("scenario", "all", "scenario to sweep, or all")
+	scenario := fs.String("scenario", "all", "scenarios to sweep, separated by commas, or all")
 	seeds := fs.String("seeds", "1-10", "seed range A-B, inclusive")
 	fs.IntVar(&f.parallel, "parallel", 0, "simulations at once (default: every core)")
 	fs.StringVar(&f.out, "out", "", "write results.jsonl into this directory")
@@ -55,7 +55,7 @@ func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
 	fs.BoolVar(&f.resume, "resume", false, "finish the interrupted sweep in --out, running only the jobs it has no record of")
 	fs.DurationVar(&f.runTimeout, "run-timeout", 5*time.Minute,
 		"fail a run that takes longer than this in wall-clock time, as a hang (0: no limit)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return f, err
 	}
 	f.args = args
@@ -120,14 +120,27 @@ func parseShard(s string) (int, int, error) {
 	return i, n, nil
 }
 
-func scenarioNames(name string) ([]string, error) {
-	if name == "all" {
+// scenarioNames reads --scenario: all, or names separated by commas (each
+// once, in the order given).
+func scenarioNames(list string) ([]string, error) {
+	if list == "all" {
 		return scenarios.Names(), nil
 	}
-	if _, ok := scenarios.Lookup(name); !ok {
-		return nil, fmt.Errorf("unknown scenario %q (known: all, %v)", name, scenarios.Names())
+	var names []string
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" || slices.Contains(names, name) {
+			continue
+		}
+		if _, ok := scenarios.Lookup(name); !ok {
+			return nil, unknownScenario(name, append([]string{"all"}, scenarios.Names()...))
+		}
+		names = append(names, name)
 	}
-	return []string{name}, nil
+	if len(names) == 0 {
+		return nil, fmt.Errorf("--scenario %q names no scenario", list)
+	}
+	return names, nil
 }
 
 // sweepShrinkRuns bounds the shrink of each failure of `sweep --shrink`:
@@ -209,13 +222,9 @@ func workerCommand(args []string, stdout, stderr io.Writer) int {
 }
 
 func sweepCommand(args []string, stdout, stderr io.Writer) int {
-	f, err := parseSweepFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitPass
-	}
+	f, err := parseSweepFlags(args, stdout)
 	if err != nil {
-		fmt.Fprintf(stderr, "faultline sweep: %v\n", err)
-		return exitUsage
+		return usageExit("sweep", err, stderr)
 	}
 	ctx, stop := interruptible(context.Background())
 	defer stop()

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,24 +14,17 @@ import (
 // writes it, by node and simulated time, for reading.
 func traceCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("faultline trace", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	node := fs.String("node", "", "only entries about this node (as subject or peer)")
 	from := fs.String("from", "0s", "only entries at or after this simulated time")
 	to := fs.String("to", "", "only entries before this simulated time")
 	event := fs.String("event", "", "only entries of this kind (deliver, send, timer, note, fault, crash, ...)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: faultline trace FILE [--node n1] [--from 1.2s] [--to 1.5s] [--event note]")
-	}
 	flagArgs, files := splitFileArg(args)
-	if err := fs.Parse(flagArgs); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitPass
-		}
-		return exitUsage
+	if err := parseFlags(fs, flagArgs, stdout); err != nil {
+		return usageExit("trace", err, stderr)
 	}
 	files = append(files, fs.Args()...)
 	if len(files) != 1 {
-		fs.Usage()
+		fmt.Fprintf(stderr, "faultline trace: want one trace file, got %q; usage: %s\n", files, helpOf("trace").Synopsis)
 		return exitUsage
 	}
 	lo, err1 := time.ParseDuration(*from)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 
@@ -8,8 +9,12 @@ import (
 )
 
 func versionCommand(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		fmt.Fprintf(stderr, "faultline version: takes no arguments, got %q\n", args)
+	fs := flag.NewFlagSet("faultline version", flag.ContinueOnError)
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return usageExit("version", err, stderr)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "faultline version: takes no arguments, got %q\n", fs.Args())
 		return exitUsage
 	}
 	module, revision := repro.Version()

@@ -19,11 +19,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 
+	"github.com/faultline/faultline/cmd/internal/cli"
 	"github.com/faultline/faultline/mutants"
 )
 
@@ -40,32 +42,95 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// command is one subcommand of mutants.
+type command struct {
+	name, synopsis, summary string
+	run                     func(context.Context, []string, io.Writer, io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"run", "[flags]", "sweep every scenario over each mutant; writes report.md and report.json", runCommand},
+		{"list", "", "the catalog, one line each", listCommand},
+		{"check", "", "every mutant's patch applies and its tree builds", checkCommand},
+		{"build", "[--out FILE] [--pkg ./cmd/...] NAME", "build one mutant's faultline (or --pkg) binary", buildCommand},
+	}
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
 		usage(stdout)
 		return exitOK
 	}
-	commands := map[string]func(context.Context, []string, io.Writer, io.Writer) int{
-		"run": runCommand, "list": listCommand, "check": checkCommand, "build": buildCommand}
-	c, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "mutants: unknown command %q\n\n", args[0])
-		usage(stderr)
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		return helpCommand(ctx, args[1:], stdout, stderr)
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "mutants: unknown command %q%s; run 'mutants help' for the list\n", args[0], cli.DidYouMean(args[0], commandNames()))
+	return exitUsage
+}
+
+// helpCommand prints the overview, or with a topic that command's usage.
+func helpCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 0:
+		usage(stdout)
+		return exitOK
+	case len(args) > 1:
+		fmt.Fprintf(stderr, "mutants help: takes one command, got %q\n", args)
 		return exitUsage
 	}
-	return c(ctx, args[1:], stdout, stderr)
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, []string{"-h"}, stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "mutants help: unknown command %q%s; run 'mutants help' for the list\n", args[0], cli.DidYouMean(args[0], commandNames()))
+	return exitUsage
+}
+
+func commandNames() []string {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	return names
+}
+
+// parseFlags parses a subcommand's flags as faultline's do (cli.Parse):
+// -h prints its usage on stdout. It returns the exit code and whether to
+// go on.
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (int, bool) {
+	name := strings.TrimPrefix(fs.Name(), "mutants ")
+	help := cli.Help{Synopsis: "mutants " + name}
+	for _, c := range commands() {
+		if c.name == name {
+			help = cli.Help{Synopsis: strings.TrimSpace("mutants " + name + " " + c.synopsis), Summary: c.summary}
+		}
+	}
+	err := cli.Parse(fs, args, help, stdout)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK, false
+	case err != nil:
+		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
+		return exitUsage, false
+	}
+	return exitOK, true
 }
 
 func usage(w io.Writer) {
-	fmt.Fprint(w, `usage: mutants COMMAND [flags]
-
-  run     sweep every scenario over each mutant; writes report.md and report.json
-  list    the catalog, one line each
-  check   every mutant's patch applies and its tree builds
-  build   build one mutant's faultline (or --pkg) binary
-
-Run from the repository (any directory inside it). See mutants/README.md.
-`)
+	fmt.Fprint(w, "usage: mutants COMMAND [flags]\n\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-7s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, "\nRun 'mutants help COMMAND' or 'mutants COMMAND -h' for a command's flags.\n")
+	fmt.Fprint(w, "Run from the repository (any directory inside it). See mutants/README.md.\n")
 }
 
 // catalog loads the catalog of the repository around the working directory.
@@ -83,7 +148,6 @@ func catalog() (root string, ms []mutants.Mutant, err error) {
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mutants run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	only := fs.String("only", "", "comma-separated mutants to run (default: the whole catalog)")
 	seeds := fs.String("seeds", "1-20", "seed range A-B swept over every scenario, per mutant")
 	parallel := fs.Int("parallel", runtime.NumCPU(), "mutants measured at once, each sweeping on one core")
@@ -92,8 +156,8 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	out := fs.String("out", "bin/mutants", "write report.md, report.json and each mutant's sweep here")
 	keep := fs.Bool("keep", false, "keep each mutated tree under --out")
 	require := fs.Bool("require-caught", false, "exit 1 unless the sweep caught every mutant run (CI)")
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	if err := checkRunFlags(fs, *seeds, *parallel, *shrinkRuns); err != nil {
 		fmt.Fprintf(stderr, "mutants run: %v\n", err)
@@ -101,6 +165,10 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	root, all, err := catalog()
 	if err != nil {
+		fmt.Fprintf(stderr, "mutants run: %v\n", err)
+		return exitUsage
+	}
+	if err := knownMutants(all, splitList(*only)); err != nil {
 		fmt.Fprintf(stderr, "mutants run: %v\n", err)
 		return exitUsage
 	}
@@ -117,6 +185,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	opts := mutants.Options{Root: root, Work: work, Seeds: *seeds, Parallel: *parallel, UnitTests: *unit,
 		ShrinkRuns: *shrinkRuns, Keep: *keep, Progress: func(done, total int, r *mutants.Result) {
 			fmt.Fprintf(stderr, "[%d/%d] %s\n", done, total, progressLine(r))
+			for _, w := range r.Warnings {
+				fmt.Fprintf(stderr, "mutants run: warning: %s: %s\n", r.Name, w)
+			}
 		}}
 	fmt.Fprintf(stderr, "mutants: %d mutants, every scenario over seeds %s, %d at a time\n", len(picked), *seeds, *parallel)
 	rep := mutants.NewReport(*seeds, mutants.RunAll(ctx, picked, opts))
@@ -192,8 +263,12 @@ func unitNote(r *mutants.Result) string {
 }
 
 func listCommand(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		fmt.Fprintln(stderr, "usage: mutants list")
+	fs := flag.NewFlagSet("mutants list", flag.ContinueOnError)
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "mutants list: takes no arguments; usage: mutants list")
 		return exitUsage
 	}
 	_, ms, err := catalog()
@@ -211,8 +286,12 @@ func listCommand(_ context.Context, args []string, stdout, stderr io.Writer) int
 // every package of it, two at a time, so a catalog that has rotted (a
 // patch that no longer applies or compiles) fails loudly.
 func checkCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		fmt.Fprintln(stderr, "usage: mutants check")
+	fs := flag.NewFlagSet("mutants check", flag.ContinueOnError)
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "mutants check: takes no arguments; usage: mutants check")
 		return exitUsage
 	}
 	root, ms, err := catalog()
@@ -255,19 +334,20 @@ func checkCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 func buildCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mutants build", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	out := fs.String("out", "", "the executable to write (default: bin/faultline-NAME)")
 	pkg := fs.String("pkg", "./cmd/faultline", "the command package to build")
-	fs.Usage = func() { fmt.Fprintln(stderr, "usage: mutants build [--out FILE] [--pkg ./cmd/...] NAME") }
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() != 1 {
-		fs.Usage()
+		fmt.Fprintln(stderr, "mutants build: want one mutant name; usage: mutants build [--out FILE] [--pkg ./cmd/...] NAME")
 		return exitUsage
 	}
 	name := fs.Arg(0)
-	root, _, err := catalog()
+	root, all, err := catalog()
+	if err == nil {
+		err = knownMutants(all, []string{name})
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "mutants build: %v\n", err)
 		return exitUsage
@@ -290,11 +370,19 @@ func buildCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return exitOK
 }
 
-func flagExit(err error) int {
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+// knownMutants refuses a name not in the catalog, with the one it is
+// likely a typo of.
+func knownMutants(all []mutants.Mutant, names []string) error {
+	known := make([]string, len(all))
+	for i, m := range all {
+		known[i] = m.Name
 	}
-	return exitUsage
+	for _, n := range names {
+		if !slices.Contains(known, n) {
+			return fmt.Errorf("no mutant named %q in the catalog%s; mutants list lists them", n, cli.DidYouMean(n, known))
+		}
+	}
+	return nil
 }
 
 func splitList(s string) []string {

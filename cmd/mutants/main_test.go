@@ -73,3 +73,34 @@ func TestExampleMutantsCommandsParse(t *testing.T) {
 		t.Fatal("no mutants run command in the examples")
 	}
 }
+
+func TestEveryCommandsHelpGoesToStdoutWithExitZero(t *testing.T) {
+	for _, c := range commands() {
+		for _, args := range [][]string{{c.name, "-h"}, {c.name, "--help"}, {"help", c.name}} {
+			code, out, errOut := runCLI(args...)
+			if code != exitOK || errOut != "" || !strings.HasPrefix(out, "usage: mutants "+c.name) || !strings.Contains(out, c.summary) {
+				t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+			}
+		}
+	}
+	if code, out, _ := runCLI("help"); code != exitOK || !strings.Contains(out, "build") {
+		t.Errorf("help: exit %d, %q", code, out)
+	}
+}
+
+func TestTyposGetADidYouMean(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"lsit"}, `unknown command "lsit" (did you mean "list"?)`},
+		{[]string{"help", "biuld"}, `unknown command "biuld" (did you mean "build"?)`},
+		{[]string{"run", "--sedes", "1-3"}, "unknown flag --sedes (did you mean --seeds?)"},
+		{[]string{"run", "--only", "commit-without-qorum"}, `no mutant named "commit-without-qorum" in the catalog (did you mean "commit-without-quorum"?)`},
+	} {
+		code, out, errOut := runCLI(tc.args...)
+		if code != exitUsage || out != "" || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want %q", tc.args, code, out, errOut, tc.want)
+		}
+	}
+}

@@ -84,12 +84,14 @@ func Execute(req Request) (*Executed, error) {
 	if err != nil {
 		return nil, err
 	}
-	start := time.Now() // nondeterministic-ok: the harness's own wall time, outside the simulation
+	start := time.Now()      // nondeterministic-ok: the harness's own wall time, outside the simulation
+	cpuStart := processCPU() // nondeterministic-ok: the harness's own CPU time, outside the simulation
 	out, err := scenarios.Run(&sc, req.Seed, opts)
 	if err != nil {
 		return nil, badRequest{err}
 	}
 	ex := &Executed{Outcome: out, Record: out.Record(&sc, time.Since(start))} // nondeterministic-ok: wall seconds for the record only, never the trace
+	ex.Record.CPUSeconds = (processCPU() - cpuStart).Seconds()                // nondeterministic-ok: CPU seconds for the record only, never the trace
 	if ex.Record.Verdict == "pass" {
 		return ex, nil
 	}

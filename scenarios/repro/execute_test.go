@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -102,4 +103,26 @@ func (w written) files() []string {
 		out = append(out, e.Name())
 	}
 	return out
+}
+
+// A record carries the CPU time its run used beside the wall time, and
+// neither reaches the trace: two runs of one seed differ in both and share
+// the hash.
+func TestARecordCarriesItsCPUSecondsOutsideTheTrace(t *testing.T) {
+	first, err := Execute(Request{Scenario: "baseline", Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := Execute(Request{Scenario: "baseline", Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range []float64{first.Record.CPUSeconds, second.Record.CPUSeconds} {
+		if rec <= 0 && runtime.GOOS != "windows" && runtime.GOOS != "plan9" {
+			t.Errorf("cpu_seconds %v: a run of %d events used no CPU", rec, first.Record.Events)
+		}
+	}
+	if first.Record.TraceHash != second.Record.TraceHash {
+		t.Fatalf("trace hashes differ: %s, %s", first.Record.TraceHash, second.Record.TraceHash)
+	}
 }
