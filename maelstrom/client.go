@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	mnode "github.com/jepsen-io/maelstrom/demo/go"
-
 	"github.com/faultline/faultline/ledger/client"
 	"github.com/faultline/faultline/ledger/replica"
 )
@@ -20,9 +18,8 @@ type kvRequest struct {
 }
 
 // handleKV serves a lin-kv request from a client.
-func (s *Server) handleKV(msg mnode.Message) error {
-	s.do(func() { s.propose(msg.Body, func(body any) { _ = s.node.Reply(msg, body) }) })
-	return nil
+func (s *Server) handleKV(in inbound) {
+	s.do(func() { s.propose(in.msg.Body, func(body any) { s.replyTo(in, body) }) })
 }
 
 // propose runs a lin-kv request through the replicated log, by way of the

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/big"
 
-	mnode "github.com/jepsen-io/maelstrom/demo/go"
 	"github.com/shopspring/decimal"
 
 	"github.com/faultline/faultline/ledger"
@@ -137,9 +136,8 @@ func (t jsonTransfer) toTransfer() (ledger.Transfer, error) {
 }
 
 // handleLedger serves a ledger request through the replicated log.
-func (s *Server) handleLedger(msg mnode.Message) error {
-	s.do(func() { s.proposeLedger(msg.Body, func(body any) { _ = s.node.Reply(msg, body) }) })
-	return nil
+func (s *Server) handleLedger(in inbound) {
+	s.do(func() { s.proposeLedger(in.msg.Body, func(body any) { s.replyTo(in, body) }) })
 }
 
 func (s *Server) proposeLedger(raw json.RawMessage, reply func(any)) {
