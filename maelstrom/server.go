@@ -10,6 +10,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -48,7 +49,7 @@ type Options struct {
 	// Tune, if set, adjusts the replica's config.
 	Tune func(*replica.Config)
 	// DataDir, if set, keeps the replica's WAL and snapshots in files
-	// there (see FileDisk), so that a node killed and restarted on the same
+	// under DataDir/<node_id> (see OpenDataDir), so that a node killed and restarted on the same
 	// directory recovers what it acknowledged. Empty keeps them in memory:
 	// a restarted node comes back blank.
 	DataDir string
@@ -267,7 +268,12 @@ func (s *Server) openStorage(ids []string, self string) (replica.Disk, error) {
 	if s.dataDir == "" {
 		return NewMemDisk(), nil
 	}
-	return OpenDataDir(s.dataDir, self, ids)
+	if err := checkName(self); err != nil {
+		return nil, fmt.Errorf("node_id %q cannot name a directory", self)
+	}
+	// One directory per node under the data directory: Maelstrom starts
+	// every node with the same arguments, and the node learns its ID here.
+	return OpenDataDir(filepath.Join(s.dataDir, self), self, ids)
 }
 
 func (s *Server) startReplica(ids []string, self string) error {

@@ -5,8 +5,9 @@
 //
 //	ledger-node [--data-dir DIR]
 //
-// With --data-dir the node keeps its WAL and snapshots in files under DIR
-// (fsynced), and a node killed and restarted on the same DIR recovers.
+// With --data-dir the node keeps its WAL and snapshots in files under
+// DIR/<node_id> (fsynced), and a node killed and restarted on the same DIR
+// recovers; every node of a cluster may be given the same DIR.
 // Without it the node's state lives in memory only and dies with it.
 package main
 
@@ -24,7 +25,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
 func run(args []string, stderr io.Writer) int {
 	flags := flag.NewFlagSet("ledger-node", flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	dataDir := flags.String("data-dir", "", "keep the replica's WAL and snapshots in this directory (created if missing), so that a restarted node recovers; without it, state is volatile")
+	dataDir := flags.String("data-dir", "", "keep the replica's WAL and snapshots under DIR/<node_id> (created if missing), so that a restarted node recovers; without it, state is volatile")
 	flags.Usage = func() {
 		fmt.Fprintln(stderr, "usage: ledger-node [--data-dir DIR]\nMaelstrom starts it and talks to it on stdin and stdout.")
 		flags.PrintDefaults()
