@@ -1,10 +1,10 @@
 package maelstrom
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
-
-	mnode "github.com/jepsen-io/maelstrom/demo/go"
+	"slices"
 
 	"github.com/faultline/faultline/ledger/client"
 	"github.com/faultline/faultline/ledger/replica"
@@ -13,24 +13,48 @@ import (
 // kvRequest is a lin-kv request body.
 type kvRequest struct {
 	Type  string          `json:"type"`
+	MsgID json.RawMessage `json:"msg_id"`
 	Key   json.RawMessage `json:"key"`
 	Value json.RawMessage `json:"value,omitempty"`
 	From  json.RawMessage `json:"from,omitempty"`
 	To    json.RawMessage `json:"to,omitempty"`
 }
 
+// decodeKVRequest parses a lin-kv body strictly: no unknown fields, and
+// the fields its op needs, each a JSON value.
+func decodeKVRequest(raw json.RawMessage) (kvRequest, error) {
+	var req kvRequest
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return req, fmt.Errorf("malformed %s request: %v", typeOf(raw), err)
+	}
+	needs := map[string][]string{"read": {"key"}, "write": {"key", "value"}, "cas": {"key", "from", "to"}}[req.Type]
+	given := map[string]json.RawMessage{"key": req.Key, "value": req.Value, "from": req.From, "to": req.To}
+	for _, field := range needs {
+		if given[field] == nil {
+			return req, fmt.Errorf("%s needs %s", req.Type, field)
+		}
+	}
+	for _, field := range []string{"value", "from", "to"} {
+		if given[field] != nil && !slices.Contains(needs, field) {
+			return req, fmt.Errorf("%s takes no %s", req.Type, field)
+		}
+	}
+	return req, nil
+}
+
 // handleKV serves a lin-kv request from a client.
-func (s *Server) handleKV(msg mnode.Message) error {
-	s.do(func() { s.propose(msg.Body, func(body any) { _ = s.node.Reply(msg, body) }) })
-	return nil
+func (s *Server) handleKV(in inbound) {
+	s.do(func() { s.propose(in.msg.Body, func(body any) { s.replyTo(in, body) }) })
 }
 
 // propose runs a lin-kv request through the replicated log, by way of the
 // node's session pool. Runs on the event loop.
 func (s *Server) propose(raw json.RawMessage, reply func(any)) {
-	var req kvRequest
-	if err := json.Unmarshal(raw, &req); err != nil {
-		reply(errorBody(12, "malformed request"))
+	req, err := decodeKVRequest(raw)
+	if err != nil {
+		reply(errorBody(CodeMalformedRequest, err.Error()))
 		return
 	}
 	cmd, _ := json.Marshal(KVCommand{Op: req.Type, Key: req.Key, Value: req.Value, From: req.From, To: req.To})
@@ -39,12 +63,21 @@ func (s *Server) propose(raw json.RawMessage, reply func(any)) {
 	})
 }
 
+// commandBytesMax is the largest command the replica takes into its log
+// (replica.EntryDataMax less the room its client request framing keeps);
+// a larger one could never apply, so it is refused before it is sent.
+const commandBytesMax = replica.EntryDataMax - 16
+
 // submit runs command through the session pool and answers with answer's
 // body when it applied, or with the error its outcome calls for: definite
 // when it certainly did not apply, indefinite when it may have.
 func (s *Server) submit(command []byte, reply func(any), answer func(result []byte) any) {
 	if s.r == nil {
 		reply(errorBody(CodeTemporarilyUnavailable, "not initialized"))
+		return
+	}
+	if len(command) > commandBytesMax {
+		reply(errorBody(CodeMalformedRequest, fmt.Sprintf("request too large: a command of %d bytes, at most %d", len(command), commandBytesMax)))
 		return
 	}
 	ok := s.pool.submit(command, func(c client.Completion) {

@@ -6,5 +6,7 @@
 // Maelstrom messages of type "raft".
 //
 // It serves Maelstrom's lin-kv workload (read, write, cas) on a replicated
-// key-value state machine.
+// key-value state machine, and ledger RPCs on the ledger beside it. With a
+// data directory the replica's WAL and snapshots live on fsynced files
+// (FileDisk); without one, in memory (MemDisk).
 package maelstrom

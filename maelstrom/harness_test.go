@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/faultline/faultline/ledger/replica"
 )
 
 // network plays Maelstrom's part, from its documented protocol
@@ -29,6 +31,18 @@ type network struct {
 	waiting map[int]chan map[string]any // client msg_id -> reply
 	nextID  int
 	wg      sync.WaitGroup
+
+	bin     string
+	args    func(id string) []string // each node's command-line arguments
+	traffic map[string]*traffic      // by destination node
+}
+
+// traffic is what the router saw go to one node: the longest line, and the
+// snapshot messages of the consensus protocol.
+type traffic struct {
+	lineBytesMax  int
+	snapshots     int
+	snapshotBytes int
 }
 
 type process struct {
@@ -56,41 +70,99 @@ func buildNode(t *testing.T) string {
 }
 
 func startNetwork(t *testing.T, bin string, n int) *network {
+	return startNetworkWith(t, bin, n, func(string) []string { return nil })
+}
+
+// startNetworkWith starts n nodes, each with the arguments args gives it.
+func startNetworkWith(t *testing.T, bin string, n int, args func(id string) []string) *network {
 	nw := &network{t: t, start: time.Now(), procs: map[string]*process{}, cut: map[[2]string]bool{},
-		waiting: map[int]chan map[string]any{}}
+		waiting: map[int]chan map[string]any{}, bin: bin, args: args, traffic: map[string]*traffic{}}
 	for i := range n {
 		nw.ids = append(nw.ids, fmt.Sprintf("n%d", i+1))
+		nw.traffic[nw.ids[i]] = &traffic{}
 	}
 	for _, id := range nw.ids {
-		cmd := exec.Command(bin)
-		stdin, _ := cmd.StdinPipe()
-		stdout, _ := cmd.StdoutPipe()
-		cmd.Stderr = io.Discard
-		if os.Getenv("FAULTLINE_NODE_LOGS") != "" {
-			cmd.Stderr = os.Stderr
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		nw.procs[id] = &process{cmd: cmd, stdin: stdin}
-		nw.wg.Add(1)
-		go nw.route(stdout)
+		nw.spawn(id)
 	}
 	t.Cleanup(nw.stop)
 	for _, id := range nw.ids {
-		reply := nw.call(id, map[string]any{"type": "init", "node_id": id, "node_ids": nw.ids}, 5*time.Second)
-		if reply == nil || reply["type"] != "init_ok" {
-			t.Fatalf("%s answered init with %v", id, reply)
-		}
+		nw.init(id)
 	}
 	return nw
+}
+
+// spawn starts node id's process and routes its output.
+func (nw *network) spawn(id string) {
+	cmd := exec.Command(nw.bin, nw.args(id)...)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = io.Discard
+	if os.Getenv("FAULTLINE_NODE_LOGS") != "" {
+		cmd.Stderr = os.Stderr
+	}
+	if err := cmd.Start(); err != nil {
+		nw.t.Fatal(err)
+	}
+	nw.mu.Lock()
+	nw.procs[id] = &process{cmd: cmd, stdin: stdin}
+	nw.mu.Unlock()
+	nw.wg.Add(1)
+	go nw.route(stdout)
+}
+
+func (nw *network) init(id string) {
+	reply := nw.call(id, map[string]any{"type": "init", "node_id": id, "node_ids": nw.ids}, 5*time.Second)
+	if reply == nil || reply["type"] != "init_ok" {
+		nw.t.Fatalf("%s answered init with %v", id, reply)
+	}
+}
+
+// restart starts a killed node again, with the same arguments (its data
+// directory, if it has one), and initializes it as Maelstrom would.
+func (nw *network) restart(id string) {
+	nw.spawn(id)
+	nw.init(id)
+}
+
+// seen returns a copy of what the router saw go to node id.
+func (nw *network) seen(id string) traffic {
+	nw.mu.Lock()
+	defer nw.mu.Unlock()
+	return *nw.traffic[id]
+}
+
+// count records a line routed to dest: its size, and whether it carries a
+// snapshot (decoded only for long lines, which every snapshot here is).
+func (nw *network) count(dest string, line []byte, body json.RawMessage) {
+	snapshot := false
+	if len(line) > 16<<10 {
+		var raft struct {
+			Type string `json:"type"`
+			Data []byte `json:"data"`
+		}
+		if json.Unmarshal(body, &raft) == nil && raft.Type == "raft" {
+			m, err := replica.DecodeMessage(raft.Data)
+			snapshot = err == nil && m.Kind == replica.MsgSnapshot
+		}
+	}
+	nw.mu.Lock()
+	defer nw.mu.Unlock()
+	tr := nw.traffic[dest]
+	if tr == nil {
+		return
+	}
+	tr.lineBytesMax = max(tr.lineBytesMax, len(line))
+	if snapshot {
+		tr.snapshots++
+		tr.snapshotBytes += len(line)
+	}
 }
 
 // route reads one node's output and forwards each message.
 func (nw *network) route(stdout io.Reader) {
 	defer nw.wg.Done()
 	sc := bufio.NewScanner(stdout)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	sc.Buffer(make([]byte, 1<<20), 256<<20)
 	for sc.Scan() {
 		var env envelope
 		if err := json.Unmarshal(sc.Bytes(), &env); err != nil {
@@ -106,6 +178,7 @@ func (nw *network) route(stdout io.Reader) {
 		dest := nw.procs[env.Dest]
 		nw.mu.Unlock()
 		if !blocked && dest != nil {
+			nw.count(env.Dest, sc.Bytes(), env.Body)
 			dest.write(append(append([]byte(nil), sc.Bytes()...), '\n'))
 		}
 	}
@@ -176,18 +249,24 @@ func (nw *network) heal() {
 	clear(nw.cut)
 }
 
-// kill stops a node's process for good, as Maelstrom's kill nemesis does.
+// kill stops a node's process with SIGKILL (kill -9), as Maelstrom's
+// kill nemesis does: nothing it has not written to its files survives.
 func (nw *network) kill(id string) {
+	nw.mu.Lock()
 	p := nw.procs[id]
+	nw.mu.Unlock()
 	p.mu.Lock()
 	p.dead = true
 	p.mu.Unlock()
 	_ = p.cmd.Process.Kill()
+	_ = p.cmd.Wait()
 }
 
 func (nw *network) stop() {
 	for _, id := range nw.ids {
+		nw.mu.Lock()
 		p := nw.procs[id]
+		nw.mu.Unlock()
 		p.mu.Lock()
 		if !p.dead {
 			p.dead = true

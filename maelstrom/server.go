@@ -1,65 +1,143 @@
 package maelstrom
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
-
-	mnode "github.com/jepsen-io/maelstrom/demo/go"
 
 	"github.com/faultline/faultline/ledger/replica"
 )
 
-// Server is one Maelstrom node running a replica. The replica is a
-// single-threaded event-driven core; the Maelstrom library calls handlers
-// on many goroutines, so every call into the replica goes through one event
-// loop goroutine, in arrival order.
+// Server is one Maelstrom node running a replica. It reads Maelstrom
+// messages from stdin itself (see Run) and hands every one that needs the
+// replica to one event loop goroutine, in arrival order: the replica is a
+// single-threaded event-driven core, and timers fire on other goroutines.
 type Server struct {
-	node   *mnode.Node
-	events chan func()
-	start  time.Time
+	in      io.Reader
+	wire    *wire
+	events  chan func()
+	start   time.Time
+	lineMax int
+	dataDir string
+	tune    func(*replica.Config)
+	routes  map[string]func(inbound)
 
 	// Owned by the event loop.
 	r      *replica.Replica
 	self   replica.NodeID
+	name   string // this node's Maelstrom ID, once initialized
 	pool   *sessionPool
 	local  []func() // work the event loop queued for itself, run after the current event
 	ids    []string
 	rng    *rand.Rand
-	disk   *MemDisk
+	disk   replica.Disk
 	timers map[replica.TimerID]*time.Timer
 	nextID replica.TimerID
-	tune   func(*replica.Config)
 }
 
 // Options adjust a Server.
 type Options struct {
 	// Tune, if set, adjusts the replica's config.
 	Tune func(*replica.Config)
+	// DataDir, if set, keeps the replica's WAL and snapshots in files
+	// under DataDir/<node_id> (see OpenDataDir), so that a node killed and restarted on the same
+	// directory recovers what it acknowledged. Empty keeps them in memory:
+	// a restarted node comes back blank.
+	DataDir string
+	// Stdin and Stdout default to the process's.
+	Stdin  io.Reader
+	Stdout io.Writer
 }
 
-// NewServer builds a server on node.
-func NewServer(node *mnode.Node, opts Options) *Server {
-	s := &Server{node: node, events: make(chan func(), 1024), start: time.Now(),
-		disk: NewMemDisk(), timers: make(map[replica.TimerID]*time.Timer), tune: opts.Tune}
-	node.Handle("init", s.handleInit)
-	node.Handle("raft", s.handleRaft)
+// NewServer builds a server; Run serves.
+func NewServer(opts Options) *Server {
+	if opts.Stdin == nil {
+		opts.Stdin = os.Stdin
+	}
+	if opts.Stdout == nil {
+		opts.Stdout = os.Stdout
+	}
+	cfg := replica.DefaultConfig()
+	if opts.Tune != nil {
+		opts.Tune(&cfg)
+	}
+	s := &Server{in: opts.Stdin, wire: newWire(opts.Stdout), events: make(chan func(), 1024), start: time.Now(),
+		lineMax: lineBytesMax(cfg), dataDir: opts.DataDir, tune: opts.Tune,
+		timers: make(map[replica.TimerID]*time.Timer)}
+	s.routes = map[string]func(inbound){"init": s.handleInit, "raft": s.handleRaft}
 	for _, op := range []string{"read", "write", "cas"} {
-		node.Handle(op, s.handleKV)
+		s.routes[op] = s.handleKV
 	}
 	for _, op := range []string{"create_accounts", "create_transfers", "lookup_accounts", "lookup_transfers"} {
-		node.Handle(op, s.handleLedger)
+		s.routes[op] = s.handleLedger
 	}
 	go s.loop()
 	return s
 }
 
-// Run serves until stdin closes.
-func (s *Server) Run() error { return s.node.Run() }
+// Run serves until stdin closes. It reads lines of any length up to the
+// largest message a node sends (lineBytesMax); nothing a peer or client
+// sends stops it: a line it cannot read as a message is logged, a request
+// it cannot serve is answered with an error.
+func (s *Server) Run() error {
+	r := bufio.NewReaderSize(s.in, 64<<10)
+	for {
+		line, n, oversized, err := readLine(r, s.lineMax)
+		switch {
+		case oversized:
+			s.logf("skipped a line of %d bytes: over the %d-byte cap", n, s.lineMax)
+		case len(bytes.TrimSpace(line)) > 0:
+			s.dispatch(bytes.TrimSpace(line))
+		}
+		if errors.Is(err, io.EOF) {
+			s.sync()
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read stdin: %w", err)
+		}
+	}
+}
+
+// dispatch routes one message, or answers why it cannot.
+func (s *Server) dispatch(line []byte) {
+	in, code, text, ok := parseInbound(line)
+	switch {
+	case !ok:
+		s.logf("dropped %s: %.200s", text, line)
+	case code != 0:
+		s.replyTo(in, errorBody(code, text))
+	case in.typ == "reply" || in.typ == "error":
+		s.logf("ignored a %s from %s: this node sends no requests", in.typ, in.msg.Src)
+	case s.routes[in.typ] == nil:
+		s.replyTo(in, errorBody(CodeNotSupported, fmt.Sprintf("unsupported message type %q", in.typ)))
+	default:
+		s.routes[in.typ](in)
+	}
+}
+
+// replyTo answers in; a node whose stdout is gone has no one to tell.
+func (s *Server) replyTo(in inbound, body any) {
+	if err := s.wire.reply(in, body); err != nil {
+		s.logf("reply: %v", err)
+	}
+}
+
+// sync waits until the event loop has run everything queued before it.
+func (s *Server) sync() {
+	done := make(chan struct{})
+	s.do(func() { close(done) })
+	<-done
+}
 
 func (s *Server) loop() {
 	for fn := range s.events {
@@ -99,7 +177,7 @@ func (s *Server) sendToReplica(to replica.NodeID, data []byte) {
 	if int(to) < 0 || int(to) >= len(s.ids) {
 		return
 	}
-	_ = s.node.Send(s.ids[to], raftBody{Type: "raft", Data: slices.Clone(data)})
+	_ = s.wire.send(s.name, s.ids[to], raftBody{Type: "raft", Data: data}) // encoded before it returns
 }
 
 // deliver hands a replica-protocol message from replica from to whoever
@@ -118,12 +196,84 @@ func (s *Server) deliver(from replica.NodeID, data []byte) {
 	}
 }
 
-func (s *Server) handleInit(mnode.Message) error {
-	ids := slices.Clone(s.node.NodeIDs())
-	self := s.node.ID()
-	done := make(chan error, 1)
-	s.do(func() { done <- s.startReplica(ids, self) })
-	return <-done
+// initBody is Maelstrom's init message.
+type initBody struct {
+	NodeID  string   `json:"node_id"`
+	NodeIDs []string `json:"node_ids"`
+}
+
+func (s *Server) handleInit(in inbound) {
+	var body initBody
+	if err := json.Unmarshal(in.msg.Body, &body); err != nil {
+		s.replyTo(in, errorBody(CodeMalformedRequest, fmt.Sprintf("init: %v", err)))
+		return
+	}
+	if text := checkInit(body); text != "" {
+		s.replyTo(in, errorBody(CodeMalformedRequest, "init: "+text))
+		return
+	}
+	s.do(func() {
+		code, err := s.initialize(slices.Clone(body.NodeIDs), body.NodeID)
+		if err != nil {
+			s.logf("init: %v", err)
+			s.replyTo(in, errorBody(code, fmt.Sprintf("init: %v", err)))
+			return
+		}
+		s.replyTo(in, map[string]any{"type": "init_ok"})
+	})
+}
+
+// checkInit names what is wrong with an init message, if anything.
+func checkInit(b initBody) string {
+	switch {
+	case b.NodeID == "":
+		return "node_id is missing"
+	case len(b.NodeIDs) == 0 || len(b.NodeIDs) > 15:
+		return fmt.Sprintf("node_ids must name 1 to 15 nodes, got %d", len(b.NodeIDs))
+	case !slices.Contains(b.NodeIDs, b.NodeID):
+		return fmt.Sprintf("node_id %q is not one of node_ids %v", b.NodeID, b.NodeIDs)
+	}
+	for i, id := range b.NodeIDs {
+		if slices.Contains(b.NodeIDs[:i], id) {
+			return fmt.Sprintf("node_ids name %q twice", id)
+		}
+	}
+	return ""
+}
+
+// initialize starts the replica as node self of ids, on its storage. A
+// second init for the same cluster is answered again; one for another is
+// refused. It returns the Maelstrom error code that goes with an error.
+func (s *Server) initialize(ids []string, self string) (int, error) {
+	if s.name != "" {
+		if self == s.name && slices.Equal(ids, s.ids) {
+			return 0, nil
+		}
+		return CodeMalformedRequest, fmt.Errorf("already initialized as %s of %v", s.name, s.ids)
+	}
+	disk, err := s.openStorage(ids, self)
+	if err != nil {
+		return CodeCrash, err
+	}
+	s.disk = disk
+	if err := s.startReplica(ids, self); err != nil {
+		return CodeCrash, err
+	}
+	return 0, nil
+}
+
+// openStorage returns the replica's disk: files in the data directory, or
+// memory when there is none.
+func (s *Server) openStorage(ids []string, self string) (replica.Disk, error) {
+	if s.dataDir == "" {
+		return NewMemDisk(), nil
+	}
+	if err := checkName(self); err != nil {
+		return nil, fmt.Errorf("node_id %q cannot name a directory", self)
+	}
+	// One directory per node under the data directory: Maelstrom starts
+	// every node with the same arguments, and the node learns its ID here.
+	return OpenDataDir(filepath.Join(s.dataDir, self), self, ids)
 }
 
 func (s *Server) startReplica(ids []string, self string) error {
@@ -137,6 +287,7 @@ func (s *Server) startReplica(ids []string, self string) error {
 	}
 	cfg.ID = replica.NodeID(slices.Index(ids, self))
 	cfg.NewStateMachine = func() replica.StateMachine { return NewMachine() }
+	configureStorage(&cfg, s.dataDir == "")
 	if s.tune != nil {
 		s.tune(&cfg)
 	}
@@ -144,10 +295,26 @@ func (s *Server) startReplica(ids []string, self string) error {
 	if err != nil {
 		return fmt.Errorf("node %s: %w", self, err)
 	}
-	s.r, s.self = r, cfg.ID
+	s.r, s.self, s.name = r, cfg.ID, self
 	s.pool = &sessionPool{s: s}
 	r.Start(serverEnv{s})
 	return nil
+}
+
+// configureStorage is the one place that sets what the replica must know
+// about how long its storage lives. With a data directory (volatile
+// false) the WAL and snapshots survive a kill and the replica recovers
+// them. Without one, a restarted node comes back blank, having perhaps
+// voted and acknowledged entries in its earlier life.
+//
+// HOOK(issue 20): ledger/replica is gaining a Config option for a blank,
+// volatile replica that abstains from voting (and counting toward a
+// quorum) until a leader has caught it up. Set it here when volatile is
+// true, once it lands; until then a volatile node that is killed and
+// restarted can, in principle, vote twice in a term (hence the warning
+// the binary prints without --data-dir).
+func configureStorage(cfg *replica.Config, volatile bool) {
+	_, _ = cfg, volatile
 }
 
 // raftBody carries a consensus message between nodes.
@@ -156,17 +323,17 @@ type raftBody struct {
 	Data []byte `json:"data"`
 }
 
-func (s *Server) handleRaft(msg mnode.Message) error {
+func (s *Server) handleRaft(in inbound) {
 	var body raftBody
-	if err := json.Unmarshal(msg.Body, &body); err != nil {
-		return nil // a garbled peer message is dropped, like a lost one
+	if err := json.Unmarshal(in.msg.Body, &body); err != nil {
+		s.logf("dropped a garbled raft message from %s: %v", in.msg.Src, err) // as if lost
+		return
 	}
-	from := slices.Index(s.node.NodeIDs(), msg.Src)
-	if from < 0 {
-		return nil
-	}
-	s.do(func() { s.deliver(replica.NodeID(from), body.Data) })
-	return nil
+	s.do(func() {
+		if from := slices.Index(s.ids, in.msg.Src); from >= 0 {
+			s.deliver(replica.NodeID(from), body.Data)
+		}
+	})
 }
 
 // serverEnv is the replica's environment under Maelstrom: real clocks, Go

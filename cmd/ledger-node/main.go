@@ -1,28 +1,49 @@
 // Command ledger-node is a Maelstrom node: it runs the ledger's replicated
 // consensus code (ledger/replica) as a real process speaking Maelstrom's
-// JSON protocol on stdin and stdout, and serves the lin-kv workload.
+// JSON protocol on stdin and stdout, and serves the lin-kv workload and
+// the ledger RPCs.
 //
-//	maelstrom test -w lin-kv --bin ./bin/ledger-node --node-count 3 \
-//	    --concurrency 2n --time-limit 30 --rate 100 --nemesis partition
+//	ledger-node [--data-dir DIR]
+//
+// With --data-dir the node keeps its WAL and snapshots in files under
+// DIR/<node_id> (fsynced), and a node killed and restarted on the same DIR
+// recovers; every node of a cluster may be given the same DIR.
+// Without it the node's state lives in memory only and dies with it.
 package main
 
 import (
+	"flag"
 	"fmt"
+	"io"
 	"os"
-
-	mnode "github.com/jepsen-io/maelstrom/demo/go"
 
 	"github.com/faultline/faultline/maelstrom"
 )
 
-func main() {
-	if len(os.Args) > 1 {
-		fmt.Fprintln(os.Stderr, "ledger-node takes no arguments: Maelstrom starts it and talks to it on stdin and stdout")
-		os.Exit(2)
+func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
+
+func run(args []string, stderr io.Writer) int {
+	flags := flag.NewFlagSet("ledger-node", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	dataDir := flags.String("data-dir", "", "keep the replica's WAL and snapshots under DIR/<node_id> (created if missing), so that a restarted node recovers; without it, state is volatile")
+	flags.Usage = func() {
+		fmt.Fprintln(stderr, "usage: ledger-node [--data-dir DIR]\nMaelstrom starts it and talks to it on stdin and stdout.")
+		flags.PrintDefaults()
 	}
-	s := maelstrom.NewServer(mnode.NewNode(), maelstrom.Options{})
+	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+	if flags.NArg() > 0 {
+		flags.Usage()
+		return 2
+	}
+	if *dataDir == "" {
+		fmt.Fprintln(stderr, "ledger-node: no --data-dir: state is volatile, in memory only; a killed or restarted node comes back blank")
+	}
+	s := maelstrom.NewServer(maelstrom.Options{DataDir: *dataDir})
 	if err := s.Run(); err != nil {
-		fmt.Fprintf(os.Stderr, "ledger-node: %v\n", err)
-		os.Exit(1)
+		fmt.Fprintf(stderr, "ledger-node: %v\n", err)
+		return 1
 	}
+	return 0
 }
