@@ -19,6 +19,10 @@ const (
 	EntriesPerMsgMax = 4096    // entries in one Append
 	EntryDataMax     = 4 << 20 // bytes of one entry's data or one command
 	SnapshotDataMax  = 1 << 30 // bytes of one snapshot
+	// AppendBytesLimit bounds the encoded entries of one Append before its
+	// last (see entryWireSize); Config.AppendBytesMax may not exceed it.
+	// With the last entry, an Append is at most about 20 MiB.
+	AppendBytesLimit = 16 << 20
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -146,11 +150,16 @@ func decodeFields(d *decoder, m *Message) error {
 		if n > 0 {
 			m.Entries = make([]Entry, 0, min(int(n), len(d.buf)/entryHeaderSize))
 		}
+		total := 0
 		for range n {
+			if total > AppendBytesLimit {
+				return fmt.Errorf("%w: entries of %d bytes before the last, more than %d", ErrBadMessage, total, AppendBytesLimit)
+			}
 			m.Entries = append(m.Entries, d.entry())
 			if d.err != nil {
 				return d.err
 			}
+			total += entryWireSize(&m.Entries[len(m.Entries)-1])
 		}
 	case MsgAppendResp:
 		m.Success, m.PrevIndex, m.Match, m.RejectHint, m.LastIndex = d.bool(), d.u64(), d.u64(), d.u64(), d.u64()
@@ -175,6 +184,20 @@ func decodeFields(d *decoder, m *Message) error {
 
 // entryHeaderSize is an encoded entry without its data.
 const entryHeaderSize = 8 + 8 + 1 + 8 + 4
+
+// entryWireSize is the bytes e takes in an Append: what AppendBytesMax
+// counts.
+func entryWireSize(e *Entry) int { return entryHeaderSize + len(e.Data) }
+
+// appendPrefixBytes is the bytes of an Append's entries before its last:
+// what the leader's byte bound guarantees (see limitAppendBytes).
+func appendPrefixBytes(es []Entry) int {
+	n := 0
+	for i := 0; i+1 < len(es); i++ {
+		n += entryWireSize(&es[i])
+	}
+	return n
+}
 
 type encoder struct{ buf []byte }
 

@@ -41,6 +41,13 @@ type Config struct {
 	HeartbeatTicks int
 	// EntriesPerAppendMax caps the entries of one Append message.
 	EntriesPerAppendMax int
+	// AppendBytesMax caps the encoded entries of one Append message (see
+	// entryWireSize): a leader stops adding entries once the next would
+	// pass it. An Append always carries at least one entry when the
+	// follower needs one, so an entry larger than the bound still goes
+	// out, alone; a follower drops an Append whose entries before its
+	// last exceed the bound. It is at most AppendBytesLimit.
+	AppendBytesMax int
 	// InflightMax caps the Append messages in flight to one follower.
 	InflightMax int
 	// SnapshotEntries is the fewest applied entries that trigger a
@@ -79,6 +86,7 @@ func DefaultConfig() Config {
 		ElectionTicks:       15,
 		HeartbeatTicks:      3,
 		EntriesPerAppendMax: 256,
+		AppendBytesMax:      64 << 10,
 		InflightMax:         32,
 		SnapshotEntries:     2048,
 		SessionsMax:         4096,
@@ -114,6 +122,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("replica config: need 0 < heartbeat_ticks (%d) < election_ticks (%d)", c.HeartbeatTicks, c.ElectionTicks)
 	case c.EntriesPerAppendMax <= 0 || c.EntriesPerAppendMax > EntriesPerMsgMax:
 		return fmt.Errorf("replica config: entries_per_append_max must be in [1, %d], got %d", EntriesPerMsgMax, c.EntriesPerAppendMax)
+	case c.AppendBytesMax <= 0 || c.AppendBytesMax > AppendBytesLimit:
+		return fmt.Errorf("replica config: append_bytes_max must be in [1, %d], got %d", AppendBytesLimit, c.AppendBytesMax)
 	case c.InflightMax <= 0:
 		return fmt.Errorf("replica config: inflight_max must be positive, got %d", c.InflightMax)
 	case c.SnapshotEntries == 0:

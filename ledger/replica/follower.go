@@ -5,6 +5,15 @@ import "fmt"
 // handleAppend is a follower taking entries (or a heartbeat) from the
 // leader of its term.
 func (r *Replica) handleAppend(from NodeID, m *Message) {
+	if n := appendPrefixBytes(m.Entries); n > r.cfg.AppendBytesMax {
+		// A leader never builds this (checkAppendBounds): a peer with
+		// other bounds, or a forged message. Taking it would let one
+		// message outgrow what this replica is sized for.
+		r.stats.OversizeMessages++
+		r.env.Record(fmt.Sprintf("dropped an append from %d with %d entries of %d bytes before the last, over %d",
+			from, len(m.Entries), n, r.cfg.AppendBytesMax))
+		return
+	}
 	r.becomeFollowerOf(from)
 	reply := Message{Kind: MsgAppendResp, PrevIndex: m.PrevIndex, Recovering: r.recovering != nil}
 	if m.PrevIndex < r.commit {

@@ -99,6 +99,10 @@ type Stats struct {
 	// carries the whole state, so a high count is worth a look.
 	SnapshotsSent uint64
 	BadMessages   uint64
+	// OversizeMessages counts peer messages dropped for exceeding this
+	// replica's AppendBytesMax or SnapshotChunkBytesMax: nonzero only
+	// when peers are configured with other bounds, or with a bug.
+	OversizeMessages uint64
 	// Handovers counts campaigns started at a leader's request (a
 	// leadership transfer's TimeoutNow).
 	Handovers uint64

@@ -96,10 +96,12 @@ func (r *Replica) maybeSendAppend(i int, sendIfEmpty bool) bool {
 		return true
 	}
 	last := min(r.log.lastIndex(), prevIndex+uint64(r.cfg.EntriesPerAppendMax))
-	entries := r.log.slice(pr.next, last)
+	entries := limitAppendBytes(r.log.slice(pr.next, last), r.cfg.AppendBytesMax)
+	last = prevIndex + uint64(len(entries))
 	if len(entries) == 0 && !sendIfEmpty {
 		return false
 	}
+	r.checkAppendBounds(entries)
 	r.send(r.peers[i], Message{Kind: MsgAppend, PrevIndex: prevIndex, PrevTerm: prevTerm,
 		Entries: entries, Commit: r.commit, LastIndex: r.log.lastIndex()})
 	switch pr.state {
@@ -112,6 +114,32 @@ func (r *Replica) maybeSendAppend(i int, sendIfEmpty bool) bool {
 		}
 	}
 	return len(entries) > 0 || pr.state == probeState
+}
+
+// limitAppendBytes returns the longest prefix of es whose encoded entries
+// fit in bytesMax, but never less than one entry: an entry larger than
+// the bound goes out alone, so replication always progresses.
+func limitAppendBytes(es []Entry, bytesMax int) []Entry {
+	total := 0
+	for i := range es {
+		total += entryWireSize(&es[i])
+		if i > 0 && total > bytesMax {
+			return es[:i]
+		}
+	}
+	return es
+}
+
+// checkAppendBounds asserts what a leader's Append promises its follower
+// (see handleAppend and the codec): its entry count, and its bytes within
+// AppendBytesMax unless it is one entry alone.
+func (r *Replica) checkAppendBounds(es []Entry) {
+	if len(es) > r.cfg.EntriesPerAppendMax {
+		panicf("append of %d entries, over %d", len(es), r.cfg.EntriesPerAppendMax)
+	}
+	if n := appendPrefixBytes(es); len(es) > 1 && n+entryWireSize(&es[len(es)-1]) > r.cfg.AppendBytesMax {
+		panicf("append of %d entries and %d bytes, over %d", len(es), n+entryWireSize(&es[len(es)-1]), r.cfg.AppendBytesMax)
+	}
 }
 
 func (r *Replica) sendSnapshot(i int) {
