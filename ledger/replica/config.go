@@ -48,8 +48,16 @@ type Config struct {
 	// out, alone; a follower drops an Append whose entries before its
 	// last exceed the bound. It is at most AppendBytesLimit.
 	AppendBytesMax int
-	// InflightMax caps the Append messages in flight to one follower.
+	// InflightMax caps the Append messages in flight to one follower, and
+	// the snapshot chunks.
 	InflightMax int
+	// SnapshotChunkBytesMax caps the snapshot bytes of one message: a
+	// leader streams a snapshot to a follower in chunks of at most this
+	// many bytes, at most InflightMax of them unacknowledged, and the
+	// follower installs it once every byte arrived and its checksum
+	// holds. A follower drops a larger chunk. It is at most
+	// SnapshotChunkLimit.
+	SnapshotChunkBytesMax int
 	// SnapshotEntries is the fewest applied entries that trigger a
 	// snapshot and log compaction; the entries must also outweigh the
 	// latest snapshot in bytes (see Replica.snapshotDue).
@@ -82,15 +90,16 @@ type Config struct {
 // sets ID, Peers and NewStateMachine.
 func DefaultConfig() Config {
 	return Config{
-		TickInterval:        10 * time.Millisecond,
-		ElectionTicks:       15,
-		HeartbeatTicks:      3,
-		EntriesPerAppendMax: 256,
-		AppendBytesMax:      64 << 10,
-		InflightMax:         32,
-		SnapshotEntries:     2048,
-		SessionsMax:         4096,
-		PendingMax:          8192,
+		TickInterval:          10 * time.Millisecond,
+		ElectionTicks:         15,
+		HeartbeatTicks:        3,
+		EntriesPerAppendMax:   256,
+		AppendBytesMax:        64 << 10,
+		InflightMax:           32,
+		SnapshotChunkBytesMax: 64 << 10,
+		SnapshotEntries:       2048,
+		SessionsMax:           4096,
+		PendingMax:            8192,
 	}
 }
 
@@ -126,6 +135,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("replica config: append_bytes_max must be in [1, %d], got %d", AppendBytesLimit, c.AppendBytesMax)
 	case c.InflightMax <= 0:
 		return fmt.Errorf("replica config: inflight_max must be positive, got %d", c.InflightMax)
+	case c.SnapshotChunkBytesMax <= 0 || c.SnapshotChunkBytesMax > SnapshotChunkLimit:
+		return fmt.Errorf("replica config: snapshot_chunk_bytes_max must be in [1, %d], got %d", SnapshotChunkLimit, c.SnapshotChunkBytesMax)
 	case c.SnapshotEntries == 0:
 		return fmt.Errorf("replica config: snapshot_entries must be positive")
 	case c.SessionsMax <= 0:

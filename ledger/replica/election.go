@@ -202,6 +202,7 @@ func (r *Replica) becomeFollower(term uint64, leader NodeID) {
 		r.term = term
 		r.vote = None
 		r.hardDirty = true
+		r.incoming = nil // a transfer of an older term never completes
 	}
 	if r.role == roleLeader {
 		r.failWaiters(StatusUnknown)
@@ -215,6 +216,7 @@ func (r *Replica) becomeFollower(term uint64, leader NodeID) {
 func (r *Replica) becomeCandidate() {
 	r.term++
 	r.vote = None // a new term: no vote cast in it yet
+	r.incoming = nil
 	r.castVote(r.cfg.ID)
 	r.role = roleCandidate
 	r.leader = None

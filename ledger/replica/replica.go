@@ -67,6 +67,9 @@ type Replica struct {
 	sessions sessionTable
 	digest   [32]byte // running digest of the applied log
 	snapData []byte   // the latest snapshot, served to lagging followers
+	// incoming is the snapshot a leader is streaming to this follower,
+	// assembled chunk by chunk until it is whole.
+	incoming *snapshotAssembly
 	// sinceSnap is the bytes of entry data applied after the latest
 	// snapshot (see snapshotDue).
 	sinceSnap uint64
@@ -103,6 +106,10 @@ type Stats struct {
 	// replica's AppendBytesMax or SnapshotChunkBytesMax: nonzero only
 	// when peers are configured with other bounds, or with a bug.
 	OversizeMessages uint64
+	// SnapshotChunksSent counts the chunks of snapshots sent as leader;
+	// SnapshotChunksTaken, those taken as follower that continued a
+	// transfer. More chunks than transfers means snapshots were split.
+	SnapshotChunksSent, SnapshotChunksTaken uint64
 	// Handovers counts campaigns started at a leader's request (a
 	// leadership transfer's TimeoutNow).
 	Handovers uint64
@@ -518,6 +525,8 @@ func (r *Replica) step(from NodeID, m *Message) {
 		r.handleAppendResp(from, m)
 	case MsgSnapshot:
 		r.handleSnapshot(from, m)
+	case MsgSnapshotResp:
+		r.handleSnapshotResp(from, m)
 	case MsgTimeoutNow:
 		r.handleTimeoutNow(from, m)
 	}
