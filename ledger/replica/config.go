@@ -76,6 +76,18 @@ type Config struct {
 	// log up to date. The state survives crashes until then (a marker
 	// file, see rejoinMarker).
 	Rejoin bool
+	// AbstainUntilCaughtUp says that this replica's storage does not
+	// outlive its process (a volatile or in-memory disk, such as
+	// ledger-node without --data-dir), so that every start may be a
+	// replica that forgot what it acknowledged and whom it voted for: on
+	// every start it grants no vote, not even a pre-vote, and never
+	// campaigns, until a leader has caught its log up (it holds, durably,
+	// the leader's log through the last index that leader named). Without
+	// it, a restarted blank replica could vote a leader into office that
+	// lacks an acknowledged write. Liveness: a cluster needs a majority
+	// of replicas that do not abstain to elect a leader, so a cluster
+	// whose replicas all set it never elects its first one.
+	AbstainUntilCaughtUp bool
 
 	// OnApply, if set, is called after each entry is applied, with the
 	// entry and the running digest of the applied log. Harnesses use it to

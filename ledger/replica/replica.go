@@ -251,6 +251,11 @@ func (r *Replica) recover() error {
 		r.recovering = &recovery{what: "disk lost", ackedKnown: false}
 		r.env.Record("rejoining with a replaced disk: abstaining from votes until a leader has caught this log up")
 	}
+	if r.cfg.AbstainUntilCaughtUp {
+		// As a lost disk: nothing bounds what was acknowledged before.
+		r.recovering = &recovery{what: "volatile storage", ackedKnown: false}
+		r.env.Record("started on storage that does not outlive the process: abstaining from votes and elections until a leader has caught this log up")
+	}
 	return nil
 }
 
