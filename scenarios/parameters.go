@@ -34,7 +34,7 @@ type Parameters struct {
 	// catch-up into many messages and every snapshot into many chunks.
 	AppendBytesMax        int `json:"append_bytes_max"`
 	SnapshotChunkBytesMax int `json:"snapshot_chunk_bytes_max"`
-	SegmentEntriesMax   int    `json:"segment_entries_max"`
+	SegmentEntriesMax     int `json:"segment_entries_max"`
 	// SessionsMax is the replicas' session table; BatchJobs join mid-run
 	// when it is small (see SessionPressure).
 	SessionsMax int        `json:"sessions_max"`
