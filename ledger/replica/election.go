@@ -202,7 +202,6 @@ func (r *Replica) becomeFollower(term uint64, leader NodeID) {
 		r.term = term
 		r.vote = None
 		r.hardDirty = true
-		r.incoming = nil // a transfer of an older term never completes
 	}
 	if r.role == roleLeader {
 		r.failWaiters(StatusUnknown)
@@ -211,6 +210,9 @@ func (r *Replica) becomeFollower(term uint64, leader NodeID) {
 	r.leader = leader
 	r.transferee = None
 	r.resetElectionTimer()
+	if r.incoming != nil && r.incoming.term != r.term {
+		r.incoming = nil // a transfer of an older term never completes
+	}
 }
 
 func (r *Replica) becomeCandidate() {
