@@ -98,8 +98,8 @@ type Replica struct {
 // Stats counts what a replica did, for harnesses and benchmarks.
 type Stats struct {
 	Elections, LeaderTerms, Applied, Snapshots, SnapshotsInstalled uint64
-	// SnapshotsSent counts InstallSnapshot messages sent as leader: each
-	// carries the whole state, so a high count is worth a look.
+	// SnapshotsSent counts snapshot transfers started as leader: each
+	// streams the whole state, so a high count is worth a look.
 	SnapshotsSent uint64
 	BadMessages   uint64
 	// OversizeMessages counts peer messages dropped for exceeding this
