@@ -220,3 +220,36 @@ func TestAFollowerDropsAnOversizeChunk(t *testing.T) {
 		t.Fatalf("sent %d, assembling %v, %d oversize: want the chunk dropped", len(sent), r.incoming != nil, r.stats.OversizeMessages)
 	}
 }
+
+// The leader paces a stream by its answers: with none coming back, it has
+// at most InflightMax chunks out at once, and resends one per heartbeat.
+func TestALeaderPacesASnapshotStreamByItsAcks(t *testing.T) {
+	c := snapshotCluster(t, 100_000, 1<<10)
+	c.net = func(from NodeID, s sentMessage) int {
+		if s.msg.Kind == MsgSnapshotResp {
+			return 0
+		}
+		return 1
+	}
+	chunks := 0
+	c.seen = func(from NodeID, s sentMessage) {
+		if s.msg.Kind == MsgSnapshot {
+			chunks++
+		}
+	}
+	total := 0
+	for range 30 {
+		chunks = 0
+		c.tick(1)
+		total += chunks
+		if chunks > c.rs[0].cfg.InflightMax {
+			t.Fatalf("%d chunks in one tick without an answer, over the window of %d", chunks, c.rs[0].cfg.InflightMax)
+		}
+	}
+	if total == 0 {
+		t.Fatal("no transfer started")
+	}
+	c.net = nil
+	c.tick(6)
+	c.assertSameState(2)
+}
