@@ -20,6 +20,7 @@ func (r *running) judge(opts RunOptions) *Outcome {
 	o.Model = checkers.LedgerModel(r.wl.groups, USD.Scale)
 	o.CommitTimes = r.c.Observer.FirstApplyTimes
 	o.DeposedLeaderRequests = r.c.Observer.DeposedLeaderRequests
+	o.Transfers = r.c.Transfers()
 	timeout := opts.CheckTimeout
 	if timeout == 0 {
 		timeout = 20 * time.Second

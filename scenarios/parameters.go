@@ -29,7 +29,12 @@ type Parameters struct {
 	EntriesPerAppendMax int    `json:"entries_per_append_max"`
 	InflightMax         int    `json:"inflight_max"`
 	SnapshotEntries     uint64 `json:"snapshot_entries"`
-	SegmentEntriesMax   int    `json:"segment_entries_max"`
+	// AppendBytesMax and SnapshotChunkBytesMax bound the bytes of one
+	// Append and of one snapshot chunk: a few hundred bytes split every
+	// catch-up into many messages and every snapshot into many chunks.
+	AppendBytesMax        int `json:"append_bytes_max"`
+	SnapshotChunkBytesMax int `json:"snapshot_chunk_bytes_max"`
+	SegmentEntriesMax     int `json:"segment_entries_max"`
 	// SessionsMax is the replicas' session table; BatchJobs join mid-run
 	// when it is small (see SessionPressure).
 	SessionsMax int        `json:"sessions_max"`
@@ -54,6 +59,7 @@ func DefaultParameters(sc *Scenario) Parameters {
 	}
 	return Parameters{Replicas: sc.Replicas, ElectionTicks: rc.ElectionTicks, HeartbeatTicks: rc.HeartbeatTicks,
 		EntriesPerAppendMax: rc.EntriesPerAppendMax, InflightMax: rc.InflightMax, SnapshotEntries: rc.SnapshotEntries,
+		AppendBytesMax: rc.AppendBytesMax, SnapshotChunkBytesMax: rc.SnapshotChunkBytesMax,
 		SegmentEntriesMax: replica.SegmentEntriesDefault, SessionsMax: rc.SessionsMax, Clients: sc.Workload.Clients,
 		AttemptTimeout: faults.Duration(client.AttemptTimeout), GiveUpAfter: faults.Duration(client.GiveUpAfter),
 		Mix: sc.Workload.Mix, RogueClients: sc.RogueClients}
@@ -114,6 +120,7 @@ func DrawParameters(seed uint64, sc *Scenario) Parameters {
 			if _, ok := draw(0); ok {
 				p.Mix = drawMix(rng.IntN, p.Mix)
 			}
+			drawByteBounds(seed, &p)
 		}
 	}
 	if sc.RogueOneIn > 0 && sim.NewStream(seed, "rogue-clients").IntN(sc.RogueOneIn) == 0 {
@@ -144,6 +151,35 @@ func drawReplicas(seed uint64, sc *Scenario) int {
 		return sc.Replicas
 	}
 	return others[rng.IntN(len(others))]
+}
+
+// drawByteBounds draws the message byte bounds of a seed that draws
+// parameters, on a stream of its own (so that the knobs, added later,
+// moved no other draw): each kept at its default in half of them, else a
+// few hundred bytes (every catch-up and snapshot split into many
+// messages) up to a few KiB. An Append always carries one entry, so no
+// bound stops replication.
+func drawByteBounds(seed uint64, p *Parameters) {
+	rng := sim.NewStream(seed, "parameters/byte-bounds")
+	if rng.IntN(2) == 0 {
+		p.AppendBytesMax = []int{256, 1024, 4096}[rng.IntN(3)]
+	}
+	if rng.IntN(2) == 0 {
+		p.SnapshotChunkBytesMax = []int{200, 512, 4096}[rng.IntN(3)]
+	}
+}
+
+// DefaultMissingByteBounds gives parameters read from a bundle written
+// before runs drew the message byte bounds (a zero there) the replicas'
+// defaults, the nearest to what such a run did.
+func (p *Parameters) DefaultMissingByteBounds() {
+	rc := replica.DefaultConfig()
+	if p.AppendBytesMax == 0 {
+		p.AppendBytesMax = rc.AppendBytesMax
+	}
+	if p.SnapshotChunkBytesMax == 0 {
+		p.SnapshotChunkBytesMax = rc.SnapshotChunkBytesMax
+	}
 }
 
 // String renders the mix as its weights by name.
@@ -227,6 +263,7 @@ func sizesList(own int, sizes []int) string {
 func (p *Parameters) tune(rc *replica.Config) {
 	rc.ElectionTicks, rc.HeartbeatTicks = p.ElectionTicks, p.HeartbeatTicks
 	rc.EntriesPerAppendMax, rc.InflightMax, rc.SnapshotEntries = p.EntriesPerAppendMax, p.InflightMax, p.SnapshotEntries
+	rc.AppendBytesMax, rc.SnapshotChunkBytesMax = p.AppendBytesMax, p.SnapshotChunkBytesMax
 	rc.WAL.SegmentEntriesMax = p.SegmentEntriesMax
 	rc.SessionsMax = p.SessionsMax
 }
@@ -257,6 +294,8 @@ func (p *Parameters) Describe(sc *Scenario) string {
 	add("entries_per_append_max", p.EntriesPerAppendMax, d.EntriesPerAppendMax)
 	add("inflight_max", p.InflightMax, d.InflightMax)
 	add("snapshot_entries", p.SnapshotEntries, d.SnapshotEntries)
+	add("append_bytes_max", p.AppendBytesMax, d.AppendBytesMax)
+	add("snapshot_chunk_bytes_max", p.SnapshotChunkBytesMax, d.SnapshotChunkBytesMax)
 	add("segment_entries_max", p.SegmentEntriesMax, d.SegmentEntriesMax)
 	add("sessions_max", p.SessionsMax, d.SessionsMax)
 	add("batch_jobs", len(p.BatchJobs), len(d.BatchJobs))
@@ -294,6 +333,8 @@ func (p Parameters) Reductions(sc *Scenario) []Parameters {
 	try(p.EntriesPerAppendMax != d.EntriesPerAppendMax, func(q *Parameters) { q.EntriesPerAppendMax = d.EntriesPerAppendMax })
 	try(p.InflightMax != d.InflightMax, func(q *Parameters) { q.InflightMax = d.InflightMax })
 	try(p.SnapshotEntries != d.SnapshotEntries, func(q *Parameters) { q.SnapshotEntries = d.SnapshotEntries })
+	try(p.AppendBytesMax != d.AppendBytesMax, func(q *Parameters) { q.AppendBytesMax = d.AppendBytesMax })
+	try(p.SnapshotChunkBytesMax != d.SnapshotChunkBytesMax, func(q *Parameters) { q.SnapshotChunkBytesMax = d.SnapshotChunkBytesMax })
 	try(p.SegmentEntriesMax != d.SegmentEntriesMax, func(q *Parameters) { q.SegmentEntriesMax = d.SegmentEntriesMax })
 	try(p.SessionsMax != d.SessionsMax || len(p.BatchJobs) > 0, func(q *Parameters) { q.SessionsMax, q.BatchJobs = d.SessionsMax, nil })
 	try(p.Clients != d.Clients, func(q *Parameters) {

@@ -179,18 +179,20 @@ func TestEverySwarmingScenarioRunsAtEverySize(t *testing.T) {
 func TestParametersValidateRejectsBadKnobs(t *testing.T) {
 	sc, _ := Lookup("swarm")
 	for name, bad := range map[string]func(*Parameters){
-		"no replicas":                  func(p *Parameters) { p.Replicas = 0 },
-		"two replicas":                 func(p *Parameters) { p.Replicas = 2 },
-		"sixteen replicas":             func(p *Parameters) { p.Replicas = 16 },
-		"heartbeat not below election": func(p *Parameters) { p.HeartbeatTicks = p.ElectionTicks },
-		"no entries per append":        func(p *Parameters) { p.EntriesPerAppendMax = 0 },
-		"too many entries per append":  func(p *Parameters) { p.EntriesPerAppendMax = replica.EntriesPerMsgMax + 1 },
-		"no snapshots":                 func(p *Parameters) { p.SnapshotEntries = 0 },
-		"no segment":                   func(p *Parameters) { p.SegmentEntriesMax = -1 },
-		"no clients":                   func(p *Parameters) { p.Clients = 0 },
-		"no attempt timeout":           func(p *Parameters) { p.AttemptTimeout = 0 },
-		"empty mix":                    func(p *Parameters) { p.Mix = Mix{} },
-		"batch job at zero":            func(p *Parameters) { p.BatchJobs = []BatchJob{{StartAt: 0, Ops: 1}} },
+		"no replicas":                    func(p *Parameters) { p.Replicas = 0 },
+		"two replicas":                   func(p *Parameters) { p.Replicas = 2 },
+		"sixteen replicas":               func(p *Parameters) { p.Replicas = 16 },
+		"heartbeat not below election":   func(p *Parameters) { p.HeartbeatTicks = p.ElectionTicks },
+		"no entries per append":          func(p *Parameters) { p.EntriesPerAppendMax = 0 },
+		"too many entries per append":    func(p *Parameters) { p.EntriesPerAppendMax = replica.EntriesPerMsgMax + 1 },
+		"no snapshots":                   func(p *Parameters) { p.SnapshotEntries = 0 },
+		"no append bytes":                func(p *Parameters) { p.AppendBytesMax = -1 },
+		"snapshot chunks over the limit": func(p *Parameters) { p.SnapshotChunkBytesMax = replica.SnapshotChunkLimit + 1 },
+		"no segment":                     func(p *Parameters) { p.SegmentEntriesMax = -1 },
+		"no clients":                     func(p *Parameters) { p.Clients = 0 },
+		"no attempt timeout":             func(p *Parameters) { p.AttemptTimeout = 0 },
+		"empty mix":                      func(p *Parameters) { p.Mix = Mix{} },
+		"batch job at zero":              func(p *Parameters) { p.BatchJobs = []BatchJob{{StartAt: 0, Ops: 1}} },
 	} {
 		p := DefaultParameters(&sc)
 		bad(&p)

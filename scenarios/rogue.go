@@ -231,7 +231,7 @@ func malformedFrame(rng *rand.Rand) []byte {
 		{Kind: replica.MsgVoteResp, Term: 1 + rng.Uint64N(9), Granted: true},
 		{Kind: replica.MsgAppend, Term: 1 + rng.Uint64N(9), Entries: []replica.Entry{{Term: 1, Index: 1, Kind: replica.EntryNoop}}},
 		{Kind: replica.MsgAppendResp, Term: 1 + rng.Uint64N(9), Success: true, Match: rng.Uint64N(100)},
-		{Kind: replica.MsgSnapshot, Term: 1 + rng.Uint64N(9), Snapshot: replica.SnapshotMeta{Index: 5, Term: 1}, SnapshotData: []byte{1}},
+		{Kind: replica.MsgSnapshot, Term: 1 + rng.Uint64N(9), Snapshot: replica.SnapshotMeta{Index: 5, Term: 1}, SnapshotSize: 1, SnapshotData: []byte{1}},
 		{Kind: replica.MsgTimeoutNow, Term: 1 + rng.Uint64N(9)},
 		{Kind: replica.MsgClientReply, Reply: replica.Reply{ClientID: 7, Seq: 1, Status: replica.StatusOK}},
 	}
@@ -250,10 +250,10 @@ func malformedFrame(rng *rand.Rand) []byte {
 	case 2:
 		return b[:rng.IntN(len(b))]
 	case 3:
-		b[0] = byte(2 + rng.IntN(254))
+		b[0] = byte(3 + rng.IntN(253)) // anything but the replica wire version, 2
 		return reseal(b)
 	case 4:
-		b[1] = byte(11 + rng.IntN(245))
+		b[1] = byte(12 + rng.IntN(244)) // kinds 1 to 11 exist
 		if rng.IntN(4) == 0 {
 			b[1] = 0
 		}

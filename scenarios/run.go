@@ -60,6 +60,9 @@ type Outcome struct {
 	// DeposedLeaderRequests counts client requests that reached a leader
 	// already superseded by a newer one (see cluster.Observer).
 	DeposedLeaderRequests int
+	// Transfers counts the snapshots the replicas streamed, and in how
+	// many chunks (see cluster.Transfers).
+	Transfers cluster.Transfers
 }
 
 // Passed reports whether every invariant held.

@@ -15,10 +15,19 @@ var ErrBadMessage = errors.New("replica: bad message")
 // Wire-format bounds. A decoder checks every count against them before it
 // allocates, so a corrupted length cannot exhaust memory.
 const (
-	wireVersion      = 1
+	// wireVersion 2: snapshots travel in chunks (MsgSnapshot's fields
+	// changed, MsgSnapshotResp added).
+	wireVersion      = 2
 	EntriesPerMsgMax = 4096    // entries in one Append
 	EntryDataMax     = 4 << 20 // bytes of one entry's data or one command
 	SnapshotDataMax  = 1 << 30 // bytes of one snapshot
+	// AppendBytesLimit bounds the encoded entries of one Append before its
+	// last (see entryWireSize); Config.AppendBytesMax may not exceed it.
+	// With the last entry, an Append is at most about 20 MiB.
+	AppendBytesLimit = 16 << 20
+	// SnapshotChunkLimit bounds one snapshot chunk's bytes;
+	// Config.SnapshotChunkBytesMax may not exceed it.
+	SnapshotChunkLimit = 4 << 20
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -65,7 +74,14 @@ func AppendMessage(dst []byte, m *Message) []byte {
 		e.u64(m.Snapshot.Index)
 		e.u64(m.Snapshot.Term)
 		e.u64(uint64(m.Snapshot.Timestamp))
+		e.u64(m.SnapshotSize)
+		e.u32(m.SnapshotChecksum)
+		e.u64(m.Offset)
 		e.bytes(m.SnapshotData)
+	case MsgSnapshotResp:
+		e.u64(m.Snapshot.Index)
+		e.u64(m.Offset)
+		e.bool(m.Success)
 	case MsgTimeoutNow:
 	case MsgClientRequest:
 		e.u64(m.Request.ClientID)
@@ -146,18 +162,29 @@ func decodeFields(d *decoder, m *Message) error {
 		if n > 0 {
 			m.Entries = make([]Entry, 0, min(int(n), len(d.buf)/entryHeaderSize))
 		}
+		total := 0
 		for range n {
+			if total > AppendBytesLimit {
+				return fmt.Errorf("%w: entries of %d bytes before the last, more than %d", ErrBadMessage, total, AppendBytesLimit)
+			}
 			m.Entries = append(m.Entries, d.entry())
 			if d.err != nil {
 				return d.err
 			}
+			total += entryWireSize(&m.Entries[len(m.Entries)-1])
 		}
 	case MsgAppendResp:
 		m.Success, m.PrevIndex, m.Match, m.RejectHint, m.LastIndex = d.bool(), d.u64(), d.u64(), d.u64(), d.u64()
 		m.Recovering = d.bool()
 	case MsgSnapshot:
 		m.Snapshot = SnapshotMeta{Index: d.u64(), Term: d.u64(), Timestamp: int64(d.u64())}
-		m.SnapshotData = d.bytes(SnapshotDataMax)
+		m.SnapshotSize, m.SnapshotChecksum, m.Offset = d.u64(), d.u32(), d.u64()
+		m.SnapshotData = d.bytes(SnapshotChunkLimit)
+		if d.err == nil {
+			return checkChunk(m)
+		}
+	case MsgSnapshotResp:
+		m.Snapshot.Index, m.Offset, m.Success = d.u64(), d.u64(), d.bool()
 	case MsgTimeoutNow:
 	case MsgClientRequest:
 		m.Request = Request{ClientID: d.u64(), Seq: d.u64(), Command: d.bytes(EntryDataMax)}
@@ -173,8 +200,37 @@ func decodeFields(d *decoder, m *Message) error {
 	return nil
 }
 
+// checkChunk refuses a snapshot chunk that cannot be part of a snapshot:
+// an empty one, one past the snapshot's end, or a snapshot no replica
+// could hold (a snapshot holds at least its version byte).
+func checkChunk(m *Message) error {
+	switch size, n := m.SnapshotSize, uint64(len(m.SnapshotData)); {
+	case size == 0 || size > SnapshotDataMax:
+		return fmt.Errorf("%w: snapshot of %d bytes, want 1 to %d", ErrBadMessage, size, SnapshotDataMax)
+	case n == 0:
+		return fmt.Errorf("%w: empty snapshot chunk", ErrBadMessage)
+	case m.Offset > size || n > size-m.Offset:
+		return fmt.Errorf("%w: snapshot chunk of %d bytes at %d past the end %d", ErrBadMessage, n, m.Offset, size)
+	}
+	return nil
+}
+
 // entryHeaderSize is an encoded entry without its data.
 const entryHeaderSize = 8 + 8 + 1 + 8 + 4
+
+// entryWireSize is the bytes e takes in an Append: what AppendBytesMax
+// counts.
+func entryWireSize(e *Entry) int { return entryHeaderSize + len(e.Data) }
+
+// appendPrefixBytes is the bytes of an Append's entries before its last:
+// what the leader's byte bound guarantees (see limitAppendBytes).
+func appendPrefixBytes(es []Entry) int {
+	n := 0
+	for i := 0; i+1 < len(es); i++ {
+		n += entryWireSize(&es[i])
+	}
+	return n
+}
 
 type encoder struct{ buf []byte }
 

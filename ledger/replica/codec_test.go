@@ -2,6 +2,7 @@ package replica
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -18,7 +19,10 @@ func sampleMessages() []Message {
 		{Kind: MsgAppend, Term: 3, PrevIndex: 6, PrevTerm: 2, Commit: 5},
 		{Kind: MsgAppendResp, Term: 3, Success: true, PrevIndex: 6, Match: 8, LastIndex: 8},
 		{Kind: MsgAppendResp, Term: 3, PrevIndex: 6, RejectHint: 4, LastIndex: 4, Recovering: true},
-		{Kind: MsgSnapshot, Term: 3, Snapshot: SnapshotMeta{Index: 100, Term: 2, Timestamp: 99}, SnapshotData: []byte("state")},
+		{Kind: MsgSnapshot, Term: 3, Snapshot: SnapshotMeta{Index: 100, Term: 2, Timestamp: 99},
+			SnapshotSize: 12, SnapshotChecksum: 0xdeadbeef, Offset: 7, SnapshotData: []byte("state")},
+		{Kind: MsgSnapshotResp, Term: 3, Snapshot: SnapshotMeta{Index: 100}, Offset: 7, Success: true},
+		{Kind: MsgSnapshotResp, Term: 3, Snapshot: SnapshotMeta{Index: 100}},
 		{Kind: MsgTimeoutNow, Term: 5},
 		{Kind: MsgClientRequest, Request: Request{ClientID: 7, Seq: 2, Command: []byte("cmd")}},
 		{Kind: MsgClientReply, Reply: Reply{ClientID: 7, Seq: 2, Status: StatusNotLeader, Leader: None, Index: 3, Result: []byte("r")}},
@@ -38,8 +42,8 @@ func TestMessageHeaderReadsKindAndTerm(t *testing.T) {
 }
 
 func TestMessagesRoundTrip(t *testing.T) {
-	for _, m := range sampleMessages() {
-		t.Run(m.Kind.String(), func(t *testing.T) {
+	for i, m := range sampleMessages() {
+		t.Run(fmt.Sprint(i, m.Kind), func(t *testing.T) {
 			got, err := DecodeMessage(EncodeMessage(&m))
 			if err != nil {
 				t.Fatal(err)
@@ -69,12 +73,46 @@ func TestDamagedMessagesAreRejected(t *testing.T) {
 	}
 }
 
+// A chunk that cannot belong to any snapshot is refused on the wire: the
+// follower's assembly relies on every chunk lying inside its snapshot.
+func TestMalformedSnapshotChunksAreRejected(t *testing.T) {
+	ok := Message{Kind: MsgSnapshot, Term: 2, Snapshot: SnapshotMeta{Index: 9, Term: 1}, SnapshotSize: 10, Offset: 4, SnapshotData: []byte("abcdef")}
+	if _, err := DecodeMessage(EncodeMessage(&ok)); err != nil {
+		t.Fatalf("the last chunk of a snapshot: %v", err)
+	}
+	cases := map[string]func(m *Message){
+		"no snapshot":             func(m *Message) { m.SnapshotSize, m.Offset = 0, 0 },
+		"a snapshot over the max": func(m *Message) { m.SnapshotSize = SnapshotDataMax + 1 },
+		"an empty chunk":          func(m *Message) { m.SnapshotData = nil },
+		"a chunk past the end":    func(m *Message) { m.Offset = 5 },
+		"an offset past the end":  func(m *Message) { m.Offset = 11 },
+		"an offset that wraps":    func(m *Message) { m.Offset = ^uint64(0) - 2 },
+		"a chunk over the limit": func(m *Message) {
+			m.SnapshotSize, m.Offset, m.SnapshotData = SnapshotDataMax, 0, make([]byte, SnapshotChunkLimit+1)
+		},
+	}
+	for name, bend := range cases {
+		t.Run(name, func(t *testing.T) {
+			m := ok
+			bend(&m)
+			if _, err := DecodeMessage(EncodeMessage(&m)); !errors.Is(err, ErrBadMessage) {
+				t.Fatalf("decoded: err %v", err)
+			}
+		})
+	}
+}
+
 // FuzzDecodeMessage proves that garbage on the wire is an error, never a
 // panic or an unbounded allocation, and that what decodes re-encodes to
 // the same bytes.
 func FuzzDecodeMessage(f *testing.F) {
 	for _, m := range sampleMessages() {
 		f.Add(EncodeMessage(&m))
+	}
+	// Chunks at the edges of their snapshot, and one just past it.
+	for _, off := range []uint64{0, 5, 6} {
+		f.Add(EncodeMessage(&Message{Kind: MsgSnapshot, Term: 1, Snapshot: SnapshotMeta{Index: 3, Term: 1},
+			SnapshotSize: 10, Offset: off, SnapshotData: []byte("chunk")}))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := DecodeMessage(b)

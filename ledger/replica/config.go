@@ -41,8 +41,23 @@ type Config struct {
 	HeartbeatTicks int
 	// EntriesPerAppendMax caps the entries of one Append message.
 	EntriesPerAppendMax int
-	// InflightMax caps the Append messages in flight to one follower.
+	// AppendBytesMax caps the encoded entries of one Append message (see
+	// entryWireSize): a leader stops adding entries once the next would
+	// pass it. An Append always carries at least one entry when the
+	// follower needs one, so an entry larger than the bound still goes
+	// out, alone; a follower drops an Append whose entries before its
+	// last exceed the bound. It is at most AppendBytesLimit.
+	AppendBytesMax int
+	// InflightMax caps the Append messages in flight to one follower, and
+	// the snapshot chunks.
 	InflightMax int
+	// SnapshotChunkBytesMax caps the snapshot bytes of one message: a
+	// leader streams a snapshot to a follower in chunks of at most this
+	// many bytes, at most InflightMax of them unacknowledged, and the
+	// follower installs it once every byte arrived and its checksum
+	// holds. A follower drops a larger chunk. It is at most
+	// SnapshotChunkLimit.
+	SnapshotChunkBytesMax int
 	// SnapshotEntries is the fewest applied entries that trigger a
 	// snapshot and log compaction; the entries must also outweigh the
 	// latest snapshot in bytes (see Replica.snapshotDue).
@@ -61,6 +76,18 @@ type Config struct {
 	// log up to date. The state survives crashes until then (a marker
 	// file, see rejoinMarker).
 	Rejoin bool
+	// AbstainUntilCaughtUp says that this replica's storage does not
+	// outlive its process (a volatile or in-memory disk, such as
+	// ledger-node without --data-dir), so that every start may be a
+	// replica that forgot what it acknowledged and whom it voted for: on
+	// every start it grants no vote, not even a pre-vote, and never
+	// campaigns, until a leader has caught its log up (it holds, durably,
+	// the leader's log through the last index that leader named). Without
+	// it, a restarted blank replica could vote a leader into office that
+	// lacks an acknowledged write. Liveness: a cluster needs a majority
+	// of replicas that do not abstain to elect a leader, so a cluster
+	// whose replicas all set it never elects its first one.
+	AbstainUntilCaughtUp bool
 
 	// OnApply, if set, is called after each entry is applied, with the
 	// entry and the running digest of the applied log. Harnesses use it to
@@ -75,14 +102,16 @@ type Config struct {
 // sets ID, Peers and NewStateMachine.
 func DefaultConfig() Config {
 	return Config{
-		TickInterval:        10 * time.Millisecond,
-		ElectionTicks:       15,
-		HeartbeatTicks:      3,
-		EntriesPerAppendMax: 256,
-		InflightMax:         32,
-		SnapshotEntries:     2048,
-		SessionsMax:         4096,
-		PendingMax:          8192,
+		TickInterval:          10 * time.Millisecond,
+		ElectionTicks:         15,
+		HeartbeatTicks:        3,
+		EntriesPerAppendMax:   256,
+		AppendBytesMax:        64 << 10,
+		InflightMax:           32,
+		SnapshotChunkBytesMax: 64 << 10,
+		SnapshotEntries:       2048,
+		SessionsMax:           4096,
+		PendingMax:            8192,
 	}
 }
 
@@ -114,8 +143,12 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("replica config: need 0 < heartbeat_ticks (%d) < election_ticks (%d)", c.HeartbeatTicks, c.ElectionTicks)
 	case c.EntriesPerAppendMax <= 0 || c.EntriesPerAppendMax > EntriesPerMsgMax:
 		return fmt.Errorf("replica config: entries_per_append_max must be in [1, %d], got %d", EntriesPerMsgMax, c.EntriesPerAppendMax)
+	case c.AppendBytesMax <= 0 || c.AppendBytesMax > AppendBytesLimit:
+		return fmt.Errorf("replica config: append_bytes_max must be in [1, %d], got %d", AppendBytesLimit, c.AppendBytesMax)
 	case c.InflightMax <= 0:
 		return fmt.Errorf("replica config: inflight_max must be positive, got %d", c.InflightMax)
+	case c.SnapshotChunkBytesMax <= 0 || c.SnapshotChunkBytesMax > SnapshotChunkLimit:
+		return fmt.Errorf("replica config: snapshot_chunk_bytes_max must be in [1, %d], got %d", SnapshotChunkLimit, c.SnapshotChunkBytesMax)
 	case c.SnapshotEntries == 0:
 		return fmt.Errorf("replica config: snapshot_entries must be positive")
 	case c.SessionsMax <= 0:

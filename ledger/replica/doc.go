@@ -12,14 +12,19 @@
 // of the Raft paper's Figure 8 (a leader counts replicas only for entries of
 // its own term); leader transfer; durable term, vote and log with checksums,
 // fsynced before any vote or acknowledgement; snapshots with log compaction
-// and InstallSnapshot; monotonic cluster time assigned by the leader;
+// and InstallSnapshot, streamed in checksummed chunks that the follower
+// acknowledges one by one (Config.SnapshotChunkBytesMax, paced by
+// InflightMax), with Appends bounded in bytes as well as entries
+// (Config.AppendBytesMax); monotonic cluster time assigned by the leader;
 // exactly-once client sessions kept in the replicated state; linearizable
 // reads through the log; and detection of storage corruption (checksums,
 // plus a durable ack mark that tells a torn unsynced tail from damaged
 // synced data), after which a replica never campaigns, and votes only for a
 // candidate that surely holds everything it ever acknowledged, until a
 // leader has repaired it (protocol-aware recovery: a cluster where a
-// majority found damage can still elect a leader).
+// majority found damage can still elect a leader). A replica whose storage
+// does not outlive its process (Config.AbstainUntilCaughtUp) abstains the
+// same way after every start.
 //
 // Handlers follow one discipline, the Ready loop of etcd's raft folded into
 // each call: state changes first, then everything that must be durable is

@@ -210,11 +210,15 @@ func (r *Replica) becomeFollower(term uint64, leader NodeID) {
 	r.leader = leader
 	r.transferee = None
 	r.resetElectionTimer()
+	if r.incoming != nil && r.incoming.term != r.term {
+		r.incoming = nil // a transfer of an older term never completes
+	}
 }
 
 func (r *Replica) becomeCandidate() {
 	r.term++
 	r.vote = None // a new term: no vote cast in it yet
+	r.incoming = nil
 	r.castVote(r.cfg.ID)
 	r.role = roleCandidate
 	r.leader = None

@@ -1,10 +1,22 @@
 package replica
 
-import "fmt"
+import (
+	"fmt"
+	"hash/crc32"
+)
 
 // handleAppend is a follower taking entries (or a heartbeat) from the
 // leader of its term.
 func (r *Replica) handleAppend(from NodeID, m *Message) {
+	if n := appendPrefixBytes(m.Entries); n > r.cfg.AppendBytesMax {
+		// A leader never builds this (checkAppendBounds): a peer with
+		// other bounds, or a forged message. Taking it would let one
+		// message outgrow what this replica is sized for.
+		r.stats.OversizeMessages++
+		r.env.Record(fmt.Sprintf("dropped an append from %d with %d entries of %d bytes before the last, over %d",
+			from, len(m.Entries), n, r.cfg.AppendBytesMax))
+		return
+	}
 	r.becomeFollowerOf(from)
 	reply := Message{Kind: MsgAppendResp, PrevIndex: m.PrevIndex, Recovering: r.recovering != nil}
 	if m.PrevIndex < r.commit {
@@ -146,25 +158,83 @@ func (r *Replica) maybeRepaired(m *Message) {
 	}
 }
 
-// handleSnapshot installs a leader's snapshot on a follower that lags
-// behind the leader's compacted log.
+// snapshotAssembly is a snapshot a follower receives in chunks: the bytes
+// so far, in order, and what names the transfer. A chunk of another
+// transfer (another leader or term, another snapshot) starts over, at
+// offset 0 only.
+type snapshotAssembly struct {
+	term     uint64
+	leader   NodeID
+	meta     SnapshotMeta
+	size     uint64
+	checksum uint32
+	data     []byte
+}
+
+func (a *snapshotAssembly) continues(from NodeID, m *Message) bool {
+	return a != nil && a.term == m.Term && a.leader == from && a.meta == m.Snapshot &&
+		a.size == m.SnapshotSize && a.checksum == m.SnapshotChecksum
+}
+
+// handleSnapshot takes a chunk of a leader's snapshot, for a follower that
+// lags behind the leader's compacted log, and installs the snapshot once
+// every byte has arrived and the checksum holds. Each chunk is answered
+// with how many bytes the follower holds, so the leader paces the stream
+// and resumes it after a loss; duplicates are acknowledged and dropped,
+// chunks past a gap are refused.
 func (r *Replica) handleSnapshot(from NodeID, m *Message) {
-	r.becomeFollowerOf(from)
-	reply := Message{Kind: MsgAppendResp, PrevIndex: m.Snapshot.Index, Success: true}
-	meta := m.Snapshot
-	if meta.Index <= r.commit {
-		reply.Match = r.commit
-		r.send(from, reply)
+	if len(m.SnapshotData) > r.cfg.SnapshotChunkBytesMax {
+		r.stats.OversizeMessages++
+		r.env.Record(fmt.Sprintf("dropped a snapshot chunk from %d of %d bytes, over %d", from, len(m.SnapshotData), r.cfg.SnapshotChunkBytesMax))
 		return
 	}
-	if err := r.installSnapshot(meta, m.SnapshotData); err != nil {
+	r.becomeFollowerOf(from)
+	if m.Snapshot.Index <= r.commit {
+		r.incoming = nil
+		r.send(from, Message{Kind: MsgAppendResp, PrevIndex: m.Snapshot.Index, Success: true, Match: r.commit})
+		return
+	}
+	if !r.incoming.continues(from, m) {
+		if m.Offset != 0 {
+			r.send(from, Message{Kind: MsgSnapshotResp, Snapshot: m.Snapshot, Offset: 0})
+			return
+		}
+		r.incoming = &snapshotAssembly{term: m.Term, leader: from, meta: m.Snapshot, size: m.SnapshotSize, checksum: m.SnapshotChecksum}
+	}
+	a := r.incoming
+	have, end := uint64(len(a.data)), m.Offset+uint64(len(m.SnapshotData))
+	if m.Offset > have || end <= have {
+		// Past a gap (refused: resume at have), or already held.
+		r.send(from, Message{Kind: MsgSnapshotResp, Snapshot: m.Snapshot, Offset: have, Success: m.Offset <= have})
+		return
+	}
+	a.data = append(a.data, m.SnapshotData[have-m.Offset:]...)
+	r.stats.SnapshotChunksTaken++
+	if uint64(len(a.data)) > a.size {
+		panicf("snapshot assembly of %d bytes past its size %d", len(a.data), a.size) // checkChunk bounds every chunk
+	}
+	if uint64(len(a.data)) < a.size {
+		r.send(from, Message{Kind: MsgSnapshotResp, Snapshot: m.Snapshot, Offset: uint64(len(a.data)), Success: true})
+		return
+	}
+	r.incoming = nil
+	if sum := crc32.Checksum(a.data, castagnoli); sum != a.checksum {
+		r.env.Record(fmt.Sprintf("rejected snapshot through %d: checksum %08x, want %08x; starting over", a.meta.Index, sum, a.checksum))
+		r.send(from, Message{Kind: MsgSnapshotResp, Snapshot: m.Snapshot, Offset: 0})
+		return
+	}
+	r.installFromLeader(from, m.Term, a.meta, a.data)
+}
+
+// installFromLeader installs a whole, verified snapshot and tells the
+// leader the log now matches through it.
+func (r *Replica) installFromLeader(from NodeID, term uint64, meta SnapshotMeta, data []byte) {
+	if err := r.installSnapshot(meta, data); err != nil {
 		r.env.Record("rejected snapshot: " + err.Error())
 		return
 	}
-	r.maybeRepaired(&Message{Term: m.Term, LastIndex: meta.Index})
-	reply.Match = meta.Index
-	reply.LastIndex = r.log.lastIndex()
-	r.send(from, reply)
+	r.maybeRepaired(&Message{Term: term, LastIndex: meta.Index})
+	r.send(from, Message{Kind: MsgAppendResp, PrevIndex: meta.Index, Success: true, Match: meta.Index, LastIndex: r.log.lastIndex()})
 }
 
 func (r *Replica) installSnapshot(meta SnapshotMeta, data []byte) error {

@@ -15,12 +15,15 @@ const (
 	MsgTimeoutNow
 	MsgClientRequest
 	MsgClientReply
+	// MsgSnapshotResp acknowledges snapshot chunks (see MsgSnapshot).
+	MsgSnapshotResp
 )
 
 var messageKindNames = [...]string{
 	MsgPreVote: "prevote", MsgPreVoteResp: "prevote-resp", MsgVote: "vote", MsgVoteResp: "vote-resp",
 	MsgAppend: "append", MsgAppendResp: "append-resp", MsgSnapshot: "snapshot",
 	MsgTimeoutNow: "timeout-now", MsgClientRequest: "client-request", MsgClientReply: "client-reply",
+	MsgSnapshotResp: "snapshot-resp",
 }
 
 // String names the kind.
@@ -52,10 +55,23 @@ type Message struct {
 	// Match is, on success, the last index the follower holds in agreement
 	// with the leader; on rejection, RejectHint is where the leader should
 	// try next.
-	Match        uint64
-	RejectHint   uint64
-	Snapshot     SnapshotMeta
-	SnapshotData []byte
+	Match      uint64
+	RejectHint uint64
+
+	// Snapshots travel in chunks (MsgSnapshot): each names the snapshot
+	// (Snapshot, SnapshotSize and the CRC-32C of all its bytes,
+	// SnapshotChecksum) and carries SnapshotData, its bytes from Offset
+	// on. A MsgSnapshotResp names the snapshot by Snapshot.Index and says
+	// in Offset how many of its bytes the follower holds: with Success,
+	// it took the chunk (or already had it); without, the chunk did not
+	// follow on (a chunk lost, or a transfer it does not know) and the
+	// leader should resume at Offset. A follower that installs the whole
+	// snapshot answers with a MsgAppendResp instead.
+	Snapshot         SnapshotMeta
+	SnapshotSize     uint64
+	SnapshotChecksum uint32
+	Offset           uint64
+	SnapshotData     []byte
 	// Recovering, on an AppendResp, says the follower is repairing damaged
 	// storage: if it reports less than it once acknowledged, it lost it.
 	Recovering bool

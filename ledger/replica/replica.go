@@ -67,6 +67,9 @@ type Replica struct {
 	sessions sessionTable
 	digest   [32]byte // running digest of the applied log
 	snapData []byte   // the latest snapshot, served to lagging followers
+	// incoming is the snapshot a leader is streaming to this follower,
+	// assembled chunk by chunk until it is whole.
+	incoming *snapshotAssembly
 	// sinceSnap is the bytes of entry data applied after the latest
 	// snapshot (see snapshotDue).
 	sinceSnap uint64
@@ -95,10 +98,18 @@ type Replica struct {
 // Stats counts what a replica did, for harnesses and benchmarks.
 type Stats struct {
 	Elections, LeaderTerms, Applied, Snapshots, SnapshotsInstalled uint64
-	// SnapshotsSent counts InstallSnapshot messages sent as leader: each
-	// carries the whole state, so a high count is worth a look.
+	// SnapshotsSent counts snapshot transfers started as leader: each
+	// streams the whole state, so a high count is worth a look.
 	SnapshotsSent uint64
 	BadMessages   uint64
+	// OversizeMessages counts peer messages dropped for exceeding this
+	// replica's AppendBytesMax or SnapshotChunkBytesMax: nonzero only
+	// when peers are configured with other bounds, or with a bug.
+	OversizeMessages uint64
+	// SnapshotChunksSent counts the chunks of snapshots sent as leader;
+	// SnapshotChunksTaken, those taken as follower that continued a
+	// transfer. More chunks than transfers means snapshots were split.
+	SnapshotChunksSent, SnapshotChunksTaken uint64
 	// Handovers counts campaigns started at a leader's request (a
 	// leadership transfer's TimeoutNow).
 	Handovers uint64
@@ -239,6 +250,11 @@ func (r *Replica) recover() error {
 		// a leader has refilled the log (vouchesFor is false).
 		r.recovering = &recovery{what: "disk lost", ackedKnown: false}
 		r.env.Record("rejoining with a replaced disk: abstaining from votes until a leader has caught this log up")
+	}
+	if r.cfg.AbstainUntilCaughtUp {
+		// As a lost disk: nothing bounds what was acknowledged before.
+		r.recovering = &recovery{what: "volatile storage", ackedKnown: false}
+		r.env.Record("started on storage that does not outlive the process: abstaining from votes and elections until a leader has caught this log up")
 	}
 	return nil
 }
@@ -514,6 +530,8 @@ func (r *Replica) step(from NodeID, m *Message) {
 		r.handleAppendResp(from, m)
 	case MsgSnapshot:
 		r.handleSnapshot(from, m)
+	case MsgSnapshotResp:
+		r.handleSnapshotResp(from, m)
 	case MsgTimeoutNow:
 		r.handleTimeoutNow(from, m)
 	}

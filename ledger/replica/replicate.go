@@ -2,6 +2,7 @@ package replica
 
 import (
 	"fmt"
+	"hash/crc32"
 	"slices"
 )
 
@@ -15,7 +16,8 @@ const (
 	// replicateState: the logs match up to match; the leader pipelines
 	// Appends, up to InflightMax unanswered.
 	replicateState
-	// snapshotState: a snapshot is on its way; nothing else is sent.
+	// snapshotState: a snapshot is streaming in chunks (see
+	// snapshotTransfer); no Append is sent but heartbeats.
 	snapshotState
 )
 
@@ -25,10 +27,30 @@ type progress struct {
 	state        progressState
 	probeSent    bool
 	inflight     []uint64 // last index of each unanswered Append, in order
-	snapshotAt   uint64   // index of the snapshot in flight
-	recentActive bool     // heard from since the last quorum check
-	heard        bool     // heard from since the last snapshot was sent
-	stalled      int      // heartbeats in a row without progress
+	snap         snapshotTransfer
+	recentActive bool // heard from since the last quorum check
+	heard        bool // heard from since the last snapshot was sent
+	stalled      int  // heartbeats in a row without progress
+}
+
+// snapshotTransfer is a leader's stream of one snapshot to one follower:
+// chunks of at most SnapshotChunkBytesMax bytes, sent in order, at most
+// InflightMax of them unacknowledged (flow control, so that a slow
+// follower is not sent the whole state at once), resumed where the
+// follower says it stands when a chunk is lost. It keeps the snapshot it
+// started with even if the leader takes a newer one meanwhile, so that the
+// follower's partial copy stays valid; a new leader starts over.
+type snapshotTransfer struct {
+	meta     SnapshotMeta
+	data     []byte
+	checksum uint32
+	sent     uint64 // the next byte to send
+	acked    uint64 // the bytes the follower said it holds
+	// resuming: the follower missed a chunk, so one chunk from acked went
+	// out and the rest waits for its answer (the answers to the chunks
+	// after the lost one say the same and must not each resend).
+	resuming bool
+	moved    bool // acked rose since the last heartbeat
 }
 
 func (pr *progress) paused(inflightMax int) bool {
@@ -46,6 +68,7 @@ func (pr *progress) becomeProbe() {
 	pr.probeSent = false
 	pr.inflight = pr.inflight[:0]
 	pr.next = pr.match + 1
+	pr.snap = snapshotTransfer{} // lets go of the snapshot's bytes
 }
 
 // appendEntry adds an entry to the leader's log and its WAL, stamped with
@@ -75,6 +98,10 @@ func (r *Replica) broadcastPending() {
 		return
 	}
 	for i := range r.peers {
+		if r.progress[i].state == snapshotState {
+			r.sendSnapshotChunks(i)
+			continue
+		}
 		for r.maybeSendAppend(i, false) {
 		}
 	}
@@ -96,10 +123,12 @@ func (r *Replica) maybeSendAppend(i int, sendIfEmpty bool) bool {
 		return true
 	}
 	last := min(r.log.lastIndex(), prevIndex+uint64(r.cfg.EntriesPerAppendMax))
-	entries := r.log.slice(pr.next, last)
+	entries := limitAppendBytes(r.log.slice(pr.next, last), r.cfg.AppendBytesMax)
+	last = prevIndex + uint64(len(entries))
 	if len(entries) == 0 && !sendIfEmpty {
 		return false
 	}
+	r.checkAppendBounds(entries)
 	r.send(r.peers[i], Message{Kind: MsgAppend, PrevIndex: prevIndex, PrevTerm: prevTerm,
 		Entries: entries, Commit: r.commit, LastIndex: r.log.lastIndex()})
 	switch pr.state {
@@ -112,6 +141,32 @@ func (r *Replica) maybeSendAppend(i int, sendIfEmpty bool) bool {
 		}
 	}
 	return len(entries) > 0 || pr.state == probeState
+}
+
+// limitAppendBytes returns the longest prefix of es whose encoded entries
+// fit in bytesMax, but never less than one entry: an entry larger than
+// the bound goes out alone, so replication always progresses.
+func limitAppendBytes(es []Entry, bytesMax int) []Entry {
+	total := 0
+	for i := range es {
+		total += entryWireSize(&es[i])
+		if i > 0 && total > bytesMax {
+			return es[:i]
+		}
+	}
+	return es
+}
+
+// checkAppendBounds asserts what a leader's Append promises its follower
+// (see handleAppend and the codec): its entry count, and its bytes within
+// AppendBytesMax unless it is one entry alone.
+func (r *Replica) checkAppendBounds(es []Entry) {
+	if len(es) > r.cfg.EntriesPerAppendMax {
+		panicf("append of %d entries, over %d", len(es), r.cfg.EntriesPerAppendMax)
+	}
+	if n := appendPrefixBytes(es); len(es) > 1 && n+entryWireSize(&es[len(es)-1]) > r.cfg.AppendBytesMax {
+		panicf("append of %d entries and %d bytes, over %d", len(es), n+entryWireSize(&es[len(es)-1]), r.cfg.AppendBytesMax)
+	}
 }
 
 func (r *Replica) sendSnapshot(i int) {
@@ -131,10 +186,59 @@ func (r *Replica) sendSnapshot(i int) {
 	}
 	pr.heard = false
 	r.stats.SnapshotsSent++
-	r.send(r.peers[i], Message{Kind: MsgSnapshot, Snapshot: r.log.snap, SnapshotData: r.snapData})
 	pr.state = snapshotState
-	pr.snapshotAt = r.log.snap.Index
 	pr.inflight = pr.inflight[:0]
+	pr.snap = snapshotTransfer{meta: r.log.snap, data: r.snapData, checksum: crc32.Checksum(r.snapData, castagnoli)}
+	r.sendSnapshotChunks(i)
+}
+
+// sendSnapshotChunks sends follower i the next chunks of its snapshot, as
+// many as its window allows: InflightMax chunks unacknowledged, or one
+// while resuming after a lost chunk.
+func (r *Replica) sendSnapshotChunks(i int) {
+	pr := &r.progress[i]
+	tr := &pr.snap
+	size, chunkMax := uint64(len(tr.data)), uint64(r.cfg.SnapshotChunkBytesMax)
+	window := uint64(r.cfg.InflightMax) * chunkMax
+	if tr.resuming {
+		window = 1
+	}
+	for tr.sent < size && tr.sent-tr.acked < window {
+		end := min(size, tr.sent+chunkMax)
+		// What the follower relies on (handleSnapshot, checkChunk): a
+		// chunk within the bound that continues the stream.
+		if end <= tr.sent || end-tr.sent > chunkMax || tr.sent < tr.acked {
+			panicf("snapshot chunk [%d, %d) after %d acknowledged, bound %d", tr.sent, end, tr.acked, chunkMax)
+		}
+		r.send(r.peers[i], Message{Kind: MsgSnapshot, Snapshot: tr.meta, SnapshotSize: size,
+			SnapshotChecksum: tr.checksum, Offset: tr.sent, SnapshotData: tr.data[tr.sent:end]})
+		r.stats.SnapshotChunksSent++
+		tr.sent = end
+	}
+}
+
+// handleSnapshotResp paces a snapshot transfer by the follower's answers.
+func (r *Replica) handleSnapshotResp(from NodeID, m *Message) {
+	if r.role != roleLeader {
+		return
+	}
+	pr := &r.progress[r.peerIndex(from)]
+	pr.recentActive, pr.heard = true, true
+	tr := &pr.snap
+	if pr.state != snapshotState || m.Snapshot.Index != tr.meta.Index || m.Offset > uint64(len(tr.data)) {
+		return // an answer about an earlier transfer
+	}
+	switch {
+	case m.Success && m.Offset > tr.acked:
+		tr.acked, tr.sent = m.Offset, max(tr.sent, m.Offset)
+		tr.resuming, tr.moved, pr.stalled = false, true, 0
+	case !m.Success && !tr.resuming && (m.Offset >= tr.acked || m.Offset == 0):
+		// A chunk did not follow on: resume where the follower stands,
+		// one chunk first. Offset 0 means it has no partial copy (it
+		// restarted, or took another transfer); any other offset below
+		// acked is an old answer, overtaken.
+		tr.acked, tr.sent, tr.resuming = m.Offset, m.Offset, true
+	}
 }
 
 // broadcastHeartbeat asserts leadership and carries the commit index. A
@@ -155,6 +259,9 @@ func (r *Replica) broadcastHeartbeat() {
 		if pr.stalled >= 3 && pr.state != probeState {
 			pr.becomeProbe() // answers were lost: start over from match
 		}
+		if pr.state == snapshotState {
+			r.retrySnapshotChunks(i)
+		}
 		pr.probeSent = false
 		matchTerm, ok := r.log.term(pr.match)
 		if !ok || pr.state == probeState {
@@ -164,6 +271,18 @@ func (r *Replica) broadcastHeartbeat() {
 		r.send(p, Message{Kind: MsgAppend, PrevIndex: pr.match, PrevTerm: matchTerm,
 			Commit: min(r.commit, pr.match), LastIndex: r.log.lastIndex()})
 	}
+}
+
+// retrySnapshotChunks resends, once a heartbeat, the chunk the follower
+// needs next if no answer moved the transfer since the last one: the
+// chunks or their answers were lost.
+func (r *Replica) retrySnapshotChunks(i int) {
+	tr := &r.progress[i].snap
+	if !tr.moved {
+		tr.sent, tr.resuming = tr.acked, true
+		r.sendSnapshotChunks(i)
+	}
+	tr.moved = false
 }
 
 func (r *Replica) handleAppendResp(from NodeID, m *Message) {
@@ -201,7 +320,7 @@ func (r *Replica) handleAppendResp(from NodeID, m *Message) {
 		for len(pr.inflight) > 0 && pr.inflight[0] <= pr.match {
 			pr.inflight = pr.inflight[1:]
 		}
-		if pr.state == snapshotState && pr.match >= pr.snapshotAt {
+		if pr.state == snapshotState && pr.match >= pr.snap.meta.Index {
 			pr.becomeProbe()
 		}
 		if pr.state == probeState {

@@ -21,8 +21,9 @@ type testEnv struct {
 }
 
 type sentMessage struct {
-	to  NodeID
-	msg Message
+	to   NodeID
+	msg  Message
+	wire []byte // the bytes sent
 }
 
 func newTestEnv(t *testing.T) *testEnv {
@@ -52,7 +53,7 @@ func (e *testEnv) Send(to NodeID, b []byte) {
 	if err != nil {
 		panic(err)
 	}
-	e.sent = append(e.sent, sentMessage{to: to, msg: m})
+	e.sent = append(e.sent, sentMessage{to: to, msg: m, wire: append([]byte(nil), b...)})
 }
 
 // take returns and forgets what was sent.

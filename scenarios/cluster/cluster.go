@@ -53,6 +53,37 @@ type Cluster struct {
 	Observer *Observer
 	// handoversBefore sums each replica's handovers in its ended lives.
 	handoversBefore []int64
+	// transfersBefore sums the replicas' message transfers in their
+	// ended lives.
+	transfersBefore Transfers
+}
+
+// Transfers counts how the replicas moved state in bulk, over every life
+// of every replica: snapshot transfers started by leaders, the chunks
+// they took, and the snapshots followers installed. More chunks than
+// transfers shows snapshots streamed in pieces (SnapshotChunkBytesMax);
+// OversizeMessages, messages a replica dropped as over its bounds, stays
+// zero in a cluster whose replicas share their configuration.
+type Transfers struct {
+	Snapshots, SnapshotChunks, SnapshotsInstalled, OversizeMessages int64
+}
+
+func (t *Transfers) add(st replica.Stats) {
+	t.Snapshots += int64(st.SnapshotsSent)
+	t.SnapshotChunks += int64(st.SnapshotChunksSent)
+	t.SnapshotsInstalled += int64(st.SnapshotsInstalled)
+	t.OversizeMessages += int64(st.OversizeMessages)
+}
+
+// Transfers sums the replicas' transfers so far, in all their lives.
+func (c *Cluster) Transfers() Transfers {
+	t := c.transfersBefore
+	for _, n := range c.nodes {
+		if n != nil && n.r != nil {
+			t.add(n.r.Status().Stats)
+		}
+	}
+	return t
 }
 
 // New builds the cluster and schedules every node to boot at time zero.
@@ -219,6 +250,7 @@ func (c *Cluster) nodeFactory(i int) func() sim.Node {
 	return func() sim.Node {
 		if old := c.nodes[i]; old != nil && old.r != nil {
 			c.handoversBefore[i] += int64(old.r.Status().Stats.Handovers)
+			c.transfersBefore.add(old.r.Status().Stats)
 		}
 		n := &replicaNode{c: c, id: sim.NodeID(i)}
 		c.nodes[i] = n

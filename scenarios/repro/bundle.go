@@ -247,6 +247,8 @@ func Read(path string) (*Bundle, error) {
 		// Written before runs drew the cluster size: it ran the scenario's.
 		b.Parameters.Replicas = sc.Replicas
 	}
+	// Written before runs drew the message byte bounds: the defaults.
+	b.Parameters.DefaultMissingByteBounds()
 	if err := b.Parameters.Validate(&sc); err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrBadBundle, path, err)
 	}

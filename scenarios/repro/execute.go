@@ -157,6 +157,7 @@ func readParameters(path string) (scenarios.Parameters, error) {
 	if err := dec.Decode(&p); err != nil {
 		return p, fmt.Errorf("parameters: %w", err)
 	}
+	p.DefaultMissingByteBounds() // a file written before the byte bounds were knobs
 	return p, nil
 }
 
