@@ -6,6 +6,7 @@ import (
 	"github.com/faultline/faultline/scenarios"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -182,3 +183,33 @@ func TestMain(m *testing.M) {
 
 // cliEnv makes the test binary run as faultline (see TestMain).
 const cliEnv = "FAULTLINE_TEST_AS_CLI"
+
+// TestTheDefaultRunShowsAFaultSurvivedAndWhatToRunNext is the README's
+// first command: with no flags, run strikes the cluster with a fault,
+// says what it survived, and prints next commands that work as written
+// (the trace filter names the node the fault struck).
+func TestTheDefaultRunShowsAFaultSurvivedAndWhatToRunNext(t *testing.T) {
+	code, out, errOut := runCLI("run")
+	if code != exitPass {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"scenario leader-crash seed 1: pass", "survived: crash n", "0 acknowledged transfers lost",
+		"next:", "faultline run --scenario leader-crash --seed 1 --trace run.jsonl", "faultline trace run.jsonl --node n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in\n%s", want, out)
+		}
+	}
+	crashed := regexp.MustCompile(`survived: crash (n\d+) at`).FindStringSubmatch(out)
+	if crashed == nil || !strings.Contains(out, "trace run.jsonl --node "+crashed[1]+" ") {
+		t.Errorf("the trace command does not filter the crashed node:\n%s", out)
+	}
+}
+
+func TestFaultNodeNamesOneNodeOrNone(t *testing.T) {
+	for description, want := range map[string]string{"crash n2": "n2", "isolate (n13)": "n13",
+		"partition n4 n1 | n5 n2 n3": "", "heal": "", "clock-jump n3 -5s": "n3"} {
+		if got := faultNode(description); got != want {
+			t.Errorf("faultNode(%q) = %q, want %q", description, got, want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,9 +17,11 @@ import (
 	"github.com/faultline/faultline/scenarios/repro"
 )
 
-// Defaults of `faultline run`: a newcomer sees a result at once.
+// Defaults of `faultline run`: a newcomer sees at once what the harness is
+// for, a cluster surviving a fault (the leader crashes mid-traffic and
+// comes back), and what to run next.
 const (
-	defaultScenario = "baseline"
+	defaultScenario = "leader-crash"
 	defaultSeed     = 1
 )
 
@@ -120,6 +123,9 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, string(b))
 	} else {
 		printRun(stdout, rec)
+		if rec.Verdict == "pass" {
+			printNext(stdout, rec, req.Invocation())
+		}
 	}
 	if rec.Verdict != "pass" {
 		return exitViolated
@@ -146,6 +152,7 @@ func printRun(w io.Writer, rec *reports.RunRecord) {
 		}
 		fmt.Fprintln(w)
 	}
+	printSurvived(w, rec)
 	for _, name := range sortedKeys(rec.Invariants) {
 		if rec.Invariants[name] != "pass" {
 			fmt.Fprintf(w, "  %s: %s\n", name, rec.Invariants[name])
@@ -161,4 +168,71 @@ func printRun(w io.Writer, rec *reports.RunRecord) {
 		fmt.Fprintf(w, "bundle: %s (replay: %s; shrink: %s)\n", rec.Bundle,
 			scenarios.BundleCommand("repro", rec.Bundle), scenarios.BundleCommand("shrink", rec.Bundle))
 	}
+}
+
+// survivedSpansMax is how many of a run's faults the survived line names.
+const survivedSpansMax = 4
+
+// printSurvived says, for a run that passed under faults, what the cluster
+// survived and how: the faults by node and time, the slowest recovery, and
+// the acknowledged transfers lost (a pass means none).
+func printSurvived(w io.Writer, rec *reports.RunRecord) {
+	m := rec.Metrics
+	if rec.Verdict != "pass" || m == nil || len(m.FaultSpans) == 0 {
+		return
+	}
+	fmt.Fprint(w, "survived:")
+	for i, s := range m.FaultSpans[:min(len(m.FaultSpans), survivedSpansMax)] {
+		sep := ","
+		if i == 0 {
+			sep = ""
+		}
+		fmt.Fprintf(w, "%s %s at %.2fs", sep, s.Description, s.StartSeconds)
+	}
+	if more := len(m.FaultSpans) - survivedSpansMax; more > 0 {
+		fmt.Fprintf(w, " and %d more", more)
+	}
+	if len(m.RecoverySeconds) > 0 {
+		fmt.Fprintf(w, "; recovered within %.0f ms", 1000*slices.Max(m.RecoverySeconds))
+	}
+	fmt.Fprintf(w, "; every invariant held, %d acknowledged transfers lost\n", m.AckedLost)
+}
+
+// printNext prints what to run after a passing run: its trace around the
+// first fault, filtered on the node it struck, and more seeds.
+func printNext(w io.Writer, rec *reports.RunRecord, inv scenarios.Invocation) {
+	fmt.Fprintln(w, "next:")
+	run := scenarios.ReproCommand(inv)
+	if m := rec.Metrics; m != nil && len(m.FaultSpans) > 0 {
+		first := m.FaultSpans[0]
+		from, to := max(first.StartSeconds-0.1, 0), first.StartSeconds+0.4
+		filter := ""
+		if node := faultNode(first.Description); node != "" {
+			filter = " --node " + node
+		}
+		fmt.Fprintf(w, "  %s --trace run.jsonl   # keep the trace\n", run)
+		fmt.Fprintf(w, "  %s trace run.jsonl%s --from %.1fs --to %.1fs   # read it around %q\n",
+			scenarios.Binary(), filter, from, to, first.Description)
+	} else {
+		fmt.Fprintf(w, "  %s run --scenario leader-crash   # a run under a fault\n", scenarios.Binary())
+	}
+	fmt.Fprintf(w, "  %s sweep --scenario %s --seeds 1-100   # a hundred seeds, each its own faults and timing\n", scenarios.Binary(), rec.Scenario)
+	fmt.Fprintf(w, "  %s scenarios   # the other scenarios\n", scenarios.Binary())
+}
+
+// faultNode is the node a fault's description names, or "" when it names
+// none or several (a partition of groups, a heal): only a fault on one
+// node has one node's trace to read.
+func faultNode(description string) string {
+	node := ""
+	for _, word := range strings.Fields(description) {
+		word = strings.Trim(word, "(),:;")
+		if len(word) > 1 && word[0] == 'n' && strings.Trim(word[1:], "0123456789") == "" {
+			if node != "" {
+				return ""
+			}
+			node = word
+		}
+	}
+	return node
 }
