@@ -2,6 +2,7 @@ package maelstrom_test
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -41,8 +42,11 @@ type network struct {
 // snapshot messages of the consensus protocol.
 type traffic struct {
 	lineBytesMax  int
-	snapshots     int
-	snapshotBytes int
+	snapshots     int // snapshot chunks
+	snapshotBytes int // the lines that carried them
+	// snapshotSizeMax is the size of the largest snapshot whose last chunk
+	// went by: a snapshot the destination had every byte of.
+	snapshotSizeMax uint64
 }
 
 type process struct {
@@ -132,10 +136,10 @@ func (nw *network) seen(id string) traffic {
 }
 
 // count records a line routed to dest: its size, and whether it carries a
-// snapshot (decoded only for long lines, which every snapshot here is).
+// snapshot chunk (raft lines only are decoded).
 func (nw *network) count(dest string, line []byte, body json.RawMessage) {
-	snapshot := false
-	if len(line) > 16<<10 {
+	snapshot, completed := false, uint64(0)
+	if bytes.Contains(line[:min(len(line), 200)], []byte(`"raft"`)) {
 		var raft struct {
 			Type string `json:"type"`
 			Data []byte `json:"data"`
@@ -143,6 +147,9 @@ func (nw *network) count(dest string, line []byte, body json.RawMessage) {
 		if json.Unmarshal(body, &raft) == nil && raft.Type == "raft" {
 			m, err := replica.DecodeMessage(raft.Data)
 			snapshot = err == nil && m.Kind == replica.MsgSnapshot
+			if snapshot && m.Offset+uint64(len(m.SnapshotData)) == m.SnapshotSize {
+				completed = m.SnapshotSize
+			}
 		}
 	}
 	nw.mu.Lock()
@@ -155,18 +162,29 @@ func (nw *network) count(dest string, line []byte, body json.RawMessage) {
 	if snapshot {
 		tr.snapshots++
 		tr.snapshotBytes += len(line)
+		tr.snapshotSizeMax = max(tr.snapshotSizeMax, completed)
 	}
 }
 
-// route reads one node's output and forwards each message.
+// route reads one node's output and forwards each message. A last line
+// without its newline is what a node killed mid-write (kill -9) leaves:
+// it is dropped, as the network would lose it; any other line that is not
+// a Maelstrom message fails the test.
 func (nw *network) route(stdout io.Reader) {
 	defer nw.wg.Done()
-	sc := bufio.NewScanner(stdout)
-	sc.Buffer(make([]byte, 1<<20), 256<<20)
-	for sc.Scan() {
+	rd := bufio.NewReaderSize(stdout, 1<<20)
+	for {
+		line, err := rd.ReadBytes('\n')
+		if err != nil {
+			if len(line) > 0 {
+				nw.t.Logf("dropped a %d-byte line cut short by the node's death", len(line))
+			}
+			return
+		}
+		line = line[:len(line)-1]
 		var env envelope
-		if err := json.Unmarshal(sc.Bytes(), &env); err != nil {
-			nw.t.Errorf("a node wrote a line that is not a Maelstrom message: %q", sc.Text())
+		if err := json.Unmarshal(line, &env); err != nil {
+			nw.t.Errorf("a node wrote a line that is not a Maelstrom message (%v; %d bytes, ending %q)", err, len(line), line[max(len(line)-200, 0):])
 			continue
 		}
 		if strings.HasPrefix(env.Dest, "c") {
@@ -178,8 +196,8 @@ func (nw *network) route(stdout io.Reader) {
 		dest := nw.procs[env.Dest]
 		nw.mu.Unlock()
 		if !blocked && dest != nil {
-			nw.count(env.Dest, sc.Bytes(), env.Body)
-			dest.write(append(append([]byte(nil), sc.Bytes()...), '\n'))
+			nw.count(env.Dest, line, env.Body)
+			dest.write(append(line, '\n'))
 		}
 	}
 }

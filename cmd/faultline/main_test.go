@@ -26,7 +26,7 @@ func TestNoArgumentsPrintsHelp(t *testing.T) {
 
 func TestRunDefaultsToABuiltInScenario(t *testing.T) {
 	code, out, errOut := runCLI("run")
-	if code != exitPass || !strings.Contains(out, "scenario baseline seed 1: pass") || !strings.Contains(out, "trace ") {
+	if code != exitPass || !strings.Contains(out, "scenario leader-crash seed 1: pass") || !strings.Contains(out, "trace ") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
