@@ -40,7 +40,9 @@ func (h *manualHost) Send(dest string, line []byte) {
 	h.sent = append(h.sent, dest+" "+string(line))
 }
 
-func (h *manualHost) OpenDisk(string, []string) (replica.Disk, bool, error) { return h.disk, false, nil }
+func (h *manualHost) OpenDisk(string, []string) (replica.Disk, bool, error) {
+	return h.disk, false, nil
+}
 
 func (h *manualHost) SetTimer(d time.Duration, tag uint64) TimerID {
 	h.nextID++
