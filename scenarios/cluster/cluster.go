@@ -60,6 +60,9 @@ type Cluster struct {
 	// transfersBefore sums the replicas' message transfers in their
 	// ended lives.
 	transfersBefore Transfers
+	// clientMsgIDMax is, in a Maelstrom cluster, the highest msg_id each
+	// replica has taken from each client (see firstDelivery).
+	clientMsgIDMax map[[2]sim.NodeID]int64
 }
 
 // Transfers counts how the replicas moved state in bulk, over every life
@@ -105,7 +108,7 @@ func New(cfg Config) (*Cluster, error) {
 		cfg.RestartsMax = 10
 	}
 	c := &Cluster{cfg: cfg, stops: make([]int, cfg.Replicas), nodes: make([]*replicaNode, cfg.Replicas),
-		handoversBefore: make([]int64, cfg.Replicas)}
+		handoversBefore: make([]int64, cfg.Replicas), clientMsgIDMax: map[[2]sim.NodeID]int64{}}
 	c.Observer = newObserver()
 	simCfg := sim.Config{Seed: cfg.Seed, Link: cfg.Link, MaxEvents: cfg.MaxEvents, Trace: cfg.Trace,
 		Summarize: summarizeReplica}

@@ -51,6 +51,32 @@ func (n *replicaNode) startMaelstrom(env *sim.Env, rejoin bool) {
 	}
 }
 
+// firstDelivery reports whether a client's message to replica node is the
+// first delivery of its request. A client reaches a node over a
+// connection (Maelstrom's clients, a real client's TCP), which may lose or
+// delay a request but never hands it over twice, while the simulated link
+// may duplicate it; the node would then run it twice, under two sessions,
+// which no real deployment does. A client's msg_ids only grow, one
+// request at a time, so a request at or below the highest seen is a copy
+// (or one that arrived after its successor, which its client has given up
+// on): it is dropped, as lost.
+func (c *Cluster) firstDelivery(node, client sim.NodeID, msg []byte) bool {
+	var m struct {
+		Body struct {
+			MsgID int64 `json:"msg_id"`
+		} `json:"body"`
+	}
+	if json.Unmarshal(msg, &m) != nil || m.Body.MsgID <= 0 {
+		return true
+	}
+	key := [2]sim.NodeID{node, client}
+	if m.Body.MsgID <= c.clientMsgIDMax[key] {
+		return false
+	}
+	c.clientMsgIDMax[key] = m.Body.MsgID
+	return true
+}
+
 // maelstromHost is a Maelstrom node's Host on the simulator: the node's
 // simulated clocks, timers, random stream and disk, and the simulated
 // network, on which a message's destination is the node of that name.

@@ -52,7 +52,9 @@ func (n *replicaNode) Receive(from sim.NodeID, msg []byte) {
 		n.c.Observer.clientRequest(n.r)
 	}
 	if n.m != nil {
-		n.m.Handle(msg)
+		if int(from) < n.c.cfg.Replicas || n.c.firstDelivery(n.id, from, msg) {
+			n.m.Handle(msg)
+		}
 	} else {
 		n.r.Receive(replica.NodeID(from), msg)
 	}
