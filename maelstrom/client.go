@@ -45,20 +45,20 @@ func decodeKVRequest(raw json.RawMessage) (kvRequest, error) {
 }
 
 // handleKV serves a lin-kv request from a client.
-func (s *Server) handleKV(in inbound) {
-	s.do(func() { s.propose(in.msg.Body, func(body any) { s.replyTo(in, body) }) })
+func (n *Node) handleKV(in inbound) {
+	n.propose(in.msg.Body, func(body any) { n.replyTo(in, body) })
 }
 
 // propose runs a lin-kv request through the replicated log, by way of the
-// node's session pool. Runs on the event loop.
-func (s *Server) propose(raw json.RawMessage, reply func(any)) {
+// node's session pool.
+func (n *Node) propose(raw json.RawMessage, reply func(any)) {
 	req, err := decodeKVRequest(raw)
 	if err != nil {
 		reply(errorBody(CodeMalformedRequest, err.Error()))
 		return
 	}
 	cmd, _ := json.Marshal(KVCommand{Op: req.Type, Key: req.Key, Value: req.Value, From: req.From, To: req.To})
-	s.submit(append([]byte{forKV}, cmd...), reply, func(result []byte) any {
+	n.submit(append([]byte{forKV}, cmd...), reply, func(result []byte) any {
 		return replyBody(req.Type, replica.Reply{Status: replica.StatusOK, Result: result})
 	})
 }
@@ -71,8 +71,8 @@ const commandBytesMax = replica.EntryDataMax - 16
 // submit runs command through the session pool and answers with answer's
 // body when it applied, or with the error its outcome calls for: definite
 // when it certainly did not apply, indefinite when it may have.
-func (s *Server) submit(command []byte, reply func(any), answer func(result []byte) any) {
-	if s.r == nil {
+func (n *Node) submit(command []byte, reply func(any), answer func(result []byte) any) {
+	if n.r == nil {
 		reply(errorBody(CodeTemporarilyUnavailable, "not initialized"))
 		return
 	}
@@ -80,7 +80,7 @@ func (s *Server) submit(command []byte, reply func(any), answer func(result []by
 		reply(errorBody(CodeMalformedRequest, fmt.Sprintf("request too large: a command of %d bytes, at most %d", len(command), commandBytesMax)))
 		return
 	}
-	ok := s.pool.submit(command, func(c client.Completion) {
+	ok := n.pool.submit(command, func(c client.Completion) {
 		switch c.Outcome {
 		case client.OutcomeOK:
 			reply(answer(c.Result))

@@ -255,11 +255,11 @@ func (t transferIn) toTransfer() (ledger.Transfer, error) {
 }
 
 // handleLedger serves a ledger request through the replicated log.
-func (s *Server) handleLedger(in inbound) {
-	s.do(func() { s.proposeLedger(in.msg.Body, func(body any) { s.replyTo(in, body) }) })
+func (n *Node) handleLedger(in inbound) {
+	n.proposeLedger(in.msg.Body, func(body any) { n.replyTo(in, body) })
 }
 
-func (s *Server) proposeLedger(raw json.RawMessage, reply func(any)) {
+func (n *Node) proposeLedger(raw json.RawMessage, reply func(any)) {
 	req, err := decodeLedgerRequest(raw)
 	if err != nil {
 		reply(errorBody(CodeMalformedRequest, err.Error()))
@@ -275,7 +275,7 @@ func (s *Server) proposeLedger(raw json.RawMessage, reply func(any)) {
 		reply(errorBody(CodeMalformedRequest, fmt.Sprintf("%s: the ledger cannot carry it: %v", req.Type, err)))
 		return
 	}
-	s.submit(append([]byte{forLedger}, encoded...), reply, func(result []byte) any { return ledgerReplyBody(req.Type, result) })
+	n.submit(append([]byte{forLedger}, encoded...), reply, func(result []byte) any { return ledgerReplyBody(req.Type, result) })
 }
 
 func ledgerReplyBody(typ string, result []byte) any {

@@ -16,9 +16,9 @@ import (
 // that library are then bugs of the node, as they are of the simulated
 // clients. The library runs one request at a time per session, so the pool
 // keeps up to sessionsMax sessions and queues requests beyond them.
-// Everything here runs on the server's event loop.
+// Everything here runs inside the node's events.
 type sessionPool struct {
-	s        *Server
+	n        *Node
 	sessions []*session
 	queue    []queued
 }
@@ -27,7 +27,7 @@ type sessionPool struct {
 type session struct {
 	lib    *client.Client
 	done   func(client.Completion) // nil when idle
-	wake   *time.Timer
+	wake   uint64                  // the node's timer tag, 0 when none
 	wakeAt time.Duration
 }
 
@@ -77,19 +77,19 @@ func (p *sessionPool) idle() *session {
 	}
 	ss, err := p.newSession()
 	if err != nil {
-		p.s.logf("session pool: %v", err)
+		p.n.logf("session pool: %v", err)
 		return nil
 	}
 	return ss
 }
 
 func (p *sessionPool) newSession() (*session, error) {
-	s := p.s
-	replicas := make([]replica.NodeID, len(s.ids))
+	n := p.n
+	replicas := make([]replica.NodeID, len(n.ids))
 	for i := range replicas {
 		replicas[i] = replica.NodeID(i)
 	}
-	lib, err := client.New(client.Config{SessionID: p.freshSessionID(), Replicas: replicas, FirstTarget: int(s.self),
+	lib, err := client.New(client.Config{SessionID: p.freshSessionID(), Replicas: replicas, FirstTarget: int(n.self),
 		AttemptTimeout: poolAttemptTimeout, GiveUpAfter: poolGiveUpAfter, Backoff: poolBackoff,
 		NextSessionID: func(uint64) uint64 { return p.freshSessionID() }})
 	if err != nil {
@@ -97,7 +97,7 @@ func (p *sessionPool) newSession() (*session, error) {
 	}
 	ss := &session{lib: lib}
 	p.sessions = append(p.sessions, ss)
-	lib.Start(s.now())
+	lib.Start(n.now())
 	p.flush(ss)
 	return ss, nil
 }
@@ -107,7 +107,7 @@ func (p *sessionPool) newSession() (*session, error) {
 // session's sequence numbers, which the cluster would take for retries.
 func (p *sessionPool) freshSessionID() uint64 {
 	for {
-		if id := p.s.rng.Uint64(); id != 0 {
+		if id := p.n.host.Rand().Uint64(); id != 0 {
 			return id
 		}
 	}
@@ -115,7 +115,7 @@ func (p *sessionPool) freshSessionID() uint64 {
 
 func (p *sessionPool) start(ss *session, command []byte, done func(client.Completion)) {
 	ss.done = done
-	if _, err := ss.lib.Submit(p.s.now(), command); err != nil {
+	if _, err := ss.lib.Submit(p.n.now(), command); err != nil {
 		ss.done = nil // the pool hands out idle sessions only
 		done(client.Completion{Command: command, Outcome: client.OutcomeFailed})
 		return
@@ -127,7 +127,7 @@ func (p *sessionPool) start(ss *session, command []byte, done func(client.Comple
 func (p *sessionPool) receive(from replica.NodeID, data []byte, reply *replica.Reply) {
 	for _, ss := range p.sessions {
 		if ss.lib.SessionID() == reply.ClientID {
-			ss.lib.Receive(p.s.now(), from, data)
+			ss.lib.Receive(p.n.now(), from, data)
 			p.flush(ss)
 			return
 		}
@@ -137,11 +137,11 @@ func (p *sessionPool) receive(from replica.NodeID, data []byte, reply *replica.R
 // flush does what a session's library asks: send, arm its timer, and hand
 // finished requests back, starting the next queued one.
 func (p *sessionPool) flush(ss *session) {
-	s := p.s
+	n := p.n
 	for {
 		rd := ss.lib.Ready()
 		for _, m := range rd.Messages {
-			s.sendToReplica(m.To, m.Data)
+			n.sendToReplica(m.To, m.Data)
 		}
 		p.armWake(ss, rd.WakeAt)
 		if len(rd.Completions) == 0 {
@@ -158,7 +158,7 @@ func (p *sessionPool) flush(ss *session) {
 			next := p.queue[0]
 			p.queue = slices.Delete(p.queue, 0, 1)
 			ss.done = next.done
-			if _, err := ss.lib.Submit(s.now(), next.command); err != nil {
+			if _, err := ss.lib.Submit(n.now(), next.command); err != nil {
 				ss.done = nil
 				next.done(client.Completion{Command: next.command, Outcome: client.OutcomeFailed})
 			}
@@ -170,23 +170,18 @@ func (p *sessionPool) armWake(ss *session, at time.Duration) {
 	if at == ss.wakeAt {
 		return
 	}
-	if ss.wake != nil {
-		ss.wake.Stop()
-		ss.wake = nil
+	if ss.wake != 0 {
+		p.n.cancel(ss.wake)
+		ss.wake = 0
 	}
 	ss.wakeAt = at
 	if at == 0 {
 		return
 	}
-	s := p.s
-	ss.wake = time.AfterFunc(max(at-s.now(), time.Microsecond), func() {
-		s.do(func() {
-			if ss.wakeAt != at {
-				return // re-armed or disarmed since
-			}
-			ss.wakeAt, ss.wake = 0, nil
-			ss.lib.Tick(s.now())
-			p.flush(ss)
-		})
+	n := p.n
+	ss.wake = n.after(max(at-n.now(), time.Microsecond), func() {
+		ss.wakeAt, ss.wake = 0, 0
+		ss.lib.Tick(n.now())
+		p.flush(ss)
 	})
 }

@@ -108,6 +108,20 @@ func parseInbound(line []byte) (in inbound, code int, text string, ok bool) {
 	return in, 0, "", true
 }
 
+// encodeMessage renders one message from src to dest as a line of JSON,
+// without its newline; body must marshal to a JSON object.
+func encodeMessage(src, dest string, body any) ([]byte, error) {
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("send to %s: %w", dest, err)
+	}
+	line, err := json.Marshal(mnode.Message{Src: src, Dest: dest, Body: raw})
+	if err != nil {
+		return nil, fmt.Errorf("send to %s: %w", dest, err)
+	}
+	return line, nil
+}
+
 // wire writes Maelstrom messages to stdout, one line each, whole.
 type wire struct {
 	mu  sync.Mutex
@@ -116,33 +130,11 @@ type wire struct {
 
 func newWire(w io.Writer) *wire { return &wire{out: bufio.NewWriterSize(w, 64<<10)} }
 
-// send writes one message from src to dest; body must marshal to a JSON
-// object.
-func (w *wire) send(src, dest string, body any) error {
-	raw, err := json.Marshal(body)
-	if err != nil {
-		return fmt.Errorf("send to %s: %w", dest, err)
-	}
-	line, err := json.Marshal(mnode.Message{Src: src, Dest: dest, Body: raw})
-	if err != nil {
-		return fmt.Errorf("send to %s: %w", dest, err)
-	}
+// writeLine writes one encoded message and its newline.
+func (w *wire) writeLine(line []byte) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.out.Write(line)
 	w.out.WriteByte('\n')
 	return w.out.Flush()
-}
-
-// reply answers in with body, from whichever node it was addressed to.
-// Every reply body the node builds is a map, so in_reply_to joins it.
-func (w *wire) reply(in inbound, body any) error {
-	m, ok := body.(map[string]any)
-	if !ok {
-		return fmt.Errorf("reply to %s: body %T is not a map", in.msg.Src, body)
-	}
-	if in.msgID != nil {
-		m["in_reply_to"] = in.msgID
-	}
-	return w.send(in.msg.Dest, in.msg.Src, m)
 }

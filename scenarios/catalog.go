@@ -89,6 +89,7 @@ func Catalog() []Scenario {
 		baseline(), leaderCrash(), doubleFailover(), lose20pct(), minorityPartition(), majorityPartition(),
 		bridge(), asymmetricPartition(), crossRegion(), clockSkew(), diskCorruption(), flakyNetwork(),
 		rollingRestart(), endOfDayBurst(), swarm(), leaderChurn(), deposedLeader(), malformedInput(), failingDisk(),
+		maelstromNode(),
 	}
 	slices.SortFunc(out, func(a, b Scenario) int {
 		if a.Name < b.Name {

@@ -249,3 +249,19 @@ func deposedLeader() Scenario {
 	})
 	return s
 }
+
+func maelstromNode() Scenario {
+	s := base("maelstrom-node", "the Maelstrom node's own code (cmd/ledger-node's core) serving lin-kv to clients of any node, under partitions, loss, crashes and clock faults",
+		"the Maelstrom deployment of the ledger: clients that talk to whichever node they reach, a follower or one cut off from the majority as much as the leader")
+	s.Maelstrom = true
+	s.Workload.Clients = 5
+	s.Workload.ThinkTime = 20 * ms
+	// Leader churn and isolation leave clients talking to cut-off nodes
+	// that may still believe they lead; crashes restart nodes on their
+	// simulated disks; the rest delay, lose, duplicate and reorder the
+	// Maelstrom messages between nodes, and skew and drift their clocks.
+	s.Faults = planned([]faults.Weight{w(faults.DIsolate, 2), w(faults.DMinority, 2), w(faults.DLeaderChurn, 2),
+		w(faults.DLossy, 2), w(faults.DDelay, 1), w(faults.DCrash, 2), w(faults.DClockSkew, 1), w(faults.DClockDrift, 1)},
+		700*ms, 1500*ms, 0)
+	return s
+}

@@ -16,8 +16,7 @@ import (
 // judge runs every checker on what the run recorded.
 func (r *running) judge(opts RunOptions) *Outcome {
 	o := &Outcome{Scenario: r.sc.Name, Seed: r.seed, TraceHash: r.c.TraceHashHex(), Events: r.c.Events(),
-		SimTime: r.c.Now(), Schedule: r.sched, Applied: r.injector.Log(), History: r.wl.history}
-	o.Model = checkers.LedgerModel(r.wl.groups, USD.Scale)
+		SimTime: r.c.Now(), Schedule: r.sched, Applied: r.injector.Log(), History: r.history(), Model: r.model()}
 	o.CommitTimes = r.c.Observer.FirstApplyTimes
 	o.DeposedLeaderRequests = r.c.Observer.DeposedLeaderRequests
 	o.Transfers = r.c.Transfers()
@@ -25,9 +24,16 @@ func (r *running) judge(opts RunOptions) *Outcome {
 	if timeout == 0 {
 		timeout = 20 * time.Second
 	}
+	if r.kv != nil {
+		return r.judgeMaelstrom(o, timeout)
+	}
 	o.Verdicts = append(o.Verdicts, checkers.Verdict{Invariant: "assertions", Status: checkers.Pass})
 	states := r.finalStates()
-	o.Verdicts = append(o.Verdicts, r.linearizability(o, states, timeout))
+	ops := r.wl.history.Ops
+	if final := latestState(states); final != nil {
+		ops = checkers.PinUnknowns(ops, final)
+	}
+	o.Verdicts = append(o.Verdicts, r.checkLinearizable(o, ops, timeout))
 	o.Verdicts = append(o.Verdicts,
 		checkers.Conservation(states),
 		checkers.Durability(states, r.wl.history.Acked),
@@ -44,16 +50,28 @@ func (r *running) judge(opts RunOptions) *Outcome {
 	return o
 }
 
-// linearizability checks the history partition by partition, one after
+// history is the run's client-side record, model the Porcupine model
+// that judges it: the bank's, or lin-kv's in a Maelstrom scenario.
+func (r *running) history() *History {
+	if r.kv != nil {
+		return r.kv.history
+	}
+	return r.wl.history
+}
+
+func (r *running) model() porcupine.Model {
+	if r.kv != nil {
+		return checkers.KVModel
+	}
+	return checkers.LedgerModel(r.wl.groups, USD.Scale)
+}
+
+// checkLinearizable checks ops partition by partition, one after
 // another on this goroutine: Porcupine would check partitions in parallel,
 // but a sweep already runs one simulation per core, and a run that
 // grabs every core makes sweeps scale worse. Only a failing history is
 // checked again in full, for Porcupine's visualization.
-func (r *running) linearizability(o *Outcome, states []checkers.ReplicaState, timeout time.Duration) checkers.Verdict {
-	ops := r.wl.history.Ops
-	if final := latestState(states); final != nil {
-		ops = checkers.PinUnknowns(ops, final)
-	}
+func (r *running) checkLinearizable(o *Outcome, ops []porcupine.Operation, timeout time.Duration) checkers.Verdict {
 	single := o.Model
 	single.Partition, single.PartitionEvent = nil, nil
 	deadline := time.Now().Add(timeout) // nondeterministic-ok: the checker's own wall-clock budget, after the simulation; past it the verdict is unknown, never pass

@@ -123,6 +123,9 @@ func DrawParameters(seed uint64, sc *Scenario) Parameters {
 			drawByteBounds(seed, &p)
 		}
 	}
+	if sc.Maelstrom {
+		return p // its clients speak lin-kv: no rogue codecs, no ledger sessions to crowd
+	}
 	if sc.RogueOneIn > 0 && sim.NewStream(seed, "rogue-clients").IntN(sc.RogueOneIn) == 0 {
 		p.RogueClients++
 	}

@@ -142,8 +142,8 @@ func (r *running) runGuarded(limit sim.Time) (broken string) {
 
 func (r *running) brokenOutcome(msg string) *Outcome {
 	return &Outcome{Scenario: r.sc.Name, Seed: r.seed, TraceHash: r.c.TraceHashHex(), Events: r.c.Events(),
-		SimTime: r.c.Now(), Schedule: r.sched, Applied: r.injector.Log(), History: r.wl.history,
-		Model: checkers.LedgerModel(r.wl.groups, USD.Scale), Recovery: -1,
+		SimTime: r.c.Now(), Schedule: r.sched, Applied: r.injector.Log(), History: r.history(),
+		Model: r.model(), Recovery: -1,
 		Verdicts: []checkers.Verdict{{Invariant: "assertions", Status: checkers.Fail,
 			Evidence: []string{fmt.Sprintf("at %v: %s", r.c.Now(), msg)}}}}
 }
@@ -154,6 +154,7 @@ type running struct {
 	seed     uint64
 	c        *cluster.Cluster
 	wl       *workload
+	kv       *kvWorkload // the lin-kv clients of a Maelstrom scenario, else nil
 	injector *faults.Injector
 	sched    faults.Schedule
 	rogue    rogueRecord
@@ -170,7 +171,15 @@ func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule, pa
 		ClockDriftPPM: sc.ClockDriftPPM, ClockOffset: sc.ClockOffset,
 		MaxEvents:       eventsMax,
 		NewStateMachine: func() replica.StateMachine { return ledger.NewMachine(LedgerConfig) },
-		Tune:            params.tune}
+		Tune:            params.tune, Maelstrom: sc.Maelstrom}
+	if sc.Maelstrom {
+		r.kv = newKVWorkload(sc.Workload)
+		for i := range sc.Workload.Clients {
+			cfg.Clients = append(cfg.Clients, sim.NodeSpec{Name: fmt.Sprintf("c%d", i+1),
+				New: r.kv.client(func() *sim.Sim { return r.c.Sim }, sc.Replicas)})
+		}
+		return r.start(cfg, sc, sched)
+	}
 	for i := range sc.Workload.Clients {
 		cfg.Clients = append(cfg.Clients, sim.NodeSpec{Name: fmt.Sprintf("c%d", i+1),
 			New: cluster.NewClient(func() *sim.Sim { return r.c.Sim }, uint64(i+1), replicas, clientOpts, r.wl.driver(i))})
@@ -189,6 +198,11 @@ func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule, pa
 		cfg.Clients = append(cfg.Clients, sim.NodeSpec{Name: fmt.Sprintf("r%d", i+1),
 			New: cluster.NewClient(func() *sim.Sim { return r.c.Sim }, uint64(id), replicas, clientOpts, d)})
 	}
+	return r.start(cfg, sc, sched)
+}
+
+// start builds the cluster and installs the fault schedule.
+func (r *running) start(cfg cluster.Config, sc *Scenario, sched faults.Schedule) (*running, error) {
 	c, err := cluster.New(cfg)
 	if err != nil {
 		return nil, err

@@ -51,7 +51,10 @@ type Scenario struct {
 	// written in every seed (see Parameters): for the reference scenario
 	// whose latency and throughput the others are read against.
 	NoParameterSwarm bool
-	SLO              SLO
+	// Maelstrom runs the Maelstrom node's code (package maelstrom) on the
+	// servers and lin-kv clients in place of the bank's (see maelstrom.go).
+	Maelstrom bool
+	SLO       SLO
 }
 
 // SLO are a scenario's impact tolerances.

@@ -22,6 +22,10 @@ type Config struct {
 	Clients []sim.NodeSpec
 	// NewStateMachine builds the replicated state machine.
 	NewStateMachine func() replica.StateMachine
+	// Maelstrom runs every replica inside the Maelstrom node's core, which
+	// brings its own state machine (NewStateMachine is then unused), and
+	// makes the network carry Maelstrom messages (see maelstrom.go).
+	Maelstrom bool
 	// Tune, if set, adjusts each replica's config after the defaults.
 	Tune func(*replica.Config)
 	// Link is the initial config of every link.
@@ -56,6 +60,9 @@ type Cluster struct {
 	// transfersBefore sums the replicas' message transfers in their
 	// ended lives.
 	transfersBefore Transfers
+	// clientMsgIDMax is, in a Maelstrom cluster, the highest msg_id each
+	// replica has taken from each client (see firstDelivery).
+	clientMsgIDMax map[[2]sim.NodeID]int64
 }
 
 // Transfers counts how the replicas moved state in bulk, over every life
@@ -91,7 +98,7 @@ func New(cfg Config) (*Cluster, error) {
 	if cfg.Replicas < 1 || cfg.Replicas > 15 {
 		return nil, fmt.Errorf("cluster: replicas: need 1 to 15, got %d", cfg.Replicas)
 	}
-	if cfg.NewStateMachine == nil {
+	if cfg.NewStateMachine == nil && !cfg.Maelstrom {
 		return nil, fmt.Errorf("cluster: new_state_machine is nil")
 	}
 	if cfg.RestartDelay == 0 {
@@ -101,10 +108,13 @@ func New(cfg Config) (*Cluster, error) {
 		cfg.RestartsMax = 10
 	}
 	c := &Cluster{cfg: cfg, stops: make([]int, cfg.Replicas), nodes: make([]*replicaNode, cfg.Replicas),
-		handoversBefore: make([]int64, cfg.Replicas)}
+		handoversBefore: make([]int64, cfg.Replicas), clientMsgIDMax: map[[2]sim.NodeID]int64{}}
 	c.Observer = newObserver()
 	simCfg := sim.Config{Seed: cfg.Seed, Link: cfg.Link, MaxEvents: cfg.MaxEvents, Trace: cfg.Trace,
-		Summarize: summarize}
+		Summarize: summarizeReplica}
+	if cfg.Maelstrom {
+		simCfg.Summarize = summarizeMaelstrom
+	}
 	for i := range cfg.Replicas {
 		c.peers = append(c.peers, replica.NodeID(i))
 		spec := sim.NodeSpec{Name: ReplicaName(i), New: c.nodeFactory(i)}
@@ -310,8 +320,8 @@ func (c *Cluster) Leader() (int, bool) {
 	return best, best >= 0
 }
 
-// summarize renders a replica message for the JSON trace.
-func summarize(b []byte) string {
+// summarizeReplica renders a replica message for the JSON trace.
+func summarizeReplica(b []byte) string {
 	m, err := replica.DecodeMessage(b)
 	if err != nil {
 		return "undecodable"

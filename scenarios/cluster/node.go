@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/ledger/replica"
+	"github.com/faultline/faultline/maelstrom"
 	"github.com/faultline/faultline/sim"
 )
 
@@ -14,6 +15,7 @@ type replicaNode struct {
 	c   *Cluster
 	id  sim.NodeID
 	r   *replica.Replica
+	m   *maelstrom.Node // the Maelstrom node r runs in, in a Maelstrom cluster
 	env *sim.Env
 	// startedAt is when this life began; restarting is set once the
 	// supervisor has scheduled the restart of this life.
@@ -33,8 +35,12 @@ func (n *replicaNode) Start(env *sim.Env) {
 	if rejoin {
 		n.c.Observer.TermDurability.DiskReplaced(name)
 	}
-	n.r = n.c.newReplica(n.id, rejoin)
-	n.r.Start(replicaEnv{env: env, n: n})
+	if n.c.cfg.Maelstrom {
+		n.startMaelstrom(env, rejoin)
+	} else {
+		n.r = n.c.newReplica(n.id, rejoin)
+		n.r.Start(replicaEnv{env: env, n: n})
+	}
 	if st := n.r.Status(); !st.Stopped {
 		n.c.Observer.TermDurability.Restarted(name, st.Term, time.Duration(n.c.Now()))
 	}
@@ -45,19 +51,33 @@ func (n *replicaNode) Receive(from sim.NodeID, msg []byte) {
 	if int(from) >= n.c.cfg.Replicas {
 		n.c.Observer.clientRequest(n.r)
 	}
-	n.r.Receive(replica.NodeID(from), msg)
+	if n.m != nil {
+		if int(from) < n.c.cfg.Replicas || n.c.firstDelivery(n.id, from, msg) {
+			n.m.Handle(msg)
+		}
+	} else {
+		n.r.Receive(replica.NodeID(from), msg)
+	}
 	n.superviseStop()
 }
 
 func (n *replicaNode) Timer(tag uint64) {
-	n.r.Timer(tag)
+	if n.m != nil {
+		n.m.Timer(tag)
+	} else {
+		n.r.Timer(tag)
+	}
 	n.superviseStop()
 }
 
 // DiskDone implements sim.DiskWaiter: the replica's writes through ticket
 // are durable (or lost, with err).
 func (n *replicaNode) DiskDone(ticket uint64, err error) {
-	n.r.Durable(ticket, err)
+	if n.m != nil {
+		n.m.Durable(ticket, err)
+	} else {
+		n.r.Durable(ticket, err)
+	}
 	n.superviseStop()
 }
 
