@@ -2,6 +2,7 @@ package replica
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -190,4 +191,86 @@ func TestAMajorityRestartedAtOnceStallsTheCluster(t *testing.T) {
 	if st := c.rs[2].Status(); st.LastIndex != kept.LastIndex || st.Digest != kept.Digest {
 		t.Fatalf("the surviving replica's log changed: %+v, had %+v", st, kept)
 	}
+}
+
+// Election safety under blank restarts, most of them early, while the
+// cluster bootstraps or is still in term 1, with messages lost,
+// duplicated and reordered and replicas cut off: no term ever has two
+// leaders (a restarted bootstrap replica included, whose two lives would
+// both be "replica 0 in term 1"), and no index is ever applied with two
+// different log digests, by any replica in any life. One replica other
+// than the bootstrap one never restarts: the rule promises nothing once
+// every replica has lost its state.
+func TestElectionSafetyWithBlankRestartsInTermOne(t *testing.T) {
+	seeds := 300
+	if testing.Short() {
+		seeds = 60
+	}
+	live := 0
+	for seed := range seeds {
+		if runBlankRestarts(t, uint64(seed)) {
+			live++
+		}
+	}
+	t.Logf("%d of %d runs had a leader at the end", live, seeds)
+	if live == 0 {
+		t.Fatal("no run ended with a leader: the test exercises nothing")
+	}
+}
+
+// runBlankRestarts runs one seed and reports whether it ends with a leader.
+func runBlankRestarts(t *testing.T, seed uint64) bool {
+	rng := rand.New(rand.NewPCG(seed, 20))
+	n := 3 + 2*rng.IntN(2)
+	witness := 1 + rng.IntN(n-1)
+	leaders := map[uint64]int{}
+	digests := map[uint64][32]byte{}
+	tune := func(cfg *Config) {
+		volatile(cfg)
+		id := cfg.ID
+		cfg.OnLeader = func(term uint64) {
+			if prev, ok := leaders[term]; ok {
+				t.Fatalf("seed %d: replicas %d and %d both led term %d", seed, prev, id, term)
+			}
+			leaders[term] = int(id)
+		}
+		cfg.OnApply = func(e *Entry, digest [32]byte) {
+			if d, ok := digests[e.Index]; ok && d != digest {
+				t.Fatalf("seed %d: replica %d applied index %d with another log than before", seed, id, e.Index)
+			}
+			digests[e.Index] = digest
+		}
+	}
+	c := startTestCluster(t, n, func() StateMachine { return nopMachine{} }, tune)
+	c.shuffle = rng
+	c.net = func(NodeID, sentMessage) int {
+		switch p := rng.IntN(100); {
+		case p < 10:
+			return 0
+		case p < 15:
+			return 2
+		}
+		return 1
+	}
+	for tick := range 600 {
+		restartPercent := 1
+		if tick < 100 {
+			restartPercent = 6
+		}
+		if id := rng.IntN(n); id != witness && rng.IntN(100) < restartPercent {
+			c.restart(id)
+		}
+		if rng.IntN(100) < 3 {
+			id := rng.IntN(n)
+			c.cut[id] = !c.cut[id]
+		}
+		if l := c.leaderOf(); l >= 0 && rng.IntN(4) == 0 {
+			c.rs[l].Propose(Request{Command: []byte{byte(tick)}}, func(Reply) {})
+		}
+		c.tick(1)
+	}
+	clear(c.cut)
+	c.net = nil
+	c.tick(20 * DefaultConfig().ElectionTicks)
+	return c.leaderOf() >= 0
 }

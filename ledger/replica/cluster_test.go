@@ -16,7 +16,7 @@ type testCluster struct {
 	cfgs []Config
 	// restarts counts restarts, to seed each new life's randomness apart.
 	restarts uint64
-	cut  []bool // a cut replica sends and receives nothing
+	cut      []bool // a cut replica sends and receives nothing
 	// net, if set, sees every message in flight and returns how many
 	// copies to deliver (0 drops it).
 	net func(from NodeID, s sentMessage) int
