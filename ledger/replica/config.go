@@ -105,8 +105,8 @@ type Config struct {
 	// later term), so a replica that forgot its term-1 vote cannot help
 	// elect a second, different leader of term 1. Unanimity is what
 	// stops a restarted bootstrap replica from leading term 1 again: a
-	// replica that has heard of any term refuses it (the pre-vote needs
-	// a voter in term 0, the vote an empty log), so the cluster is
+	// replica that has heard of any term refuses it (pre-vote and vote
+	// each need the voter in term 0, its log empty), so the cluster is
 	// bootstrapped again only when no replica remembers anything, every
 	// one having lost its state since. Losing a majority of replicas at
 	// once (with at least one surviving) therefore stalls the cluster
