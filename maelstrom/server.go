@@ -146,7 +146,16 @@ func (s *Server) openStorage(ids []string, self string) (replica.Disk, error) {
 // restarted can, in principle, vote twice in a term (hence the warning
 // the binary prints without --data-dir).
 func configureStorage(cfg *replica.Config, volatile bool) {
-	_, _ = cfg, volatile
+	if !volatile {
+		return
+	}
+	// Every start may be a restart that forgot its votes and acks: abstain
+	// until a leader has caught this replica up. Peers are the indices of
+	// init's node_ids, the same list on every node, so all agree that the
+	// first is the bootstrap replica, which alone may win term 1, and only
+	// with every replica blank.
+	cfg.AbstainUntilCaughtUp = true
+	cfg.BootstrapLowestID = true
 }
 
 // shellHost is the node's Host in a process: the real clocks, Go timers

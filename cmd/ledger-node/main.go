@@ -38,7 +38,9 @@ func run(args []string, stderr io.Writer) int {
 		return 2
 	}
 	if *dataDir == "" {
-		fmt.Fprintln(stderr, "ledger-node: no --data-dir: state is volatile, in memory only; a killed or restarted node comes back blank")
+		fmt.Fprintln(stderr, "ledger-node: no --data-dir: state is volatile, in memory only; a killed or restarted node comes back blank "+
+			"and abstains from votes and elections until a leader has caught it up (a new cluster elects its first node, with every node's vote); "+
+			"losing a majority at once stalls the cluster, and losing every node loses every acknowledged write")
 	}
 	s := maelstrom.NewServer(maelstrom.Options{DataDir: *dataDir})
 	if err := s.Run(); err != nil {

@@ -13,7 +13,10 @@ type testCluster struct {
 	t    *testing.T
 	rs   []*Replica
 	envs []*testEnv
-	cut  []bool // a cut replica sends and receives nothing
+	cfgs []Config
+	// restarts counts restarts, to seed each new life's randomness apart.
+	restarts uint64
+	cut      []bool // a cut replica sends and receives nothing
 	// net, if set, sees every message in flight and returns how many
 	// copies to deliver (0 drops it).
 	net func(from NodeID, s sentMessage) int
@@ -26,6 +29,19 @@ type testCluster struct {
 // newTestCluster builds n replicas, each configured by tune, and elects
 // replica 0.
 func newTestCluster(t *testing.T, n int, machine func() StateMachine, tune func(*Config)) *testCluster {
+	t.Helper()
+	c := startTestCluster(t, n, machine, tune)
+	deliver(c.rs[0], 1, Message{Kind: MsgTimeoutNow}) // replica 0 campaigns at once
+	c.settle()
+	if c.rs[0].role != roleLeader {
+		t.Fatalf("replica 0 is %s after campaigning", c.rs[0].role)
+	}
+	return c
+}
+
+// startTestCluster builds and starts n replicas, each configured by tune,
+// and elects no one.
+func startTestCluster(t *testing.T, n int, machine func() StateMachine, tune func(*Config)) *testCluster {
 	t.Helper()
 	c := &testCluster{t: t, cut: make([]bool, n)}
 	for id := range n {
@@ -45,14 +61,25 @@ func newTestCluster(t *testing.T, n int, machine func() StateMachine, tune func(
 		env := newTestEnv(t)
 		env.rng = rand.New(rand.NewPCG(uint64(id), 7))
 		r.Start(env)
-		c.rs, c.envs = append(c.rs, r), append(c.envs, env)
-	}
-	deliver(c.rs[0], 1, Message{Kind: MsgTimeoutNow}) // replica 0 campaigns at once
-	c.settle()
-	if c.rs[0].role != roleLeader {
-		t.Fatalf("replica 0 is %s after campaigning", c.rs[0].role)
+		c.rs, c.envs, c.cfgs = append(c.rs, r), append(c.envs, env), append(c.cfgs, cfg)
 	}
 	return c
+}
+
+// restart replaces replica id with a new process of the same
+// configuration on a blank disk, as a volatile node comes back after a
+// kill; what it had sent is lost with it.
+func (c *testCluster) restart(id int) {
+	c.t.Helper()
+	r, err := New(c.cfgs[id])
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.restarts++
+	env := newTestEnv(c.t)
+	env.rng = rand.New(rand.NewPCG(uint64(id), 7+c.restarts))
+	r.Start(env)
+	c.rs[id], c.envs[id] = r, env
 }
 
 // settle delivers messages until none is in flight.

@@ -2,6 +2,7 @@ package replica
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -88,6 +89,32 @@ type Config struct {
 	// of replicas that do not abstain to elect a leader, so a cluster
 	// whose replicas all set it never elects its first one.
 	AbstainUntilCaughtUp bool
+	// BootstrapLowestID restores liveness to a brand-new cluster whose
+	// replicas all set AbstainUntilCaughtUp (it requires that option, and
+	// every replica of the cluster must set both or neither). The replica
+	// with the lowest ID in Peers, the bootstrap replica, may campaign for
+	// term 1 while abstaining, if it has never heard of any term (it is in
+	// term 0, its log empty); an abstaining replica grants a term-1
+	// pre-vote or vote to it alone, and only while both logs are empty;
+	// and that election needs every replica's grant, not a majority's.
+	// Every other term needs catch-up first, and a bootstrap replica that
+	// wins term 1 counts as caught up.
+	//
+	// Why it is safe: only the bootstrap replica ever campaigns in term 1
+	// (any other needs a leader to catch it up first, which puts it in a
+	// later term), so a replica that forgot its term-1 vote cannot help
+	// elect a second, different leader of term 1. Unanimity is what
+	// stops a restarted bootstrap replica from leading term 1 again: a
+	// replica that has heard of any term refuses it (pre-vote and vote
+	// each need the voter in term 0, its log empty), so the cluster is
+	// bootstrapped again only when no replica remembers anything, every
+	// one having lost its state since. Losing a majority of replicas at
+	// once (with at least one surviving) therefore stalls the cluster
+	// rather than losing acknowledged writes; losing all of them loses
+	// everything and the cluster starts over, empty. Liveness: the first
+	// election needs every replica up and reachable, and one failed
+	// term-1 vote (a lost message) is not retried in that process's life.
+	BootstrapLowestID bool
 
 	// OnApply, if set, is called after each entry is applied, with the
 	// entry and the running digest of the applied log. Harnesses use it to
@@ -155,9 +182,16 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("replica config: sessions_max must be positive, got %d", c.SessionsMax)
 	case c.PendingMax <= 0:
 		return fmt.Errorf("replica config: pending_max must be positive, got %d", c.PendingMax)
+	case c.BootstrapLowestID && !c.AbstainUntilCaughtUp:
+		return fmt.Errorf("replica config: bootstrap_lowest_id needs abstain_until_caught_up: a replica that keeps its state bootstraps by the usual election")
 	}
 	return nil
 }
 
 // quorum is the number of replicas that make a majority.
 func (c *Config) quorum() int { return len(c.Peers)/2 + 1 }
+
+// bootstrapID is the replica that may campaign for term 1 while abstaining
+// (see BootstrapLowestID): the lowest ID, which every replica derives from
+// the same Peers.
+func (c *Config) bootstrapID() NodeID { return slices.Min(c.Peers) }

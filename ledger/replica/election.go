@@ -49,7 +49,7 @@ func (r *Replica) tick() {
 	}
 	if r.electionElapsed >= r.electionTimeout {
 		r.electionElapsed = 0
-		if r.recovering == nil {
+		if r.recovering == nil || r.mayBootstrap() {
 			r.campaign(true, false)
 		}
 	}
@@ -104,7 +104,7 @@ func (r *Replica) campaign(pre, transfer bool) {
 		r.becomeCandidate()
 		term = r.term
 	}
-	if r.quorum == 1 {
+	if r.votesNeeded() == 1 {
 		r.electionWon(pre)
 		return
 	}
@@ -124,9 +124,11 @@ func (r *Replica) electionWon(pre bool) {
 	r.becomeLeader()
 }
 
-func (r *Replica) handlePreVote(from NodeID, m *Message) {
+// handlePreVote answers a pre-vote; bootstrap says it is the bootstrap
+// replica's that this replica may grant though it abstains (bootstrapAsk).
+func (r *Replica) handlePreVote(from NodeID, m *Message, bootstrap bool) {
 	grant := m.Term > r.term && r.log.isUpToDate(m.LastTerm, m.LastIndex) &&
-		!r.inLease() && r.recovering.vouchesFor(m.LastTerm, m.LastIndex)
+		!r.inLease() && (bootstrap || r.recovering.vouchesFor(m.LastTerm, m.LastIndex))
 	reply := Message{Kind: MsgPreVoteResp, Granted: grant}
 	if grant {
 		reply.Term = m.Term
@@ -134,11 +136,15 @@ func (r *Replica) handlePreVote(from NodeID, m *Message) {
 	r.send(from, reply)
 }
 
-func (r *Replica) handleVote(from NodeID, m *Message) {
+// handleVote answers a vote request; bootstrap as for handlePreVote.
+func (r *Replica) handleVote(from NodeID, m *Message, bootstrap bool) {
 	r.checkVoteTerm()
 	canVote := r.vote == from || (r.vote == None && r.leader == None)
-	grant := canVote && r.log.isUpToDate(m.LastTerm, m.LastIndex) && r.recovering.vouchesFor(m.LastTerm, m.LastIndex)
-	if grant && r.recovering != nil {
+	grant := canVote && r.log.isUpToDate(m.LastTerm, m.LastIndex) &&
+		(bootstrap || r.recovering.vouchesFor(m.LastTerm, m.LastIndex))
+	if grant && bootstrap {
+		r.env.Record(fmt.Sprintf("blank and in term 0: granting bootstrap replica %d its term-1 vote", from))
+	} else if grant && r.recovering != nil {
 		r.env.Record(fmt.Sprintf("storage damaged, but candidate %d holds everything acknowledged here (term %d, index %d): voting",
 			from, m.LastTerm, m.LastIndex))
 	}
@@ -171,10 +177,11 @@ func (r *Replica) handleVoteResp(from NodeID, m *Message) {
 			rejected++
 		}
 	}
+	need := r.votesNeeded()
 	switch {
-	case granted >= r.quorum:
+	case granted >= need:
 		r.electionWon(pre)
-	case rejected >= r.quorum:
+	case rejected >= r.quorum || (need > r.quorum && rejected > 0):
 		r.becomeFollower(r.term, None)
 	}
 }
@@ -226,6 +233,9 @@ func (r *Replica) becomeCandidate() {
 }
 
 func (r *Replica) becomeLeader() {
+	if r.recovering != nil {
+		r.bootstrapped() // the only way an abstaining replica wins
+	}
 	r.role = roleLeader
 	r.leader = r.cfg.ID
 	r.transferee = None

@@ -514,14 +514,15 @@ func (r *Replica) step(from NodeID, m *Message) {
 	if m.Kind == MsgClientReply || r.peerIndex(from) < 0 {
 		return // replicas take client replies and peer messages from peers only
 	}
+	bootstrap := r.bootstrapAsk(from, m) // before checkTerm may adopt its term
 	if !r.checkTerm(from, m) {
 		return
 	}
 	switch m.Kind {
 	case MsgPreVote:
-		r.handlePreVote(from, m)
+		r.handlePreVote(from, m, bootstrap)
 	case MsgVote:
-		r.handleVote(from, m)
+		r.handleVote(from, m, bootstrap)
 	case MsgPreVoteResp, MsgVoteResp:
 		r.handleVoteResp(from, m)
 	case MsgAppend:
