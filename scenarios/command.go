@@ -53,6 +53,13 @@ func BundleCommand(verb, dir string) string {
 	return shellJoin([]string{Binary(), verb, dir})
 }
 
+// BundleCommandFor is the command that runs verb on the failure bundle in
+// dir with the build that made it: a mutant's bundle replays only on that
+// mutant's binary, whatever binary prints the command (a report, say).
+func BundleCommandFor(mutant, verb, dir string) string {
+	return shellJoin([]string{binaryFor(mutant), verb, dir})
+}
+
 // Binary is how a command line names this binary: faultline, or a
 // mutant's build where MutantBuildCommand puts it.
 func Binary() string { return binaryFor(Mutant) }

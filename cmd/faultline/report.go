@@ -75,7 +75,7 @@ func reportCommand(args []string, stdout, stderr io.Writer) int {
 		}
 		rep.CompareWith(earlier)
 	}
-	reports.LinkBundles(&rep, *out, in, scenarios.BundleCommand)
+	reports.LinkBundles(&rep, *out, in, bundleCommand)
 	if err := writeReports(*out, &rep, merge); err != nil {
 		fmt.Fprintf(stderr, "faultline report: %v\n", err)
 		return exitUsage
@@ -221,4 +221,17 @@ func writeAtomically(path string, write func(io.Writer) error) error {
 		os.Remove(f.Name())
 	}
 	return err
+}
+
+// bundleCommand is the command that runs verb on the bundle in dir with
+// the binary that made the bundle (a mutant's bundle names its mutant);
+// an unreadable bundle.json gets this binary's command.
+func bundleCommand(verb, dir string) string {
+	var b struct {
+		Mutant string `json:"mutant"`
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "bundle.json")); err == nil {
+		_ = json.Unmarshal(data, &b) // a bundle that does not decode names no mutant
+	}
+	return scenarios.BundleCommandFor(b.Mutant, verb, dir)
 }
