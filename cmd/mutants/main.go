@@ -3,7 +3,7 @@
 // it, sweeps every scenario over it and reports which ones the sweep
 // caught (see mutants/README.md).
 //
-//	mutants run [--only a,b] [--seeds 1-20] [--parallel N] [--out bin/mutants]
+//	mutants run [--only a,b] [--seeds 1-20] [--parallel N] [--out bin/mutation]
 //	mutants list
 //	mutants check
 //	mutants build --out bin/faultline-NAME NAME
@@ -153,7 +153,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	parallel := fs.Int("parallel", runtime.NumCPU(), "mutants measured at once, each sweeping on one core")
 	unit := fs.Bool("unit-tests", true, "also run the unit tests on each mutated tree")
 	shrinkRuns := fs.Int("shrink-runs", 150, "at most this many trial runs to shrink each first failure")
-	out := fs.String("out", "bin/mutants", "write report.md, report.json and each mutant's sweep here")
+	// Not bin/mutants: `go build -o bin/ ./cmd/...` (make build, make check)
+	// puts this command's own binary there.
+	out := fs.String("out", "bin/mutation", "write report.md, report.json and each mutant's sweep here")
 	keep := fs.Bool("keep", false, "keep each mutated tree under --out")
 	require := fs.Bool("require-caught", false, "exit 1 unless the sweep caught every mutant run (CI)")
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
@@ -180,6 +182,10 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	work, err := filepath.Abs(*out)
 	if err != nil {
 		fmt.Fprintf(stderr, "mutants run: %v\n", err)
+		return exitUsage
+	}
+	if info, err := os.Stat(work); err == nil && !info.IsDir() {
+		fmt.Fprintf(stderr, "mutants run: --out %s is a file, not a directory\n", *out)
 		return exitUsage
 	}
 	opts := mutants.Options{Root: root, Work: work, Seeds: *seeds, Parallel: *parallel, UnitTests: *unit,

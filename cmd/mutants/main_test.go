@@ -104,3 +104,17 @@ func TestTyposGetADidYouMean(t *testing.T) {
 		}
 	}
 }
+
+// TestRunRefusesAnOutThatIsAFile: `go build -o bin/ ./cmd/...` puts this
+// command's binary at bin/mutants, the runner's old default; a file in
+// --out's place is refused at once, not met once per mutant.
+func TestRunRefusesAnOutThatIsAFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "mutants")
+	if err := os.WriteFile(file, []byte("a binary"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI("run", "--only", "post-after-void", "--out", file)
+	if code != exitUsage || !strings.Contains(stderr, "is a file, not a directory") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
