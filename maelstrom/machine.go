@@ -41,6 +41,15 @@ func (m *Machine) Apply(command []byte, timestamp int64) []byte {
 	return nil
 }
 
+// Ledger returns the node's ledger, for a harness's checkers to read
+// (conservation, durability); nothing may change it but Apply and Restore.
+func (m *Machine) Ledger() *ledger.Machine { return m.ledger }
+
+// StateDigest is the digest of the ledger's whole state (every account and
+// transfer; the lin-kv store is not in it), which replicas that applied
+// the same index must agree on.
+func (m *Machine) StateDigest() [32]byte { return m.ledger.StateDigest() }
+
 type machineSnapshot struct {
 	KV     json.RawMessage `json:"kv"`
 	Ledger []byte          `json:"ledger"`

@@ -9,6 +9,7 @@ import (
 	"github.com/faultline/faultline/checkers"
 	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/ledger"
+	"github.com/faultline/faultline/ledger/replica"
 	"github.com/faultline/faultline/scenarios/cluster"
 	"github.com/faultline/faultline/sim"
 )
@@ -51,10 +52,11 @@ func (r *running) judge(opts RunOptions) *Outcome {
 }
 
 // history is the run's client-side record, model the Porcupine model
-// that judges it: the bank's, or lin-kv's in a Maelstrom scenario.
+// that judges it: the bank's, or lin-kv's in a Maelstrom scenario (whose
+// record counts its ledger clients' operations too).
 func (r *running) history() *History {
 	if r.kv != nil {
-		return r.kv.history
+		return r.maelstromHistory()
 	}
 	return r.wl.history
 }
@@ -66,17 +68,27 @@ func (r *running) model() porcupine.Model {
 	return checkers.LedgerModel(r.wl.groups, USD.Scale)
 }
 
-// checkLinearizable checks ops partition by partition, one after
+// checkLinearizable checks ops against the run's model, and keeps
+// Porcupine's account of a failing check for its visualization.
+func (r *running) checkLinearizable(o *Outcome, ops []porcupine.Operation, timeout time.Duration) checkers.Verdict {
+	v, info := checkLinearizableWith(o.Model, ops, timeout)
+	if v.Status == checkers.Fail {
+		o.Linearization = info
+	}
+	return v
+}
+
+// checkLinearizableWith checks ops partition by partition, one after
 // another on this goroutine: Porcupine would check partitions in parallel,
 // but a sweep already runs one simulation per core, and a run that
 // grabs every core makes sweeps scale worse. Only a failing history is
 // checked again in full, for Porcupine's visualization.
-func (r *running) checkLinearizable(o *Outcome, ops []porcupine.Operation, timeout time.Duration) checkers.Verdict {
-	single := o.Model
+func checkLinearizableWith(model porcupine.Model, ops []porcupine.Operation, timeout time.Duration) (checkers.Verdict, porcupine.LinearizationInfo) {
+	single := model
 	single.Partition, single.PartitionEvent = nil, nil
 	deadline := time.Now().Add(timeout) // nondeterministic-ok: the checker's own wall-clock budget, after the simulation; past it the verdict is unknown, never pass
 	result := porcupine.Ok
-	for _, part := range o.Model.Partition(ops) {
+	for _, part := range model.Partition(ops) {
 		left := time.Until(deadline)
 		if left <= 0 {
 			result = porcupine.Unknown
@@ -93,14 +105,14 @@ func (r *running) checkLinearizable(o *Outcome, ops []porcupine.Operation, timeo
 	}
 	switch result {
 	case porcupine.Ok:
-		return checkers.Verdict{Invariant: "linearizability", Status: checkers.Pass}
+		return checkers.Verdict{Invariant: "linearizability", Status: checkers.Pass}, porcupine.LinearizationInfo{}
 	case porcupine.Illegal:
-		_, o.Linearization = porcupine.CheckOperationsVerbose(o.Model, ops, timeout)
+		_, info := porcupine.CheckOperationsVerbose(model, ops, timeout)
 		return checkers.Verdict{Invariant: "linearizability", Status: checkers.Fail,
-			Evidence: []string{fmt.Sprintf("no linearization of %d operations exists; see the visualization", len(ops))}}
+			Evidence: []string{fmt.Sprintf("no linearization of %d operations exists; see the visualization", len(ops))}}, info
 	}
 	return checkers.Verdict{Invariant: "linearizability", Status: checkers.Unknown,
-		Evidence: []string{fmt.Sprintf("the check did not finish within %v", timeout)}}
+		Evidence: []string{fmt.Sprintf("the check did not finish within %v", timeout)}}, porcupine.LinearizationInfo{}
 }
 
 // latestState returns the ledger of the serving replica that applied the
@@ -125,13 +137,26 @@ func (r *running) finalStates() []checkers.ReplicaState {
 		if rep == nil || rep.Stopped() != nil {
 			continue
 		}
-		m, ok := rep.StateMachine().(*ledger.Machine)
+		m, ok := ledgerOf(rep.StateMachine())
 		if !ok {
 			continue
 		}
 		out = append(out, checkers.ReplicaState{Name: cluster.ReplicaName(i), State: m.State})
 	}
 	return out
+}
+
+// ledgerOf is the ledger a replica's state machine holds: the bank's
+// replicas run a ledger.Machine, a Maelstrom node's holds one beside its
+// lin-kv store.
+func ledgerOf(sm replica.StateMachine) (*ledger.Machine, bool) {
+	switch m := sm.(type) {
+	case *ledger.Machine:
+		return m, true
+	case interface{ Ledger() *ledger.Machine }:
+		return m.Ledger(), true
+	}
+	return nil, false
 }
 
 // checkFinalStates hands the replica-state checker every serving
@@ -145,7 +170,7 @@ func (r *running) checkFinalStates() {
 		if rep == nil || rep.Stopped() != nil {
 			continue
 		}
-		m, ok := rep.StateMachine().(*ledger.Machine)
+		m, ok := ledgerOf(rep.StateMachine())
 		applied := rep.Status().Applied
 		if !ok || applied == 0 {
 			continue

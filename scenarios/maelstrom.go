@@ -219,11 +219,13 @@ func interpretKV(r kvReply) (out checkers.KVOutput, definite bool) {
 }
 
 // judgeMaelstrom decides a Maelstrom run: the lin-kv history's
-// linearizability, and the replica-level invariants (the node's state
-// machine is no ledger the bank's checkers could read).
+// linearizability, the ledger clients' (see maelstrom_ledger.go), and the
+// replica-level invariants.
 func (r *running) judgeMaelstrom(o *Outcome, timeout time.Duration) *Outcome {
 	o.Verdicts = append(o.Verdicts, checkers.Verdict{Invariant: "assertions", Status: checkers.Pass})
 	o.Verdicts = append(o.Verdicts, r.checkLinearizable(o, r.kv.history.Ops, timeout))
+	o.Verdicts = append(o.Verdicts, r.judgeLedgerRPC(o, timeout)...)
+	r.checkFinalStates()
 	o.Verdicts = append(o.Verdicts, r.c.Observer.Verdicts()...)
 	o.Verdicts = append(o.Verdicts, r.finalConvergence())
 	o.LastHeal = lastRecovery(o.Applied, r.sched)

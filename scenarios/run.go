@@ -158,6 +158,9 @@ type running struct {
 	injector *faults.Injector
 	sched    faults.Schedule
 	rogue    rogueRecord
+
+	// ledgerRPC is the ledger clients of a Maelstrom scenario, else nil.
+	ledgerRPC *ledgerRPCWorkload
 }
 
 func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule, params Parameters) (*running, error) {
@@ -178,6 +181,7 @@ func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule, pa
 			cfg.Clients = append(cfg.Clients, sim.NodeSpec{Name: fmt.Sprintf("c%d", i+1),
 				New: r.kv.client(func() *sim.Sim { return r.c.Sim }, sc.Replicas)})
 		}
+		r.addLedgerRPCClients(&cfg, sc)
 		return r.start(cfg, sc, sched)
 	}
 	for i := range sc.Workload.Clients {

@@ -178,7 +178,9 @@ func Write(dir string, b *Bundle, o *scenarios.Outcome) error {
 			return err // a stale file from an earlier bundle in dir would mislead
 		}
 	}
-	if o != nil && b.failed("linearizability") {
+	// ledger-linearizability is a Maelstrom run's ledger clients' history;
+	// o.Model and o.Linearization are its own when it alone failed.
+	if o != nil && (b.failed("linearizability") || b.failed("ledger-linearizability")) {
 		info := o.Linearization
 		info.AddAnnotations(annotations(o))
 		b.Visualization = "linearizability.html"
