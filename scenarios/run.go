@@ -171,7 +171,7 @@ func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule, pa
 		ClockDriftPPM: sc.ClockDriftPPM, ClockOffset: sc.ClockOffset,
 		MaxEvents:       eventsMax,
 		NewStateMachine: func() replica.StateMachine { return ledger.NewMachine(LedgerConfig) },
-		Tune:            params.tune, Maelstrom: sc.Maelstrom}
+		Tune:            params.tune, Maelstrom: sc.Maelstrom, Volatile: params.Volatile}
 	if sc.Maelstrom {
 		r.kv = newKVWorkload(sc.Workload)
 		for i := range sc.Workload.Clients {
