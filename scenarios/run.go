@@ -338,6 +338,10 @@ func (r *running) resolveRole(role string) (string, bool) {
 	switch role {
 	case "@leader":
 		return cluster.ReplicaName(leader), true
+	case faults.LastFollower:
+		if r.sc.Replicas > 1 {
+			return cluster.ReplicaName((leader + r.sc.Replicas - 1) % r.sc.Replicas), true
+		}
 	case "@follower":
 		for i := 1; i < r.sc.Replicas; i++ {
 			f := (leader + i) % r.sc.Replicas
