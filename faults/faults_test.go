@@ -530,3 +530,31 @@ func TestTransferAndPausePointsProveTheirEffect(t *testing.T) {
 		t.Fatalf("resume of @armed: %+v, n2 up %v", log[4], s.IsUp(1))
 	}
 }
+
+// A blank voter is a story in six faults: laggards cut off from
+// "@follower" on, then at the heal the up-to-date "@last-follower"
+// crashed and the leader cut off alone, the follower restarted before the
+// leader could step down, and the leader's cut healed last.
+func TestBlankVoterCutsLaggardsThenRestartsAnUpToDateVoterWhileTheLeaderIsAway(t *testing.T) {
+	plan := Plan{Servers: []string{"n1", "n2", "n3"}, Start: Duration(time.Second), End: Duration(7 * time.Second),
+		Every: Duration(700 * time.Millisecond), HoldMin: Duration(200 * time.Millisecond), HoldMax: Duration(1500 * time.Millisecond),
+		Weights: []Weight{{Kind: DBlankVoter, Weight: 1}}}
+	s := Generate(sim.NewStream(3, "faults"), plan)
+	if err := s.Validate(plan.Servers); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"isolate @follower", "heal ", "crash @last-follower", "isolate @leader", "restart @last-follower", "heal "}
+	if len(s.Faults) < len(want) {
+		t.Fatalf("schedule too short:\n%s", s.JSON())
+	}
+	for i, w := range want {
+		f := s.Faults[i]
+		if got := string(f.Kind) + " " + f.Node; got != w {
+			t.Fatalf("fault %d is %q, want %q:\n%s", i, got, w, s.JSON())
+		}
+	}
+	heal, restart := s.Faults[1].At, s.Faults[4].At
+	if d := time.Duration(restart - heal); d < 20*time.Millisecond || d >= 50*time.Millisecond {
+		t.Errorf("the voter restarts %v after its crash: the leader could have stepped down", d)
+	}
+}

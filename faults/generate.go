@@ -140,6 +140,8 @@ func (g *generator) disrupt(kind Disruption, t Duration) {
 		g.voterCrash(t, stop)
 	case DLeaderTransfer:
 		g.leaderTransfer(t, stop)
+	case DBlankVoter:
+		g.blankVoter(t)
 	case DLeaderPause:
 		if g.pauseUntil > t || g.downAt(t)+1 > g.plan.maxDown() {
 			return
@@ -291,6 +293,35 @@ func (g *generator) laggingQuorum(t Duration) {
 		Fault{At: heal, Kind: Heal},
 		Fault{At: heal, Kind: CrashPoint, Node: "@leader", Point: DuringFsync, Delay: armWindow(heal, stop)},
 		Fault{At: stop, Kind: Restart, Node: Armed})
+}
+
+// blankVoter attacks the abstain rule of replicas whose memory dies with
+// their process (see DBlankVoter): the budget's worth of followers, from
+// "@follower" on, is cut off for 0.6 to 1.2 s while the leader and the
+// rest commit; at the heal, "@last-follower", which holds every committed
+// entry, crashes, the leader is cut off alone a millisecond later, and the
+// follower restarts 20 to 50 ms after its crash, before the leader could
+// step down and so while "@last-follower" still names it. Until the
+// leader's cut heals 0.4 to 1 s later the reachable servers are laggards
+// and one blank voter: a correct cluster of three stalls (the blank voter
+// grants nothing), a larger one elects an up-to-date follower. Nothing
+// else aimed at a node or a role runs meanwhile.
+func (g *generator) blankVoter(t Duration) {
+	k := g.plan.maxDown()
+	heal := t + Duration(600*time.Millisecond) + Duration(g.rng.Int64N(int64(600*time.Millisecond)))
+	restart := heal + Duration(20*time.Millisecond) + Duration(g.rng.Int64N(int64(30*time.Millisecond)))
+	stop := heal + Duration(400*time.Millisecond) + Duration(g.rng.Int64N(int64(600*time.Millisecond)))
+	if g.cutsUntil > t || g.pointUntil > t || g.pauseUntil > t || k < 1 || g.downAt(t) > 0 || stop > g.plan.End {
+		return
+	}
+	g.roleDown = append(g.roleDown, roleSpan{until: stop, down: k})
+	g.cutsUntil, g.pointUntil, g.pauseUntil = stop, stop, stop
+	g.emit(Fault{At: t, Kind: Isolate, Node: "@follower", Count: k},
+		Fault{At: heal, Kind: Heal},
+		Fault{At: heal, Kind: Crash, Node: LastFollower},
+		Fault{At: heal + Duration(time.Millisecond), Kind: Isolate, Node: "@leader", Count: 1},
+		Fault{At: restart, Kind: Restart, Node: LastFollower},
+		Fault{At: stop, Kind: Heal})
 }
 
 func (g *generator) nodeFault(kind Disruption, t, stop Duration) {

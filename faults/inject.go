@@ -181,7 +181,12 @@ func IsRole(name string) bool { return len(name) > 1 && name[0] == '@' }
 // is the node the latest crash or pause point was armed on: a schedule
 // that aims a crash point at "@leader" restarts "@armed" afterwards, the
 // node it actually crashed, whoever leads by then.
-var Roles = []string{"@leader", "@follower", Armed, Paused}
+var Roles = []string{"@leader", "@follower", LastFollower, Armed, Paused}
+
+// LastFollower is the role of the follower just before the leader in the
+// servers' order: the one that a cut of "@follower" with a Count of at most
+// a minority never includes.
+const LastFollower = "@last-follower"
 
 // Armed is the role of the node the latest crash or pause point was armed
 // on.

@@ -85,6 +85,17 @@ const (
 	DLaggingQuorum  Disruption = "lagging-quorum"   // cut a minority of followers off for seconds, then heal as the leader crashes; restart it
 	DTailDamage     Disruption = "tail-damage"      // crash, garble the newest log write (up to 8 sectors of it), restart
 	DLoseNewest     Disruption = "lose-newest-file" // crash, lose the newest log file's directory entry, restart
+	// DBlankVoter makes a voter's lost memory decisive: a minority of
+	// followers is cut off while the rest commit without them; as the cut
+	// heals, an up-to-date follower crashes and restarts at once while
+	// the leader is cut off alone. The laggards can then win an election
+	// only with the votes of the blank voter, which, were it to grant
+	// them, would elect a leader missing committed entries: the attack on
+	// a volatile node's rule that it abstains until caught up. It is for
+	// Maelstrom's volatile nodes and kept out of AllDisruptions (and so
+	// out of swarm): at three servers its leader cut and its voter's
+	// restart overlap, one past the budget for a few milliseconds.
+	DBlankVoter Disruption = "blank-voter"
 )
 
 // AllDisruptions lists every disruption in a fixed order.

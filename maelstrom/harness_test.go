@@ -36,6 +36,9 @@ type network struct {
 	bin     string
 	args    func(id string) []string // each node's command-line arguments
 	traffic map[string]*traffic      // by destination node
+	// watch, if set before traffic flows, sees every consensus message a
+	// node sends, delivered or cut, as it leaves that node.
+	watch func(src, dest string, m replica.Message)
 }
 
 // traffic is what the router saw go to one node: the longest line, and the
@@ -79,8 +82,14 @@ func startNetwork(t *testing.T, bin string, n int) *network {
 
 // startNetworkWith starts n nodes, each with the arguments args gives it.
 func startNetworkWith(t *testing.T, bin string, n int, args func(id string) []string) *network {
+	return startWatchedNetwork(t, bin, n, args, nil)
+}
+
+// startWatchedNetwork starts n nodes as startNetworkWith does, with watch
+// seeing every consensus message from the first (see network.watch).
+func startWatchedNetwork(t *testing.T, bin string, n int, args func(id string) []string, watch func(src, dest string, m replica.Message)) *network {
 	nw := &network{t: t, start: time.Now(), procs: map[string]*process{}, cut: map[[2]string]bool{},
-		waiting: map[int]chan map[string]any{}, bin: bin, args: args, traffic: map[string]*traffic{}}
+		waiting: map[int]chan map[string]any{}, bin: bin, args: args, traffic: map[string]*traffic{}, watch: watch}
 	for i := range n {
 		nw.ids = append(nw.ids, fmt.Sprintf("n%d", i+1))
 		nw.traffic[nw.ids[i]] = &traffic{}
@@ -191,6 +200,7 @@ func (nw *network) route(stdout io.Reader) {
 			nw.deliverToClient(env)
 			continue
 		}
+		nw.watchRaft(env)
 		nw.mu.Lock()
 		blocked := nw.cut[[2]string{env.Src, env.Dest}]
 		dest := nw.procs[env.Dest]
@@ -199,6 +209,23 @@ func (nw *network) route(stdout io.Reader) {
 			nw.count(env.Dest, line, env.Body)
 			dest.write(append(line, '\n'))
 		}
+	}
+}
+
+// watchRaft shows a consensus message to nw.watch.
+func (nw *network) watchRaft(env envelope) {
+	if nw.watch == nil {
+		return
+	}
+	var raft struct {
+		Type string `json:"type"`
+		Data []byte `json:"data"`
+	}
+	if json.Unmarshal(env.Body, &raft) != nil || raft.Type != "raft" {
+		return
+	}
+	if m, err := replica.DecodeMessage(raft.Data); err == nil {
+		nw.watch(env.Src, env.Dest, m)
 	}
 }
 

@@ -260,8 +260,12 @@ func maelstromNode() Scenario {
 	// that may still believe they lead; crashes restart nodes on their
 	// simulated disks; the rest delay, lose, duplicate and reorder the
 	// Maelstrom messages between nodes, and skew and drift their clocks.
+	// Blank voters aim at the seeds whose nodes are volatile (see
+	// Parameters.Volatile): a restarted node's vote would decide an
+	// election among laggards, if it did not abstain until caught up.
 	s.Faults = planned([]faults.Weight{w(faults.DIsolate, 2), w(faults.DMinority, 2), w(faults.DLeaderChurn, 2),
-		w(faults.DLossy, 2), w(faults.DDelay, 1), w(faults.DCrash, 2), w(faults.DClockSkew, 1), w(faults.DClockDrift, 1)},
+		w(faults.DLossy, 2), w(faults.DDelay, 1), w(faults.DCrash, 2), w(faults.DClockSkew, 1), w(faults.DClockDrift, 1),
+		w(faults.DBlankVoter, 2)},
 		700*ms, 1500*ms, 0)
 	return s
 }

@@ -47,6 +47,11 @@ type Parameters struct {
 	AttemptTimeout faults.Duration `json:"attempt_timeout"`
 	GiveUpAfter    faults.Duration `json:"give_up_after"`
 	Mix            Mix             `json:"mix"`
+	// Volatile runs a Maelstrom scenario's nodes as ledger-node runs
+	// without --data-dir: replica state in memory, so every restart comes
+	// back blank, abstains until a leader has caught it up, and a blank
+	// cluster bootstraps by the lowest-ID rule (see drawVolatile).
+	Volatile bool `json:"volatile,omitempty"`
 }
 
 // DefaultParameters are a scenario's knobs as written: the replicas'
@@ -124,6 +129,7 @@ func DrawParameters(seed uint64, sc *Scenario) Parameters {
 		}
 	}
 	if sc.Maelstrom {
+		p.Volatile = drawVolatile(seed)
 		return p // its clients speak lin-kv: no rogue codecs, no ledger sessions to crowd
 	}
 	if sc.RogueOneIn > 0 && sim.NewStream(seed, "rogue-clients").IntN(sc.RogueOneIn) == 0 {
@@ -170,6 +176,20 @@ func drawByteBounds(seed uint64, p *Parameters) {
 	if rng.IntN(2) == 0 {
 		p.SnapshotChunkBytesMax = []int{200, 512, 4096}[rng.IntN(3)]
 	}
+}
+
+// volatileOneIn is the share of a Maelstrom scenario's seeds (one in this
+// many) whose nodes keep their state in memory only.
+const volatileOneIn = 2
+
+// drawVolatile draws whether a Maelstrom run's nodes are volatile, on a
+// stream of its own (so that the knob, added later, moved no other draw),
+// whether or not the seed draws the other knobs: half the seeds run
+// ledger-node as Maelstrom runs it by default (no --data-dir), whose
+// safety rests on the abstain and bootstrap rules alone, and half on a
+// disk that outlives a crash.
+func drawVolatile(seed uint64) bool {
+	return sim.NewStream(seed, "parameters/volatile").IntN(volatileOneIn) == 0
 }
 
 // DefaultMissingByteBounds gives parameters read from a bundle written
@@ -229,6 +249,9 @@ func (p *Parameters) Validate(sc *Scenario) error {
 	}
 	if p.AttemptTimeout <= 0 || p.GiveUpAfter <= 0 {
 		return fmt.Errorf("parameters: attempt_timeout and give_up_after must be positive")
+	}
+	if p.Volatile && !sc.Maelstrom {
+		return fmt.Errorf("parameters: volatile applies to Maelstrom scenarios only, not %s", sc.Name)
 	}
 	if p.RogueClients < 0 || p.RogueClients > rogueClientsMax {
 		return fmt.Errorf("parameters: rogue_clients must be 0..%d, got %d", rogueClientsMax, p.RogueClients)
@@ -307,6 +330,7 @@ func (p *Parameters) Describe(sc *Scenario) string {
 	add("attempt_timeout", time.Duration(p.AttemptTimeout), time.Duration(d.AttemptTimeout))
 	add("give_up_after", time.Duration(p.GiveUpAfter), time.Duration(d.GiveUpAfter))
 	add("mix", "{"+p.Mix.String()+"}", "{"+d.Mix.String()+"}")
+	add("volatile", p.Volatile, d.Volatile)
 	if len(out) == 0 {
 		return "defaults"
 	}
@@ -351,5 +375,6 @@ func (p Parameters) Reductions(sc *Scenario) []Parameters {
 	})
 	try(p.Mix != d.Mix, func(q *Parameters) { q.Mix = d.Mix })
 	try(p.RogueClients != d.RogueClients, func(q *Parameters) { q.RogueClients = d.RogueClients })
+	try(p.Volatile != d.Volatile, func(q *Parameters) { q.Volatile = d.Volatile })
 	return out
 }

@@ -174,7 +174,7 @@ func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule, pa
 		ClockDriftPPM: sc.ClockDriftPPM, ClockOffset: sc.ClockOffset,
 		MaxEvents:       eventsMax,
 		NewStateMachine: func() replica.StateMachine { return ledger.NewMachine(LedgerConfig) },
-		Tune:            params.tune, Maelstrom: sc.Maelstrom}
+		Tune:            params.tune, Maelstrom: sc.Maelstrom, Volatile: params.Volatile}
 	if sc.Maelstrom {
 		r.kv = newKVWorkload(sc.Workload)
 		for i := range sc.Workload.Clients {
@@ -342,6 +342,10 @@ func (r *running) resolveRole(role string) (string, bool) {
 	switch role {
 	case "@leader":
 		return cluster.ReplicaName(leader), true
+	case faults.LastFollower:
+		if r.sc.Replicas > 1 {
+			return cluster.ReplicaName((leader + r.sc.Replicas - 1) % r.sc.Replicas), true
+		}
 	case "@follower":
 		for i := 1; i < r.sc.Replicas; i++ {
 			f := (leader + i) % r.sc.Replicas

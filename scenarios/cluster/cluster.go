@@ -26,6 +26,10 @@ type Config struct {
 	// brings its own state machine (NewStateMachine is then unused), and
 	// makes the network carry Maelstrom messages (see maelstrom.go).
 	Maelstrom bool
+	// Volatile, in a Maelstrom cluster, keeps each node's replica state in
+	// memory, as ledger-node does without --data-dir: every start, a
+	// restart included, is on a blank disk (see maelstromHost.OpenDisk).
+	Volatile bool
 	// Tune, if set, adjusts each replica's config after the defaults.
 	Tune func(*replica.Config)
 	// Link is the initial config of every link.
@@ -100,6 +104,9 @@ func New(cfg Config) (*Cluster, error) {
 	}
 	if cfg.NewStateMachine == nil && !cfg.Maelstrom {
 		return nil, fmt.Errorf("cluster: new_state_machine is nil")
+	}
+	if cfg.Volatile && !cfg.Maelstrom {
+		return nil, fmt.Errorf("cluster: volatile needs maelstrom: only the Maelstrom node keeps its state in memory")
 	}
 	if cfg.RestartDelay == 0 {
 		cfg.RestartDelay = restartDelayDefault

@@ -99,8 +99,14 @@ func (h maelstromHost) CancelTimer(id maelstrom.TimerID) bool {
 }
 
 // OpenDisk hands the node its simulated disk, which outlives a crash
-// (with what was synced) like a real one.
+// (with what was synced) like a real one; in a volatile cluster, a fresh
+// in-memory disk, the one ledger-node opens without --data-dir, which dies
+// with this life of the node, so the node configures its replica to
+// abstain until caught up and to bootstrap by the lowest ID.
 func (h maelstromHost) OpenDisk(string, []string) (replica.Disk, bool, error) {
+	if h.n.c.cfg.Volatile {
+		return maelstrom.NewMemDisk(), true, nil
+	}
 	return h.env.Disk(), false, nil
 }
 

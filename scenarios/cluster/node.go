@@ -32,7 +32,9 @@ func (n *replicaNode) Start(env *sim.Env) {
 	// blank too, but it never acknowledged anything: it boots as new.
 	rejoin := env.Disk().Stats().LostDisks > 0 && len(env.Disk().Files()) == 0
 	name := ReplicaName(int(n.id))
-	if rejoin {
+	if rejoin || n.c.cfg.Volatile {
+		// A volatile node's memory is gone on every restart: it never held
+		// the terms it acted in (it abstains instead, see OpenDisk).
 		n.c.Observer.TermDurability.DiskReplaced(name)
 	}
 	if n.c.cfg.Maelstrom {
