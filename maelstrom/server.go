@@ -137,14 +137,9 @@ func (s *Server) openStorage(ids []string, self string) (replica.Disk, error) {
 // about how long its storage lives. With a data directory (volatile
 // false) the WAL and snapshots survive a kill and the replica recovers
 // them. Without one, a restarted node comes back blank, having perhaps
-// voted and acknowledged entries in its earlier life.
-//
-// HOOK(issue 20): ledger/replica is gaining a Config option for a blank,
-// volatile replica that abstains from voting (and counting toward a
-// quorum) until a leader has caught it up. Set it here when volatile is
-// true, once it lands; until then a volatile node that is killed and
-// restarted can, in principle, vote twice in a term (hence the warning
-// the binary prints without --data-dir).
+// voted and acknowledged entries in its earlier life, so it abstains
+// (replica.Config.AbstainUntilCaughtUp) and a new cluster bootstraps by
+// the lowest ID with every replica's grant (BootstrapLowestID).
 func configureStorage(cfg *replica.Config, volatile bool) {
 	if !volatile {
 		return
