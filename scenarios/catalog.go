@@ -74,8 +74,14 @@ func everyServer(f faults.Fault, servers []string) []faults.Fault {
 func at(d time.Duration) faults.Duration { return faults.Duration(d) }
 
 func planned(weights []faults.Weight, every, holdMax time.Duration, maxDown int) func(*rand.Rand, []string) faults.Schedule {
+	return plannedUntil(7*time.Second, weights, every, holdMax, maxDown)
+}
+
+// plannedUntil is planned with its faults, and its final heal, ending at
+// end.
+func plannedUntil(end time.Duration, weights []faults.Weight, every, holdMax time.Duration, maxDown int) func(*rand.Rand, []string) faults.Schedule {
 	return func(rng *rand.Rand, servers []string) faults.Schedule {
-		return faults.Generate(rng, faults.Plan{Servers: servers, Start: at(time.Second), End: at(7 * time.Second),
+		return faults.Generate(rng, faults.Plan{Servers: servers, Start: at(time.Second), End: at(end),
 			Every: faults.Duration(every), HoldMin: at(200 * ms), HoldMax: faults.Duration(holdMax),
 			Weights: weights, MaxDown: maxDown, LogPrefix: replica.SegmentPrefix})
 	}

@@ -251,7 +251,7 @@ func deposedLeader() Scenario {
 }
 
 func maelstromNode() Scenario {
-	s := base("maelstrom-node", "the Maelstrom node's own code (cmd/ledger-node's core) serving lin-kv to clients of any node, under partitions, loss, crashes and clock faults",
+	s := base("maelstrom-node", "the Maelstrom node's own code (cmd/ledger-node's core) serving lin-kv to clients of any node, under partitions, loss, crashes and clock faults; one in four seeds with volatile nodes ends by wiping a majority at once, after which the cluster must stall and never rebootstrap",
 		"the Maelstrom deployment of the ledger: clients that talk to whichever node they reach, a follower or one cut off from the majority as much as the leader")
 	s.Maelstrom = true
 	s.Workload.Clients = 5
@@ -263,9 +263,15 @@ func maelstromNode() Scenario {
 	// Blank voters aim at the seeds whose nodes are volatile (see
 	// Parameters.Volatile): a restarted node's vote would decide an
 	// election among laggards, if it did not abstain until caught up.
-	s.Faults = planned([]faults.Weight{w(faults.DIsolate, 2), w(faults.DMinority, 2), w(faults.DLeaderChurn, 2),
+	weights := []faults.Weight{w(faults.DIsolate, 2), w(faults.DMinority, 2), w(faults.DLeaderChurn, 2),
 		w(faults.DLossy, 2), w(faults.DDelay, 1), w(faults.DCrash, 2), w(faults.DClockSkew, 1), w(faults.DClockDrift, 1),
-		w(faults.DBlankVoter, 2)},
-		700*ms, 1500*ms, 0)
+		w(faults.DBlankVoter, 2)}
+	s.Faults = planned(weights, 700*ms, 1500*ms, 0)
+	// One in four volatile seeds loses a majority's state at once, the
+	// bootstrap node's among it, late in the run: the plan ends at 4.5 s,
+	// leaving the cluster its 2 s recovery bound to commit again, and the
+	// wipe comes at 6.5 s, while clients still write. From then on the
+	// cluster must stall: no leader, no answer, never a new bootstrap.
+	s.MajorityWipe = &WipePlan{Share: 4, At: 6500 * ms, Before: plannedUntil(4500*ms, weights, 700*ms, 1500*ms, 0)}
 	return s
 }

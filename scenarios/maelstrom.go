@@ -9,6 +9,7 @@ import (
 	"github.com/anishathalye/porcupine"
 
 	"github.com/faultline/faultline/checkers"
+	"github.com/faultline/faultline/faults"
 	"github.com/faultline/faultline/scenarios/cluster"
 	"github.com/faultline/faultline/sim"
 )
@@ -227,10 +228,96 @@ func (r *running) judgeMaelstrom(o *Outcome, timeout time.Duration) *Outcome {
 	o.Verdicts = append(o.Verdicts, r.judgeLedgerRPC(o, timeout)...)
 	r.checkFinalStates()
 	o.Verdicts = append(o.Verdicts, r.c.Observer.Verdicts()...)
+	if wipeAt, _, wiped := r.wipedAt(); wiped {
+		return r.judgeStall(o, wipeAt)
+	}
 	o.Verdicts = append(o.Verdicts, r.finalConvergence())
 	o.LastHeal = lastRecovery(o.Applied, r.sched)
 	live, rto := checkers.Liveness(r.c.Observer.FirstApplyTimes, o.LastHeal, r.sc.SLO.RecoveryBound, time.Duration(r.c.Now()))
 	o.Recovery = rto
 	o.Verdicts = append(o.Verdicts, live)
 	return o
+}
+
+// wipedAt is when the run's volatile nodes lost a majority's state at
+// once (see WipePlan and faults.Schedule.WipedAt), and which, if they did.
+func (r *running) wipedAt() (time.Duration, []string, bool) {
+	if !r.volatile {
+		return 0, nil, false
+	}
+	at, wiped, ok := r.sched.WipedAt(r.sc.Servers())
+	return time.Duration(at), wiped, ok
+}
+
+// judgeStall ends the judgement of a run whose volatile majority lost its
+// state at once at wipeAt. The designed behaviour is a permanent stall:
+// the survivors hold the only copy of what was committed, and the blank
+// majority must neither elect one of its own nor bootstrap the cluster
+// anew. So liveness is judged on the time before the wipe only (the last
+// recovery before it, and commits before it), and no-rebootstrap fails if
+// any node becomes leader, or any client request sent after the wipe is
+// answered, from the wipe on. Final convergence is not asked: the blank
+// nodes stay blank; the per-index checks (convergence, replica-state)
+// still hold every replica that applied anything, and durability holds
+// the survivors (see durableAfterWipe).
+func (r *running) judgeStall(o *Outcome, wipeAt time.Duration) *Outcome {
+	var before []faults.Applied
+	for _, a := range o.Applied {
+		if time.Duration(a.At) < wipeAt {
+			before = append(before, a)
+		}
+	}
+	var early faults.Schedule
+	for _, f := range r.sched.Faults {
+		if time.Duration(f.At) < wipeAt {
+			early.Faults = append(early.Faults, f)
+		}
+	}
+	var commits []time.Duration
+	for _, at := range r.c.Observer.FirstApplyTimes {
+		if at < wipeAt {
+			commits = append(commits, at)
+		}
+	}
+	o.LastHeal = lastRecovery(before, early)
+	live, rto := checkers.Liveness(commits, o.LastHeal, r.sc.SLO.RecoveryBound, wipeAt)
+	o.Recovery = rto
+	o.Verdicts = append(o.Verdicts, live, r.noRebootstrap(wipeAt))
+	return o
+}
+
+// noRebootstrap is the stall a majority's loss must cause: no leader from
+// wipeAt on, and no answer to a request sent after it.
+func (r *running) noRebootstrap(wipeAt time.Duration) checkers.Verdict {
+	var evidence []string
+	for _, e := range r.c.Observer.LeaderElections {
+		if at := time.Duration(e.At); at >= wipeAt {
+			evidence = append(evidence, fmt.Sprintf("%s became leader of term %d at %v, after a majority lost its state at %v",
+				cluster.ReplicaName(e.Replica), e.Term, at, wipeAt))
+		}
+	}
+	answered := answeredAfter(r.kv.history.Ops, wipeAt)
+	if r.ledgerRPC != nil {
+		answered += answeredAfter(r.ledgerRPC.gen.history.Ops, wipeAt)
+	}
+	if answered > 0 {
+		evidence = append(evidence, fmt.Sprintf("%d client requests sent after the majority's loss at %v were answered", answered, wipeAt))
+	}
+	v := checkers.Verdict{Invariant: "no-rebootstrap", Status: checkers.Pass}
+	if len(evidence) > 0 {
+		v.Status, v.Evidence = checkers.Fail, evidence
+	}
+	return v
+}
+
+// answeredAfter counts the operations called after t that got an answer
+// (an operation of unknown outcome never returns).
+func answeredAfter(ops []porcupine.Operation, t time.Duration) int {
+	n := 0
+	for _, op := range ops {
+		if time.Duration(op.Call) > t && op.Return != math.MaxInt64 {
+			n++
+		}
+	}
+	return n
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/anishathalye/porcupine"
 	"github.com/shopspring/decimal"
 
 	"github.com/faultline/faultline/checkers"
@@ -395,8 +396,49 @@ func (r *running) judgeLedgerRPC(o *Outcome, timeout time.Duration) []checkers.V
 		v.Status, v.Evidence = checkers.Fail, append(v.Evidence, w.setupRefused...)
 	}
 	states := r.finalStates()
-	return []checkers.Verdict{v, checkers.Conservation(states), checkers.Durability(states, h.Acked),
+	durable, acked := states, h.Acked
+	if wipeAt, wiped, ok := r.wipedAt(); ok {
+		durable, acked = durableAfterWipe(states, wiped, h.Ops, wipeAt)
+	}
+	return []checkers.Verdict{v, checkers.Conservation(states), checkers.Durability(durable, acked),
 		checkers.ExactlyOnce(states, h.Submitted)}
+}
+
+// wipeReplicationMargin is how long before a majority's loss a transfer
+// must have been acknowledged for the survivors to be asked to hold it.
+// Losing a majority's disks is beyond what a majority quorum protects: a
+// transfer committed in the last moments before the wipe may live only on
+// the wiped nodes (the leader and the quorum that acknowledged it) while
+// its append to a survivor is in flight. One acknowledged well before,
+// with the network whole since the plan's end, has reached every
+// survivor; losing it would be a bug.
+const wipeReplicationMargin = 500 * time.Millisecond
+
+// durableAfterWipe is what durability judges after a majority's loss at
+// wipeAt: the final states of the replicas not wiped (the blank ones hold
+// nothing by design), and the transfers acknowledged wipeReplicationMargin
+// before it, by the same rule as History.record.
+func durableAfterWipe(states []checkers.ReplicaState, wiped []string, ops []porcupine.Operation, wipeAt time.Duration) ([]checkers.ReplicaState, map[ledger.ID]ledger.Transfer) {
+	var survivors []checkers.ReplicaState
+	for _, s := range states {
+		if !slices.Contains(wiped, s.Name) {
+			survivors = append(survivors, s)
+		}
+	}
+	acked := map[ledger.ID]ledger.Transfer{}
+	for _, op := range ops {
+		in, okIn := op.Input.(checkers.LedgerInput)
+		out, okOut := op.Output.(checkers.LedgerOutput)
+		if !okIn || !okOut || out.Unknown || time.Duration(op.Return) >= wipeAt-wipeReplicationMargin {
+			continue
+		}
+		for i, t := range in.Transfers {
+			if i < len(out.Results) && out.Results[i].Succeeded() {
+				acked[t.ID] = t
+			}
+		}
+	}
+	return survivors, acked
 }
 
 // maelstromHistory is a Maelstrom run's record: the lin-kv history (its

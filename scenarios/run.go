@@ -93,7 +93,7 @@ func Run(sc *Scenario, seed uint64, opts RunOptions) (*Outcome, error) {
 	tuned := sc.Sized(params.Replicas)
 	tuned.Workload = params.workload(sc.Workload)
 	sc = &tuned
-	sched := sc.schedule(seed)
+	sched := sc.schedule(seed, params.Volatile)
 	if opts.Schedule != nil {
 		sched = *opts.Schedule
 	}
@@ -108,7 +108,10 @@ func Run(sc *Scenario, seed uint64, opts RunOptions) (*Outcome, error) {
 	// in steps, up to settleMax; one that has not converged by then fails
 	// final-convergence. Without this, a correct but slow follower read as
 	// a lost acknowledged write.
-	for extra := time.Duration(0); broken == "" && extra < settleMax && !r.converged(); extra += settleStep {
+	// A cluster stalled by a majority's loss (see WipePlan) never
+	// converges: the quiet time would only prolong the stall.
+	_, _, wiped := r.wipedAt()
+	for extra := time.Duration(0); broken == "" && !wiped && extra < settleMax && !r.converged(); extra += settleStep {
 		broken = r.runGuarded(r.c.Now() + sim.Time(settleStep))
 	}
 	r.injector.Finish()
@@ -158,13 +161,17 @@ type running struct {
 	injector *faults.Injector
 	sched    faults.Schedule
 	rogue    rogueRecord
+	// volatile is whether the nodes keep nothing across a crash: then a
+	// schedule that crashes a majority at once must stall the cluster
+	// (see WipePlan).
+	volatile bool
 
 	// ledgerRPC is the ledger clients of a Maelstrom scenario, else nil.
 	ledgerRPC *ledgerRPCWorkload
 }
 
 func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule, params Parameters) (*running, error) {
-	r := &running{sc: sc, seed: seed, wl: newWorkload(sc.Workload), sched: sched}
+	r := &running{sc: sc, seed: seed, wl: newWorkload(sc.Workload), sched: sched, volatile: params.Volatile}
 	replicas := make([]sim.NodeID, sc.Replicas)
 	for i := range replicas {
 		replicas[i] = sim.NodeID(i)

@@ -42,6 +42,9 @@ type Scenario struct {
 	// partitions and keep its crash budget from servers, never assume the
 	// scenario's own size (unless SwarmSizes keeps it fixed).
 	Faults func(rng *rand.Rand, servers []string) faults.Schedule
+	// MajorityWipe, if set, ends the plan of some of the seeds that draw
+	// volatile nodes with a majority's state lost at once (see WipePlan).
+	MajorityWipe *WipePlan
 	// RogueClients run beside the workload's clients: clients whose codec
 	// is broken or of another version (see rogue.go). RogueOneIn, if set,
 	// gives one more to one seed in that many, drawn from the seed.
@@ -55,6 +58,22 @@ type Scenario struct {
 	// servers and lin-kv clients in place of the bank's (see maelstrom.go).
 	Maelstrom bool
 	SLO       SLO
+}
+
+// WipePlan is how a scenario of volatile nodes stages the loss of a
+// majority's state at once (faults.MajorityWipe): the one situation the
+// bootstrap rule's unanimity is for, which plans that crash a minority at
+// a time never reach. One in Share volatile seeds, drawn from the seed's
+// own "majority-wipe" stream, takes Before's schedule in place of the
+// scenario's Faults (a plan that ends early enough for the cluster to
+// recover from it) and ends it with the wipe at At. Such a run must stall
+// from At on: the judge checks that no node becomes leader and no client
+// request is answered after it (the no-rebootstrap invariant), and judges
+// liveness on the time before it.
+type WipePlan struct {
+	Share  int
+	At     time.Duration
+	Before func(rng *rand.Rand, servers []string) faults.Schedule
 }
 
 // SLO are a scenario's impact tolerances.
@@ -104,21 +123,33 @@ func (s *Scenario) Servers() []string {
 // Schedule returns the fault schedule a seed gives this scenario, for the
 // cluster size the seed draws (see DrawParameters).
 func (s *Scenario) Schedule(seed uint64) faults.Schedule {
-	return s.ScheduleAt(seed, DrawParameters(seed, s).Replicas)
+	return s.ScheduleFor(seed, DrawParameters(seed, s))
 }
 
-// ScheduleAt returns the fault schedule a seed gives this scenario at
-// replicas servers: what a run with those parameters and no schedule of
-// its own injects.
-func (s *Scenario) ScheduleAt(seed uint64, replicas int) faults.Schedule {
-	sized := s.Sized(replicas)
-	return sized.schedule(seed)
+// ScheduleFor returns the fault schedule a seed gives this scenario with
+// parameters p: what a run with them and no schedule of its own injects.
+// It depends on p's cluster size and, for a scenario with a WipePlan, on
+// whether its nodes are volatile.
+func (s *Scenario) ScheduleFor(seed uint64, p Parameters) faults.Schedule {
+	sized := s.Sized(p.Replicas)
+	return sized.schedule(seed, p.Volatile)
 }
 
-// schedule is the fault schedule of the seed for the scenario as sized.
-func (s *Scenario) schedule(seed uint64) faults.Schedule {
+// schedule is the fault schedule of the seed for the scenario as sized,
+// its nodes volatile or not.
+func (s *Scenario) schedule(seed uint64, volatile bool) faults.Schedule {
 	if s.Faults == nil {
 		return faults.Schedule{}
+	}
+	if w := s.MajorityWipe; w != nil && volatile && w.Share > 0 {
+		// Its own stream: drawing it shifts no other seed's plan.
+		rng := sim.NewStream(seed, "majority-wipe")
+		if rng.IntN(w.Share) == 0 {
+			sched := w.Before(sim.NewStream(seed, "faults"), s.Servers())
+			sched.Faults = append(sched.Faults, faults.MajorityWipe(rng, s.Servers(), faults.Duration(w.At))...)
+			sched.Sort()
+			return sched
+		}
 	}
 	return s.Faults(sim.NewStream(seed, "faults"), s.Servers())
 }

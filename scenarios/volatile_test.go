@@ -150,8 +150,10 @@ func TestOnlyMaelstromScenariosTakeVolatileParameters(t *testing.T) {
 // n3 is cut off for the first second, so that n1's ask meets n2 alone (a
 // refusal from n3 in term 1 arriving first would end n1's campaign, and
 // with it the test of the rule).
-// The catalog's fault plans crash a minority at a time, so this, the one
-// situation the bootstrap rule's unanimity is for, is staged here.
+// The schedule has the shape of faults.MajorityWipe, which ends one in
+// four volatile maelstrom-node plans (see WipePlan); here it comes early,
+// on three nodes, and the judge holds the run to the stall: liveness
+// before the loss, no-rebootstrap after it.
 func TestAVolatileMajorityLostAtOnceStallsAndNeverRebootstraps(t *testing.T) {
 	sc, _ := Lookup("maelstrom-node")
 	sc.Replicas = 3
@@ -200,14 +202,66 @@ func TestAVolatileMajorityLostAtOnceStallsAndNeverRebootstraps(t *testing.T) {
 	}
 	for _, v := range o.Verdicts {
 		switch v.Invariant {
-		case "linearizability", "convergence", "replica-state", "election-safety", "assertions":
+		case "linearizability", "convergence", "replica-state", "election-safety", "assertions", "durability":
 			if v.Status != checkers.Pass {
 				t.Errorf("%s: %s %v", v.Invariant, v.Status, v.Evidence)
 			}
-		case "liveness":
-			if v.Status == checkers.Pass {
-				t.Errorf("liveness passed: the cluster committed again after a majority lost its state")
+		case "liveness", "no-rebootstrap":
+			if v.Status != checkers.Pass {
+				t.Errorf("%s: %s %v", v.Invariant, v.Status, v.Evidence)
+			}
+		case "final-convergence":
+			t.Errorf("final-convergence judged a cluster that must stall: %s %v", v.Status, v.Evidence)
+		}
+	}
+}
+
+// TestOneInFourVolatileMaelstromSeedsEndWithAMajorityWipe: the wipe is
+// drawn from the seed, only for volatile nodes, after every other fault
+// of the plan has healed, and a run of such a seed is judged by the stall
+// (no-rebootstrap) in place of final convergence, and passes.
+func TestOneInFourVolatileMaelstromSeedsEndWithAMajorityWipe(t *testing.T) {
+	sc, _ := Lookup("maelstrom-node")
+	volatile, wipes := 0, []uint64{}
+	for seed := uint64(1); seed <= 80; seed++ {
+		p := DrawParameters(seed, &sc)
+		sized := sc.Sized(p.Replicas)
+		sched := sc.ScheduleFor(seed, p)
+		at, wiped, ok := sched.WipedAt(sized.Servers())
+		if p.Volatile {
+			volatile++
+		}
+		if !ok {
+			continue
+		}
+		wipes = append(wipes, seed)
+		if !p.Volatile || time.Duration(at) != sc.MajorityWipe.At || wiped[0] != "n1" {
+			t.Errorf("seed %d (volatile %v): wiped %v at %v", seed, p.Volatile, wiped, time.Duration(at))
+		}
+		persistent := p
+		persistent.Volatile = false
+		if _, _, ok := sc.ScheduleFor(seed, persistent).WipedAt(sized.Servers()); ok {
+			t.Errorf("seed %d wipes a majority of persistent nodes", seed)
+		}
+		for _, f := range sched.Faults {
+			if time.Duration(f.At) < time.Duration(at) && time.Duration(f.At) > time.Duration(at)-sc.SLO.RecoveryBound {
+				t.Errorf("seed %d: %s at %v, within the recovery bound before the wipe", seed, f.Kind, time.Duration(f.At))
 			}
 		}
+	}
+	t.Logf("seeds 1-80: %d volatile, wiped %v", volatile, wipes)
+	if len(wipes) == 0 || len(wipes) > volatile/2 {
+		t.Fatalf("%d of %d volatile seeds wipe a majority", len(wipes), volatile)
+	}
+	o, err := Run(&sc, wipes[0], RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	judged := map[string]checkers.Status{}
+	for _, v := range o.Verdicts {
+		judged[v.Invariant] = v.Status
+	}
+	if !o.Passed() || judged["no-rebootstrap"] != checkers.Pass || judged["final-convergence"] != "" {
+		t.Errorf("seed %d: %v", wipes[0], o.Verdicts)
 	}
 }

@@ -138,7 +138,7 @@ func (b *Bundle) invocation(dir string) (scenarios.Invocation, map[string][]byte
 		inv.ParametersFile = filepath.Join(dir, ParametersFile)
 		files[ParametersFile] = got
 	}
-	if got, want := scheduleJSON(b.Schedule), scheduleJSON(sc.ScheduleAt(b.Seed, params.Replicas)); !bytes.Equal(got, want) {
+	if got, want := scheduleJSON(b.Schedule), scheduleJSON(sc.ScheduleFor(b.Seed, params)); !bytes.Equal(got, want) {
 		inv.ScheduleFile = filepath.Join(dir, ScheduleFile)
 		files[ScheduleFile] = got
 	}
