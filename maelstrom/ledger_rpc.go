@@ -61,31 +61,12 @@ type transferIn struct {
 	Timestamp       uint64 `json:"timestamp"`
 }
 
-// accountOut and transferOut are what lookups answer.
-type accountOut struct {
-	ID             string `json:"id"`
-	Ledger         uint32 `json:"ledger"`
-	Code           uint16 `json:"code"`
-	Flags          uint16 `json:"flags"`
-	DebitsPending  string `json:"debits_pending"`
-	DebitsPosted   string `json:"debits_posted"`
-	CreditsPending string `json:"credits_pending"`
-	CreditsPosted  string `json:"credits_posted"`
-	Timestamp      uint64 `json:"timestamp"`
-}
-
-type transferOut struct {
-	ID              string `json:"id"`
-	DebitAccountID  string `json:"debit_account_id"`
-	CreditAccountID string `json:"credit_account_id"`
-	Amount          string `json:"amount"`
-	PendingID       string `json:"pending_id"`
-	Ledger          uint32 `json:"ledger"`
-	Code            uint16 `json:"code"`
-	Flags           uint16 `json:"flags"`
-	Timeout         uint64 `json:"timeout"`
-	Timestamp       uint64 `json:"timestamp"`
-}
+// accountOut and transferOut are what lookups answer: the same fields as
+// a client sends, so that what a lookup returns could be sent again.
+type (
+	accountOut  = accountIn
+	transferOut = transferIn
+)
 
 var maxID = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 128), big.NewInt(1))
 
