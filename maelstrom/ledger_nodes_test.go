@@ -249,19 +249,10 @@ func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
 	}
 }
 
-// ledgerHistory is the checked clients' history.
-type ledgerHistory struct {
-	mu          sync.Mutex
-	ops         []porcupine.Operation
-	annotations []porcupine.Annotation
-	clients     int
-}
-
-func (h *ledgerHistory) add(op porcupine.Operation) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.ops = append(h.ops, op)
-}
+// ledgerHistory is the checked ledger clients' history: the lin-kv
+// tests' history (operations, nemesis annotations, client IDs) whose
+// outputs are checkers.LedgerOutput.
+type ledgerHistory struct{ history }
 
 // completed counts the operations whose outcome the client learned.
 func (h *ledgerHistory) completed() int {
@@ -274,19 +265,6 @@ func (h *ledgerHistory) completed() int {
 		}
 	}
 	return n
-}
-
-func (h *ledgerHistory) newClientID() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.clients++
-	return h.clients - 1
-}
-
-func (h *ledgerHistory) annotate(nw *network, what string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.annotations = append(h.annotations, porcupine.Annotation{Tag: "nemesis", Start: nw.now(), Description: what})
 }
 
 func groupAccounts() [][]checkers.GroupAccount {
