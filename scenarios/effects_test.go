@@ -23,7 +23,7 @@ func TestEveryFaultKindTakesEffectInItsScenario(t *testing.T) {
 	if testing.Short() {
 		seedsMin = 3
 	}
-	for _, sc := range Catalog() {
+	for _, sc := range catalogUnderTest(t) {
 		t.Run(sc.Name, func(t *testing.T) {
 			sum := map[faults.Kind]faults.KindEffects{}
 			seeds := uint64(0)

@@ -75,6 +75,7 @@ func wantIntentBreach(t *testing.T, o *Outcome, about string) {
 // A client that gives up before the reply comes (the request applies all
 // the same) and resends under fresh IDs moves the money twice.
 func TestAClientThatRetriesUnderFreshIDsBreaksIntentExactlyOnce(t *testing.T) {
+	skipSingleGoroutineUnderRace(t)
 	o := runBroken(t, "baseline", 1, func(c *cluster.ClientOptions) {
 		c.GiveUpAfter = 8 * time.Millisecond
 		c.Broken = &cluster.BrokenClient{RetryUnderFreshIDs: freshIDs()}
@@ -96,6 +97,7 @@ func TestAClientThatDropsARetryAndAcknowledgesBreaksIntentExactlyOnce(t *testing
 // The control: the same impatient client, without the bug, resubmits
 // unknown intents only under their own IDs, and every intent holds.
 func TestAnImpatientCorrectClientKeepsIntentExactlyOnce(t *testing.T) {
+	skipSingleGoroutineUnderRace(t)
 	o := runBroken(t, "baseline", 1, func(c *cluster.ClientOptions) { c.GiveUpAfter = 8 * time.Millisecond })
 	if o.History.Unknown == 0 {
 		t.Fatal("no operation ended unknown: the control exercises nothing")

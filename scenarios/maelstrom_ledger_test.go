@@ -13,6 +13,7 @@ import (
 // and refused through create_transfers, lookups answered, and every
 // ledger invariant judged (and held).
 func TestMaelstromLedgerClientsReachTheRPCPath(t *testing.T) {
+	skipSingleGoroutineUnderRace(t)
 	sc, ok := Lookup("maelstrom-node")
 	if !ok {
 		t.Fatal("no maelstrom-node scenario")

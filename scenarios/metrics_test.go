@@ -11,6 +11,7 @@ import (
 // and latency in 100 ms buckets from time zero to the clients' stop, every
 // completed request counted once, and availability still in seconds.
 func TestTheTimelineIsIn100msBuckets(t *testing.T) {
+	skipSingleGoroutineUnderRace(t)
 	sc, ok := Lookup("leader-crash")
 	if !ok {
 		t.Fatal("no leader-crash scenario")

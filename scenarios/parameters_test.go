@@ -67,6 +67,7 @@ func TestParametersAreDrawnFromTheSeed(t *testing.T) {
 // seed draws is the same run (what a bundle replays), and one given other
 // parameters is a different run.
 func TestGivenParametersReplayTheRunExactly(t *testing.T) {
+	skipSingleGoroutineUnderRace(t)
 	sc, _ := Lookup("leader-churn")
 	const seed = 6
 	plain, err := Run(&sc, seed, RunOptions{})
@@ -98,6 +99,7 @@ func TestGivenParametersReplayTheRunExactly(t *testing.T) {
 // with the fault plan drawn for seven (rolling-restart restarts n7 too),
 // and given those parameters again is the same run.
 func TestADrawnClusterSizeReplaysExactly(t *testing.T) {
+	skipSingleGoroutineUnderRace(t)
 	sc, _ := Lookup("rolling-restart")
 	p := DefaultParameters(&sc)
 	p.Replicas = 7
@@ -135,7 +137,7 @@ func TestADrawnClusterSizeReplaysExactly(t *testing.T) {
 // size besides the scenario's own, both in full.
 func TestEverySwarmingScenarioRunsAtEverySize(t *testing.T) {
 	const seedsMax = 40
-	for _, sc := range Catalog() {
+	for _, sc := range catalogUnderTest(t) {
 		if sc.NoParameterSwarm {
 			continue
 		}

@@ -77,6 +77,7 @@ func TestARogueClientsCommandsAndFramesAreAllMalformed(t *testing.T) {
 // sends malformed commands and frames, and the ledger rejects every
 // command it answers.
 func TestTheMalformedInputScenarioRejectsEverything(t *testing.T) {
+	skipSingleGoroutineUnderRace(t)
 	sc, _ := Lookup("malformed-input")
 	o, err := Run(&sc, 2, RunOptions{})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 // is answered SessionExpired (its session was evicted while in use), and
 // every invariant still holds; in the seeds that do not, none is.
 func TestSessionPressureEvictsSessionsStillInUse(t *testing.T) {
+	skipSingleGoroutineUnderRace(t)
 	sc, ok := Lookup("baseline")
 	if !ok {
 		t.Fatal("no baseline scenario")
@@ -80,6 +81,7 @@ func TestSessionPressureIsDrawnInSomeSeedsOnly(t *testing.T) {
 // draw elections slower than a round's hold (see Parameters), so the test
 // asks for most seeds, not all.
 func TestDeposedLeadersAreReachedByClients(t *testing.T) {
+	skipSingleGoroutineUnderRace(t)
 	for _, name := range []string{"deposed-leader", "leader-churn"} {
 		sc, ok := Lookup(name)
 		if !ok {

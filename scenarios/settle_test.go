@@ -29,6 +29,7 @@ func TestASlowFollowerGetsTimeToCatchUpBeforeTheFinalChecks(t *testing.T) {
 // end (a schedule that never heals) cannot catch up in any amount of extra
 // time, and final-convergence says so once the extra time is spent.
 func TestAFollowerThatNeverCatchesUpStillFails(t *testing.T) {
+	skipSingleGoroutineUnderRace(t)
 	sc, _ := Lookup("baseline")
 	sched := faults.Schedule{Faults: []faults.Fault{{At: faults.Duration(time.Second), Kind: faults.Partition,
 		Groups: [][]string{{"n5"}, {"n1", "n2", "n3", "n4"}}}}}

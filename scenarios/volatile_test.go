@@ -72,6 +72,7 @@ func readAbstention(t *testing.T, trace []byte) abstention {
 // with refusals, grant nothing but the bootstrap replica's term-1 asks,
 // and are caught up by a leader later; and every such run passes.
 func TestVolatileMaelstromNodesAbstainUntilCaughtUp(t *testing.T) {
+	skipSingleGoroutineUnderRace(t)
 	sc, ok := Lookup("maelstrom-node")
 	if !ok {
 		t.Fatal("no maelstrom-node scenario")
@@ -155,6 +156,7 @@ func TestOnlyMaelstromScenariosTakeVolatileParameters(t *testing.T) {
 // on three nodes, and the judge holds the run to the stall: liveness
 // before the loss, no-rebootstrap after it.
 func TestAVolatileMajorityLostAtOnceStallsAndNeverRebootstraps(t *testing.T) {
+	skipSingleGoroutineUnderRace(t)
 	sc, _ := Lookup("maelstrom-node")
 	sc.Replicas = 3
 	p := DefaultParameters(&sc)
@@ -221,6 +223,7 @@ func TestAVolatileMajorityLostAtOnceStallsAndNeverRebootstraps(t *testing.T) {
 // of the plan has healed, and a run of such a seed is judged by the stall
 // (no-rebootstrap) in place of final convergence, and passes.
 func TestOneInFourVolatileMaelstromSeedsEndWithAMajorityWipe(t *testing.T) {
+	skipSingleGoroutineUnderRace(t)
 	sc, _ := Lookup("maelstrom-node")
 	volatile, wipes := 0, []uint64{}
 	for seed := uint64(1); seed <= 80; seed++ {
