@@ -90,13 +90,15 @@ func (in *Intent) Record(sub IntentStatus) {
 // matched to an intent by what it moves, so a duplicate under a new ID is
 // caught, and one that matches no intent moved money nobody asked for.
 func IntentExactlyOnce(states []ReplicaState, intents []Intent, ids map[ledger.ID]IntentRef) Verdict {
-	var evidence []string
-	for _, s := range states {
-		for _, e := range checkIntents(s.State, intents, ids) {
-			evidence = append(evidence, s.Name+": "+e)
+	return judgeDistinct(states, func(states []ReplicaState) Verdict {
+		var evidence []string
+		for _, s := range states {
+			for _, e := range checkIntents(s.State, intents, ids) {
+				evidence = append(evidence, s.Name+": "+e)
+			}
 		}
-	}
-	return verdict("intent-exactly-once", evidence)
+		return verdict("intent-exactly-once", evidence)
+	})
 }
 
 // checkIntents lists what breaks the invariant on one ledger: first what

@@ -1,6 +1,8 @@
 package checkers
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -83,5 +85,38 @@ func TestConservationRejectsMoneyFromNothingAndBrokenLimits(t *testing.T) {
 	}
 	if got := ConservationOf(balanced); len(got) != 0 {
 		t.Fatalf("a balanced ledger: %v", got)
+	}
+}
+
+// withDigest is replicaWith with the digest the judge attaches.
+func withDigest(t *testing.T, name string, ts ...ledger.Transfer) ReplicaState {
+	t.Helper()
+	s := replicaWith(t, name, ts...)
+	s.Digest = s.State.RecomputeStateDigest()
+	return s
+}
+
+// TestReplicasHoldingTheSameLedgerAreJudgedAlike: with digests attached,
+// replicas that hold the same ledger are judged once, and a violation
+// still names every replica that holds it, as it does without digests;
+// a replica whose digest differs is judged on its own.
+func TestReplicasHoldingTheSameLedgerAreJudgedAlike(t *testing.T) {
+	a, b := xfer(10, 1, 2, 500, 0), xfer(11, 2, 1, 100, 0)
+	acked := map[ledger.ID]ledger.Transfer{a.ID: a}
+	same := []ReplicaState{withDigest(t, "n1", b), withDigest(t, "n2", b), withDigest(t, "n3", b)}
+	if len(distinctStates(same)) != 1 {
+		t.Fatalf("three equal ledgers are %d distinct states", len(distinctStates(same)))
+	}
+	v := Durability(same, acked)
+	want := Durability([]ReplicaState{replicaWith(t, "n1", b), replicaWith(t, "n2", b), replicaWith(t, "n3", b)}, acked)
+	if v.Status != Fail || v.Violations != 3 || !slices.Equal(v.Evidence, want.Evidence) {
+		t.Fatalf("three replicas that lost an acknowledged transfer: %+v, want %+v", v, want)
+	}
+	mixed := []ReplicaState{withDigest(t, "n1", a), withDigest(t, "n2", a), withDigest(t, "n3", a, b)}
+	if v := ExactlyOnce(mixed, acked); v.Status != Fail || v.Violations == 0 || !strings.HasPrefix(v.Evidence[0], "n3") {
+		t.Fatalf("the one replica holding a transfer nobody submitted passed: %+v", v)
+	}
+	if v := ExactlyOnce(mixed[:2], acked); v.Status != Pass {
+		t.Fatalf("%+v", v)
 	}
 }

@@ -74,11 +74,18 @@ func (d *digestsByIndex) applied(what, replica string, index uint64, digest [32]
 	case !f.known:
 		*f = digestAt{known: true, replica: replica, digest: digest}
 	case f.digest != digest:
-		d.violate(replica, index, func() string {
-			return fmt.Sprintf("index %d: %s applied %s %x, %s applied %x (at %v)",
-				index, f.replica, what, f.digest[:6], replica, digest[:6], at)
-		})
+		d.violate(replica, index, func() string { return divergence(what, index, f, replica, digest, at) })
 	}
+}
+
+// divergence says how replica's digest at index differs from the first
+// one reported. It takes the digests by value, so that the caller's
+// digest stays on its stack: slicing it for fmt in the caller would move
+// it to the heap on every applied entry.
+func divergence(what string, index uint64, first *digestAt, replica string, digest [32]byte, at time.Duration) string {
+	firstDigest := first.digest
+	return fmt.Sprintf("index %d: %s applied %s %x, %s applied %x (at %v)",
+		index, first.replica, what, firstDigest[:6], replica, digest[:6], at)
 }
 
 // violate shows the violation by replica when it is the first, or the

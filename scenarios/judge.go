@@ -129,7 +129,8 @@ func latestState(states []checkers.ReplicaState) *ledger.State {
 
 // finalStates returns the ledger of every replica that is up and serving
 // at the end: crashed replicas have no state to judge, and a stopped one
-// refuses to serve.
+// refuses to serve. Each comes with its digest computed afresh, so that
+// the checkers judge replicas holding the same ledger once.
 func (r *running) finalStates() []checkers.ReplicaState {
 	var out []checkers.ReplicaState
 	for i := range r.sc.Replicas {
@@ -141,7 +142,8 @@ func (r *running) finalStates() []checkers.ReplicaState {
 		if !ok {
 			continue
 		}
-		out = append(out, checkers.ReplicaState{Name: cluster.ReplicaName(i), State: m.State})
+		out = append(out, checkers.ReplicaState{Name: cluster.ReplicaName(i), State: m.State,
+			Digest: m.State.RecomputeStateDigest()})
 	}
 	return out
 }

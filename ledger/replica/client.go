@@ -1,11 +1,24 @@
 package replica
 
 // waiter is a request a leader holds until the entry it proposed applies.
+// Its answer goes to done, or, when done is nil, to node from as a
+// MsgClientReply: the common case, a request that came over the network,
+// needs no closure per request.
 type waiter struct {
 	index    uint64
 	clientID uint64
 	seq      uint64
+	from     NodeID
 	done     func(Reply)
+}
+
+// answer hands w its reply.
+func (r *Replica) answer(w *waiter, rep Reply) {
+	if w.done != nil {
+		w.done(rep)
+		return
+	}
+	r.send(w.from, Message{Kind: MsgClientReply, Reply: rep})
 }
 
 // Propose submits a request from a client attached to this replica (the
@@ -13,17 +26,20 @@ type waiter struct {
 // possibly before Propose returns. A NotLeader answer means the request may
 // or may not apply: retry it, with the same Seq, at the leader.
 func (r *Replica) Propose(req Request, done func(Reply)) {
-	r.propose(req, done)
+	if done == nil {
+		panicf("propose of client %d seq %d with no callback", req.ClientID, req.Seq)
+	}
+	r.propose(req, None, done)
 	r.flush()
 }
 
 func (r *Replica) handleClientRequest(from NodeID, req Request) {
-	r.propose(req, func(rep Reply) {
-		r.send(from, Message{Kind: MsgClientReply, Reply: rep})
-	})
+	r.propose(req, from, nil)
 }
 
-func (r *Replica) propose(req Request, done func(Reply)) {
+// propose submits req; its answer goes to done, or, if done is nil, to
+// node from (see waiter).
+func (r *Replica) propose(req Request, from NodeID, done func(Reply)) {
 	reply := Reply{ClientID: req.ClientID, Seq: req.Seq, Leader: r.leader}
 	switch {
 	case r.stopped != nil:
@@ -41,10 +57,10 @@ func (r *Replica) propose(req Request, done func(Reply)) {
 			break
 		}
 		index := r.appendEntry(EntryCommand, encodeRequest(&req))
-		r.waiters = append(r.waiters, waiter{index: index, clientID: req.ClientID, seq: req.Seq, done: done})
+		r.waiters = append(r.waiters, waiter{index: index, clientID: req.ClientID, seq: req.Seq, from: from, done: done})
 		return
 	}
-	done(reply)
+	r.answer(&waiter{from: from, done: done}, reply)
 }
 
 // answerWaiters answers the requests that waited on entry e. A waiter whose
@@ -61,7 +77,7 @@ func (r *Replica) answerWaiters(e *Entry, req *Request, status ReplyStatus, resu
 		} else {
 			reply.Status = StatusUnknown
 		}
-		w.done(reply)
+		r.answer(&w, reply)
 	}
 }
 
@@ -74,6 +90,6 @@ func (r *Replica) failWaiters(status ReplyStatus) {
 		if status == StatusStopped {
 			leader = None
 		}
-		w.done(Reply{ClientID: w.clientID, Seq: w.seq, Status: status, Leader: leader})
+		r.answer(&w, Reply{ClientID: w.clientID, Seq: w.seq, Status: status, Leader: leader})
 	}
 }

@@ -122,32 +122,47 @@ func MessageHeader(b []byte) (kind MessageKind, term uint64, ok bool) {
 // are copies, so b may be reused.
 func DecodeMessage(b []byte) (Message, error) {
 	var m Message
-	if len(b) < 6 {
-		return m, fmt.Errorf("%w: %d bytes is too short", ErrBadMessage, len(b))
-	}
-	body, sum := b[:len(b)-4], binary.LittleEndian.Uint32(b[len(b)-4:])
-	if crc32.Checksum(body, castagnoli) != sum {
-		return m, fmt.Errorf("%w: checksum mismatch", ErrBadMessage)
-	}
-	d := decoder{buf: body}
-	if v := d.u8(); v != wireVersion {
-		return m, fmt.Errorf("%w: version %d, want %d", ErrBadMessage, v, wireVersion)
-	}
-	m.Kind = MessageKind(d.u8())
-	m.Term = d.u64()
-	if err := decodeFields(&d, &m); err != nil {
+	if err := decodeMessage(b, &m, nil, false); err != nil {
 		return Message{}, err
-	}
-	if d.err != nil {
-		return Message{}, d.err
-	}
-	if len(d.buf) != 0 {
-		return Message{}, fmt.Errorf("%w: %d trailing bytes", ErrBadMessage, len(d.buf))
 	}
 	return m, nil
 }
 
-func decodeFields(d *decoder, m *Message) error {
+// decodeMessage parses the wire format into m. With alias, m's byte slices
+// (entry data, commands, results, snapshot chunks) are sub-slices of b,
+// capacity-capped so that no append can reach a neighbour: the replica's
+// receive path decodes that way and copies only what it keeps (see
+// Replica.Receive), because the environment may reuse b as soon as
+// Receive returns. m.Entries is built in scratch's array when it is large
+// enough, so a receiver that keeps scratch between messages decodes
+// Appends without allocating.
+func decodeMessage(b []byte, m *Message, scratch []Entry, alias bool) error {
+	if len(b) < 6 {
+		return fmt.Errorf("%w: %d bytes is too short", ErrBadMessage, len(b))
+	}
+	body, sum := b[:len(b)-4], binary.LittleEndian.Uint32(b[len(b)-4:])
+	if crc32.Checksum(body, castagnoli) != sum {
+		return fmt.Errorf("%w: checksum mismatch", ErrBadMessage)
+	}
+	d := decoder{buf: body, alias: alias}
+	if v := d.u8(); v != wireVersion {
+		return fmt.Errorf("%w: version %d, want %d", ErrBadMessage, v, wireVersion)
+	}
+	m.Kind = MessageKind(d.u8())
+	m.Term = d.u64()
+	if err := decodeFields(&d, m, scratch); err != nil {
+		return err
+	}
+	if d.err != nil {
+		return d.err
+	}
+	if len(d.buf) != 0 {
+		return fmt.Errorf("%w: %d trailing bytes", ErrBadMessage, len(d.buf))
+	}
+	return nil
+}
+
+func decodeFields(d *decoder, m *Message, scratch []Entry) error {
 	switch m.Kind {
 	case MsgPreVote, MsgVote:
 		m.LastIndex, m.LastTerm, m.Transfer = d.u64(), d.u64(), d.bool()
@@ -159,7 +174,10 @@ func decodeFields(d *decoder, m *Message) error {
 		if n > EntriesPerMsgMax {
 			return fmt.Errorf("%w: %d entries, more than %d", ErrBadMessage, n, EntriesPerMsgMax)
 		}
-		if n > 0 {
+		switch {
+		case n > 0 && int(n) <= cap(scratch):
+			m.Entries = scratch[:0]
+		case n > 0:
 			m.Entries = make([]Entry, 0, min(int(n), len(d.buf)/entryHeaderSize))
 		}
 		total := 0
@@ -257,10 +275,12 @@ func (e *encoder) entry(en *Entry) {
 }
 
 // decoder reads fields until the first error, after which every read
-// returns zero; callers check err once at the end.
+// returns zero; callers check err once at the end. Byte fields are copies
+// unless alias is set (see decodeMessage).
 type decoder struct {
-	buf []byte
-	err error
+	buf   []byte
+	err   error
+	alias bool
 }
 
 func (d *decoder) take(n int) []byte {
@@ -322,6 +342,9 @@ func (d *decoder) bytes(limit int) []byte {
 	b := d.take(int(n))
 	if b == nil || n == 0 {
 		return nil
+	}
+	if d.alias {
+		return b[:n:n]
 	}
 	return append([]byte(nil), b...)
 }

@@ -124,3 +124,74 @@ func FuzzDecodeMessage(f *testing.F) {
 		}
 	})
 }
+
+// TestAliasedDecodeMatchesCopyingDecode: the receive path's in-place
+// decoding reads every message as DecodeMessage does, its byte fields
+// capacity-capped to their own bytes.
+func TestAliasedDecodeMatchesCopyingDecode(t *testing.T) {
+	scratch := make([]Entry, 0, 8)
+	for i, m := range sampleMessages() {
+		wire := EncodeMessage(&m)
+		var got Message
+		if err := decodeMessage(wire, &got, scratch, true); err != nil {
+			t.Fatalf("%d %s: %v", i, m.Kind, err)
+		}
+		if !reflect.DeepEqual(got, m) {
+			t.Fatalf("%d %s: decoded %+v, want %+v", i, m.Kind, got, m)
+		}
+		for _, b := range [][]byte{got.Request.Command, got.Reply.Result, got.SnapshotData} {
+			if cap(b) != len(b) {
+				t.Fatalf("%d %s: a field of %d bytes has capacity %d: an append would overwrite the wire", i, m.Kind, len(b), cap(b))
+			}
+		}
+	}
+}
+
+// TestAliasedDecodeOfAnAppendAllocatesNothing: with an entry array kept
+// between messages, decoding an Append on the receive path allocates
+// nothing (the data stay in the wire buffer until the log copies them).
+func TestAliasedDecodeOfAnAppendAllocatesNothing(t *testing.T) {
+	wire := EncodeMessage(&sampleMessages()[4])
+	scratch := make([]Entry, 0, 8)
+	var m Message
+	allocs := testing.AllocsPerRun(100, func() {
+		m = Message{}
+		if err := decodeMessage(wire, &m, scratch, true); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 || len(m.Entries) != 2 {
+		t.Fatalf("%v allocations per decode, %d entries", allocs, len(m.Entries))
+	}
+}
+
+// TestReceivedEntriesOutliveTheBuffer: the environment may reuse a
+// delivered message's buffer once Receive returns (the simulator does),
+// so the entries the log keeps must not alias it.
+func TestReceivedEntriesOutliveTheBuffer(t *testing.T) {
+	r, _ := newTestReplica(t, 1, 3)
+	want := []Entry{{Term: 1, Index: 1, Kind: EntryNoop, Timestamp: 5},
+		{Term: 1, Index: 2, Kind: EntryCommand, Timestamp: 6, Data: []byte("first command")},
+		{Term: 1, Index: 3, Kind: EntryCommand, Timestamp: 7, Data: []byte("second")}}
+	wire := EncodeMessage(&Message{Kind: MsgAppend, Term: 1, LastIndex: 3, Entries: want})
+	r.Receive(0, wire)
+	for i := range wire {
+		wire[i] = 0xff // the buffer reused for another message
+	}
+	if r.log.lastIndex() != 3 {
+		t.Fatalf("log ends at %d, want 3", r.log.lastIndex())
+	}
+	for i := range want {
+		if got := r.log.at(want[i].Index); !reflect.DeepEqual(*got, want[i]) {
+			t.Fatalf("entry %d is %+v after the buffer was reused, want %+v", want[i].Index, *got, want[i])
+		}
+	}
+	if cap(r.received) < len(want) {
+		t.Fatalf("the decoding array of capacity %d was not kept", cap(r.received))
+	}
+	for i, e := range r.received[:cap(r.received)] {
+		if e.Data != nil {
+			t.Fatalf("the decoding array still points into the buffer at %d", i)
+		}
+	}
+}

@@ -49,7 +49,8 @@ func (l *raftLog) at(i uint64) *Entry {
 }
 
 // slice returns entries [lo, hi], which must be in the log. The result
-// shares memory with the log; callers must not keep it past a truncation.
+// shares memory with the log; callers must not keep it past a truncation
+// or a compaction.
 func (l *raftLog) slice(lo, hi uint64) []Entry {
 	if lo > hi {
 		return nil
@@ -95,10 +96,14 @@ func (l *raftLog) compact(meta SnapshotMeta) {
 	if meta.Index <= l.snap.Index {
 		return
 	}
-	if meta.Index >= l.lastIndex() {
-		l.entries = nil
-	} else {
-		l.entries = append([]Entry(nil), l.entries[meta.Index-l.snap.Index:]...)
+	// The entries left move to the front of the same array, which keeps
+	// its capacity: the log grows back to about the same length before
+	// the next snapshot, and a fresh array would regrow by doubling.
+	kept := 0
+	if meta.Index < l.lastIndex() {
+		kept = copy(l.entries, l.entries[meta.Index-l.snap.Index:])
 	}
+	clear(l.entries[kept:]) // lets go of the compacted entries' data
+	l.entries = l.entries[:kept]
 	l.snap = meta
 }

@@ -85,6 +85,9 @@ type Replica struct {
 	waiters []waiter // requests awaiting commit, by increasing log index
 	outbox  []outgoing
 	wire    []byte // the outbox's encoded messages, one after another
+	// received is the entry array the message in hand is decoded into,
+	// reused from one message to the next (see Receive).
+	received []Entry
 
 	// recovering is set while the replica repairs damaged storage: it
 	// neither votes nor campaigns until a leader has refilled its log.
@@ -283,14 +286,26 @@ func (r *Replica) stop(err error) {
 // Stopped returns why the replica stopped serving, or nil.
 func (r *Replica) Stopped() error { return r.stopped }
 
-// Receive handles one message from node from.
+// Receive handles one message from node from. The caller may reuse b once
+// Receive returns.
+//
+// The message is decoded in place: its byte fields alias b and its entries
+// fill r.received, so that receiving allocates nothing. Whatever outlives
+// the handler is copied exactly once where it is kept: entry data into the
+// log (appendFromLeader), a command into its entry (encodeRequest), a
+// snapshot chunk into the assembly (handleSnapshot). Nothing else keeps a
+// reference into m.
 func (r *Replica) Receive(from NodeID, b []byte) {
-	m, err := DecodeMessage(b)
-	if err != nil {
+	var m Message
+	if err := decodeMessage(b, &m, r.received, true); err != nil {
 		r.stats.BadMessages++
 		r.env.Record("dropped a bad message: " + err.Error())
 		return
 	}
+	if cap(m.Entries) > cap(r.received) && cap(m.Entries) <= receivedRetainMax {
+		r.received = m.Entries[:0]
+	}
+	defer clear(m.Entries) // lets go of b: the entries point into it
 	if r.stopped != nil {
 		if m.Kind == MsgClientRequest {
 			r.sendNow(from, &Message{Kind: MsgClientReply, Reply: Reply{ClientID: m.Request.ClientID,
@@ -301,6 +316,11 @@ func (r *Replica) Receive(from NodeID, b []byte) {
 	r.step(from, &m)
 	r.flush()
 }
+
+// receivedRetainMax bounds the entry array kept for decoding (see
+// Receive): a full Append of EntriesPerAppendMax's default fits, the
+// rare larger one is decoded into an array let go afterwards.
+const receivedRetainMax = 1024
 
 // Timer handles the replica's periodic tick.
 func (r *Replica) Timer(tag uint64) {

@@ -317,9 +317,14 @@ func (r *Replica) handleAppendResp(from NodeID, m *Message) {
 		pr.match = m.Match
 		pr.stalled = 0
 		pr.next = max(pr.next, pr.match+1)
-		for len(pr.inflight) > 0 && pr.inflight[0] <= pr.match {
-			pr.inflight = pr.inflight[1:]
+		// Drop the answered Appends by moving the rest to the front:
+		// reslicing from the front instead would shed capacity, and the
+		// pipeline would allocate anew every few Appends.
+		answered := 0
+		for answered < len(pr.inflight) && pr.inflight[answered] <= pr.match {
+			answered++
 		}
+		pr.inflight = append(pr.inflight[:0], pr.inflight[answered:]...)
 		if pr.state == snapshotState && pr.match >= pr.snap.meta.Index {
 			pr.becomeProbe()
 		}

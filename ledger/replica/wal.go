@@ -66,6 +66,8 @@ type WAL struct {
 	mark     ackMark
 	buf      []byte // reused encoding buffer of the append path
 	slotBuf  []byte // reused encoding buffer of the small slot records
+	// markPayload is the ack mark's payload being written (see writeMark).
+	markPayload [markPayloadSize]byte
 }
 
 // Recovered is what OpenWAL found on disk.

@@ -75,15 +75,17 @@ func (w *WAL) loadMark() (damaged bool, err error) {
 // mark copy). Writing both also means that lowering the mark leaves no
 // older copy claiming more than the log holds.
 func (w *WAL) writeMark(index uint64) error {
-	var payload [markPayloadSize]byte
-	binary.LittleEndian.PutUint64(payload[:], index)
+	// The payload lives in the WAL: a local array would escape to the
+	// heap through the checksum's variadic parts, once per Sync.
+	payload := w.markPayload[:]
+	binary.LittleEndian.PutUint64(payload, index)
 	for range markFiles {
 		slot := 0
 		if w.mark.slot == 0 {
 			slot = 1
 		}
 		w.mark.seq++
-		w.slotBuf = appendSlot(w.slotBuf[:0], markMagic, w.mark.seq, payload[:])
+		w.slotBuf = appendSlot(w.slotBuf[:0], markMagic, w.mark.seq, payload)
 		if err := writeSlot(w.disk, markFiles[slot], w.slotBuf); err != nil {
 			return err
 		}

@@ -260,8 +260,24 @@ func DrawDiskTiming(r *rand.Rand) sim.DiskTiming {
 	}
 }
 
-// ReplicaName is the simulator name of replica i: n1, n2, ...
-func ReplicaName(i int) string { return "n" + strconv.Itoa(i+1) }
+// ReplicaName is the simulator name of replica i: n1, n2, ... The
+// observer names a replica on every entry it applies and every message it
+// sends, so the names of every cluster size New accepts are built once.
+func ReplicaName(i int) string {
+	if i >= 0 && i < len(replicaNames) {
+		return replicaNames[i]
+	}
+	return "n" + strconv.Itoa(i+1)
+}
+
+// replicaNames holds ReplicaName(i) for i below 15, New's cluster size
+// bound.
+var replicaNames = func() (names [15]string) {
+	for i := range names {
+		names[i] = "n" + strconv.Itoa(i+1)
+	}
+	return names
+}()
 
 func (c *Cluster) nodeFactory(i int) func() sim.Node {
 	return func() sim.Node {
