@@ -3,7 +3,8 @@
 // protobuf bytes and unmarshalled on a workload.Wire, every Ready handled
 // (hard state and entries stored, messages sent, committed entries applied)
 // and Advanced at once after each proposal or message, as our replica
-// handles each call.
+// handles each call; or, with batched Ready, once per round of deliveries,
+// as etcd's own node loop does under load.
 //
 // It is etcd36's code ported to v3.7.0's API: raftpb moved from gogo's
 // generated value types to google.golang.org/protobuf's, whose messages,
@@ -25,6 +26,10 @@ import (
 type Cluster struct {
 	nodes []*node
 	wire  workload.Wire
+	// batched: handle Ready once per round (every message in flight
+	// stepped, then every node's Ready), not after every proposal and
+	// message.
+	batched bool
 }
 
 // node is one RawNode, its storage and its state machine.
@@ -38,9 +43,10 @@ type node struct {
 }
 
 // NewCluster starts n nodes, configured as the workload says, and elects
-// node 1 (index 0) by making it campaign.
-func NewCluster(n int) (*Cluster, error) {
-	c := &Cluster{}
+// node 1 (index 0) by making it campaign. With batched, the nodes handle
+// their Ready once per round of deliveries rather than after every input.
+func NewCluster(n int, batched bool) (*Cluster, error) {
+	c := &Cluster{batched: batched}
 	voters := make([]uint64, n)
 	for i := range voters {
 		voters[i] = uint64(i + 1)
@@ -82,16 +88,37 @@ func (c *Cluster) Propose(data []byte) {
 	if err := c.nodes[0].rn.Propose(data); err != nil {
 		panic(fmt.Sprintf("etcd37: propose: %v", err))
 	}
-	c.ready(0)
+	if !c.batched {
+		c.ready(0)
+	}
 }
 
-// Settle delivers messages until none is in flight, each node handling
-// its Ready after each message.
+// Settle delivers messages until none is in flight and no node has a
+// Ready, each node handling its Ready after each message, or, batched,
+// every node once after each round of messages.
 func (c *Cluster) Settle() {
 	for {
+		delivered := c.deliver()
+		readied := false
+		for i, nd := range c.nodes {
+			if nd.rn.HasReady() {
+				c.ready(i)
+				readied = true
+			}
+		}
+		if delivered == 0 && !readied {
+			return
+		}
+	}
+}
+
+// deliver steps every message in flight, and, unless batched, every
+// message that causes, and reports how many it stepped.
+func (c *Cluster) deliver() (delivered int) {
+	for ; ; delivered++ {
 		_, to, msg, ok := c.wire.Next()
 		if !ok {
-			return
+			return delivered
 		}
 		m := &pb.Message{}
 		if err := proto.Unmarshal(msg, m); err != nil {
@@ -100,7 +127,9 @@ func (c *Cluster) Settle() {
 		if err := c.nodes[to].rn.Step(m); err != nil {
 			panic(fmt.Sprintf("etcd37: step %v: %v", m.GetType(), err))
 		}
-		c.ready(to)
+		if !c.batched {
+			c.ready(to)
+		}
 	}
 }
 

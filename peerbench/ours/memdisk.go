@@ -54,22 +54,17 @@ func (d *memDisk) open(name string) *memFile {
 	return f
 }
 
-// resize sets f's size, zero filling what it gains and returning the
-// chunks it no longer needs to the free list.
+// resize sets f's size, zero filling what it gains. A file keeps its
+// chunks when it shrinks (the WAL's slot files are emptied and rewritten
+// at every sync); only Remove gives them back.
 func (d *memDisk) resize(f *memFile, size int64) {
-	if size > f.size {
-		for int64(len(f.chunks))*chunkBytes < size {
-			f.chunks = append(f.chunks, d.chunk())
-		}
-		for off := f.size; off < size; {
-			n := len(clear0(f.chunks[off/chunkBytes][off%chunkBytes:], size-off))
-			off += int64(n)
-		}
+	for int64(len(f.chunks))*chunkBytes < size {
+		f.chunks = append(f.chunks, d.chunk())
 	}
-	keep := int((size + chunkBytes - 1) / chunkBytes)
-	d.free = append(d.free, f.chunks[keep:]...)
-	clear(f.chunks[keep:])
-	f.chunks, f.size = f.chunks[:keep], size
+	for off := f.size; off < size; {
+		off += int64(len(clear0(f.chunks[off/chunkBytes][off%chunkBytes:], size-off)))
+	}
+	f.size = size
 }
 
 // clear0 zeroes the first n bytes of b (all of it if shorter) and returns
@@ -141,7 +136,7 @@ func (d *memDisk) Truncate(name string, size int64) error {
 
 func (d *memDisk) Remove(name string) {
 	if f := d.files[name]; f != nil {
-		d.resize(f, 0)
+		d.free = append(d.free, f.chunks...)
 		delete(d.files, name)
 	}
 }
