@@ -19,7 +19,12 @@ MUTANTS_QUICK_SEEDS := 1-3
 # Seeds `make coverage` sweeps every scenario over.
 COVER_SEEDS ?= 1-20
 
-.PHONY: build test check bench demo fmt vet clean mutants mutants-quick coverage lint-examples
+# The peer benchmark (peerbench/README.md): runs of each implementation,
+# interleaved, and the time each run lasts.
+PEER_COUNT ?= 5
+PEER_BENCHTIME ?= 1s
+
+.PHONY: build test check bench bench-peer demo fmt vet clean mutants mutants-quick coverage lint-examples
 
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -37,6 +42,22 @@ check: vet fmt
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+# The same replication workload on our ledger/replica and on etcd's raft at
+# v3.7.0 and v3.6.0, each a module of its own under peerbench/ (so that the
+# main module and CI never depend on etcd), run in turn PEER_COUNT times so
+# that a noisy machine slows all three alike; prints the medians per
+# committed entry. GOMAXPROCS=1 counts the garbage collector's work in ns/op.
+bench-peer:
+	mkdir -p $(BIN)/peerbench && rm -f $(BIN)/peerbench/raw.txt
+	for i in $$(seq $(PEER_COUNT)); do \
+		for m in ours etcd37 etcd36; do \
+			dir=peerbench/$$m pkg=.; [ $$m = ours ] && dir=peerbench pkg=./ours; \
+			(cd $$dir && GOMAXPROCS=1 $(GO) test -run='^$$' -bench=Replicate -benchmem \
+				-benchtime=$(PEER_BENCHTIME) -count=1 $$pkg) >> $(BIN)/peerbench/raw.txt || exit 1; \
+		done; \
+	done
+	cd peerbench && $(GO) run ./cmd/peertable ../$(BIN)/peerbench/raw.txt
 
 demo:
 	$(GO) run ./cmd/faultline run
