@@ -70,6 +70,8 @@ type Node struct {
 	local  []func() // work queued for after the current event
 	timers map[uint64]nodeTimer
 	tagMax uint64 // the last timer tag handed out
+
+	raftScratch []byte // reused by handleRaft for a raft message's data
 }
 
 // nodeTimer is a pending timer: the Host's ID for it and what it does.
@@ -219,19 +221,26 @@ func (n *Node) sendToReplica(to replica.NodeID, data []byte) {
 	if int(to) < 0 || int(to) >= len(n.ids) {
 		return
 	}
-	n.send(n.name, n.ids[to], raftBody{Type: "raft", Data: data}) // encoded before it returns
+	// Straight to the fast writer: a raftBody passed as any would be
+	// copied to the heap on every message.
+	n.host.Send(n.ids[to], encodeRaftLine(n.name, n.ids[to], data)) // encoded before it returns
 }
 
 // deliver hands a replica-protocol message from replica from to whoever
 // takes it: a client reply to this node's sessions, anything else to the
 // replica.
 func (n *Node) deliver(from replica.NodeID, data []byte) {
-	m, err := replica.DecodeMessage(data)
-	if err == nil && m.Kind == replica.MsgClientReply {
-		if n.pool != nil {
-			n.pool.receive(from, data, &m.Reply)
+	// The header says which it is; only a client reply is decoded here
+	// (the replica decodes what it receives, so decoding every message
+	// here too would do it twice). A message whose header says client
+	// reply but that does not decode goes to the replica, which counts it.
+	if kind, _, ok := replica.MessageHeader(data); ok && kind == replica.MsgClientReply {
+		if m, err := replica.DecodeMessage(data); err == nil {
+			if n.pool != nil {
+				n.pool.receive(from, data, &m.Reply)
+			}
+			return
 		}
-		return
 	}
 	if n.r != nil {
 		n.r.Receive(from, data) // it counts and drops what does not decode
@@ -331,13 +340,41 @@ type raftBody struct {
 }
 
 func (n *Node) handleRaft(in inbound) {
-	var body raftBody
-	if err := json.Unmarshal(in.msg.Body, &body); err != nil {
-		n.logf("dropped a garbled raft message from %s: %v", in.msg.Src, err) // as if lost
-		return
+	data, ok := []byte(nil), false
+	if in.fast {
+		// Decoded into the node's scratch buffer, which neither the
+		// replica nor the sessions keep (replica.DecodeMessage copies what
+		// it returns). It is taken while in use, so that a nested
+		// delivery, were a Host ever to make one, gets a buffer of its own.
+		scratch := n.raftScratch
+		n.raftScratch = nil
+		if data, ok = decodeRaftData(scratch[:0], in.data); data != nil {
+			scratch = data[:0] // the same buffer, or a larger one
+		}
+		defer n.keepRaftScratch(scratch)
+	}
+	if !ok {
+		var body raftBody
+		if err := json.Unmarshal(in.msg.Body, &body); err != nil {
+			n.logf("dropped a garbled raft message from %s: %v", in.msg.Src, err) // as if lost
+			return
+		}
+		data = body.Data
 	}
 	if from := slices.Index(n.ids, in.msg.Src); from >= 0 {
-		n.deliver(replica.NodeID(from), body.Data)
+		n.deliver(replica.NodeID(from), data)
+	}
+}
+
+// raftScratchBytesMax bounds the buffer a node keeps between raft
+// messages: an Append's worth, not the rare snapshot's (up to 1 GiB).
+const raftScratchBytesMax = 1 << 20
+
+// keepRaftScratch keeps buf for the next raft message, unless it grew
+// past raftScratchBytesMax.
+func (n *Node) keepRaftScratch(buf []byte) {
+	if cap(buf) <= raftScratchBytesMax {
+		n.raftScratch = buf[:0]
 	}
 }
 

@@ -37,7 +37,7 @@ func (n *replicaNode) startMaelstrom(env *sim.Env, rejoin bool) {
 		}
 		rc.OnLeader = func(term uint64) { c.Observer.leader(c.Sim, int(id), term) }
 	}
-	n.m = maelstrom.NewNode(maelstromHost{env: env, n: n}, maelstrom.NodeOptions{Tune: tune})
+	n.m = maelstrom.NewNode(&maelstromHost{env: env, n: n}, maelstrom.NodeOptions{Tune: tune})
 	names := make([]string, c.cfg.Replicas)
 	for i := range names {
 		names[i] = ReplicaName(i)
@@ -83,18 +83,20 @@ func (c *Cluster) firstDelivery(node, client sim.NodeID, msg []byte) bool {
 type maelstromHost struct {
 	env *sim.Env
 	n   *replicaNode
+
+	scratch []byte // the replica message of the last raft line sent, for the observer
 }
 
-func (h maelstromHost) WallTime() int64          { return h.env.WallTime() }
-func (h maelstromHost) Monotonic() time.Duration { return h.env.Monotonic() }
-func (h maelstromHost) Rand() *rand.Rand         { return h.env.Rand() }
-func (h maelstromHost) Log(note string)          { h.env.Record(note) }
+func (h *maelstromHost) WallTime() int64          { return h.env.WallTime() }
+func (h *maelstromHost) Monotonic() time.Duration { return h.env.Monotonic() }
+func (h *maelstromHost) Rand() *rand.Rand         { return h.env.Rand() }
+func (h *maelstromHost) Log(note string)          { h.env.Record(note) }
 
-func (h maelstromHost) SetTimer(d time.Duration, tag uint64) maelstrom.TimerID {
+func (h *maelstromHost) SetTimer(d time.Duration, tag uint64) maelstrom.TimerID {
 	return maelstrom.TimerID(h.env.SetTimer(d, tag))
 }
 
-func (h maelstromHost) CancelTimer(id maelstrom.TimerID) bool {
+func (h *maelstromHost) CancelTimer(id maelstrom.TimerID) bool {
 	return h.env.CancelTimer(sim.TimerID(id))
 }
 
@@ -103,7 +105,7 @@ func (h maelstromHost) CancelTimer(id maelstrom.TimerID) bool {
 // in-memory disk, the one ledger-node opens without --data-dir, which dies
 // with this life of the node, so the node configures its replica to
 // abstain until caught up and to bootstrap by the lowest ID.
-func (h maelstromHost) OpenDisk(string, []string) (replica.Disk, bool, error) {
+func (h *maelstromHost) OpenDisk(string, []string) (replica.Disk, bool, error) {
 	if h.n.c.cfg.Volatile {
 		return maelstrom.NewMemDisk(), true, nil
 	}
@@ -112,7 +114,7 @@ func (h maelstromHost) OpenDisk(string, []string) (replica.Disk, bool, error) {
 
 // Send puts the line on the network. A consensus message to a peer is
 // shown to the observer as it leaves, as a bare replica's is.
-func (h maelstromHost) Send(dest string, line []byte) {
+func (h *maelstromHost) Send(dest string, line []byte) {
 	if dest == maelstromInitSource {
 		return
 	}
@@ -122,26 +124,22 @@ func (h maelstromHost) Send(dest string, line []byte) {
 		return
 	}
 	if int(to) < h.n.c.cfg.Replicas {
-		if data, ok := raftData(line); ok {
-			h.n.c.Observer.sent(int(h.n.id), data)
+		if data, ok := maelstrom.RaftPayload(h.scratch[:0], line); ok {
+			h.n.c.Observer.sent(int(h.n.id), data) // which keeps none of it
+			if cap(data) <= raftScratchBytesMax {
+				h.scratch = data[:0]
+			}
 		}
 	}
 	h.env.Send(to, line)
 }
 
+// raftScratchBytesMax bounds the buffer a host keeps between the raft
+// lines it sends: an Append's worth, not the rare snapshot's.
+const raftScratchBytesMax = 1 << 20
+
 // raftData returns the replica message a "raft" line carries.
-func raftData(line []byte) ([]byte, bool) {
-	var m struct {
-		Body struct {
-			Type string `json:"type"`
-			Data []byte `json:"data"`
-		} `json:"body"`
-	}
-	if json.Unmarshal(line, &m) != nil || m.Body.Type != "raft" {
-		return nil, false
-	}
-	return m.Body.Data, true
-}
+func raftData(line []byte) ([]byte, bool) { return maelstrom.RaftPayload(nil, line) }
 
 // summarizeMaelstrom renders a Maelstrom line for the JSON trace: its
 // body's type, and for a consensus message what it carries.
