@@ -168,7 +168,7 @@ func (n *Node) logf(format string, args ...any) { n.host.Log(fmt.Sprintf(format,
 
 // dispatch routes one message, or answers why it cannot.
 func (n *Node) dispatch(line []byte) {
-	in, code, text, ok := parseInbound(line)
+	in, code, text, ok := parseInbound(line, n.ids)
 	switch {
 	case !ok:
 		n.logf("dropped %s: %.200s", text, line)

@@ -88,9 +88,10 @@ type reservedFields struct {
 // verdicts and texts they are. The message keeps no part of line but a
 // raft message's body and data (handleRaft decodes them before Handle
 // returns): every other message's body is a copy, as the handlers may
-// keep it for a reply that comes after line is gone.
-func parseInbound(line []byte) (in inbound, code int, text string, ok bool) {
-	if in, fast := parseInboundFast(line); fast {
+// keep it for a reply that comes after line is gone. known are names the
+// node expects in src and dest (its cluster's), whose strings it reuses.
+func parseInbound(line []byte, known []string) (in inbound, code int, text string, ok bool) {
+	if in, fast := parseInboundFast(line, known); fast {
 		if in.typ != "raft" {
 			in.msg.Body, in.data = bytes.Clone(in.msg.Body), nil
 		}

@@ -355,8 +355,9 @@ func isNull(raw []byte) bool { return string(raw) == "null" }
 // parseInboundFast is parseInbound for a line scanEnvelope reads and that
 // parseInbound would accept (ok, no error code); fast is false for any
 // other, which parseInbound then reads with encoding/json. The message's
-// body, and data, are slices of line.
-func parseInboundFast(line []byte) (in inbound, fast bool) {
+// body, and data, are slices of line; its src and dest are strings of
+// known when they name one (a node's peers: no allocation per message).
+func parseInboundFast(line []byte, known []string) (in inbound, fast bool) {
 	env, ok := scanEnvelope(line)
 	if !ok {
 		return in, false
@@ -372,7 +373,7 @@ func parseInboundFast(line []byte) (in inbound, fast bool) {
 		}
 		in.msgID = json.RawMessage(bytes.Clone(raw))
 	}
-	in.msg.Src, in.msg.Dest, in.msg.Body = string(src), string(dest), env.top[fieldBody]
+	in.msg.Src, in.msg.Dest, in.msg.Body = intern(src, known), intern(dest, known), env.top[fieldBody]
 	in.data, in.fast = env.body[fieldData], true
 	if raw := env.body[fieldInReplyTo]; raw != nil && !isNull(raw) {
 		in.typ = "reply" // as parseInbound: the node awaits no replies
@@ -382,8 +383,23 @@ func parseInboundFast(line []byte) (in inbound, fast bool) {
 	if !ok || len(typ) == 0 {
 		return inbound{}, false
 	}
-	in.typ = string(typ)
+	in.typ = intern(typ, commonTypes[:])
 	return in, true
+}
+
+// commonTypes are the body types a node reads most, whose strings
+// parseInboundFast reuses.
+var commonTypes = [...]string{"raft", "read", "write", "cas", "create_transfers", "create_accounts",
+	"lookup_accounts", "lookup_transfers", "init"}
+
+// intern returns b as a string: the one of known it equals, if any.
+func intern(b []byte, known []string) string {
+	for _, s := range known {
+		if string(b) == s {
+			return s
+		}
+	}
+	return string(b)
 }
 
 // decodeRaftData appends to dst a raft body's data as encoding/json
@@ -404,6 +420,9 @@ func decodeRaftData(dst, raw []byte) (data []byte, ok bool) {
 	dst, err := base64.StdEncoding.AppendDecode(dst, text)
 	if err != nil {
 		return nil, false
+	}
+	if dst == nil {
+		return []byte{}, true // "": empty, not absent, as encoding/json has it
 	}
 	return dst[start:], true
 }
