@@ -40,6 +40,16 @@ type Host interface {
 	Log(note string)
 }
 
+// RaftHost is a Host that wants to know, with each "raft" line it sends,
+// the replica-protocol message the line carries (a simulator's observer
+// reads it), without decoding the line again. data is line's payload,
+// exactly; neither may be changed, and the callee may keep line but not
+// data.
+type RaftHost interface {
+	Host
+	SendRaft(dest string, line, data []byte)
+}
+
 // TimerID names a timer a Host set.
 type TimerID uint64
 
@@ -57,9 +67,10 @@ type NodeOptions struct {
 // clock of its own: under a simulator's Host, the same seed makes the same
 // run.
 type Node struct {
-	host   Host
-	tune   func(*replica.Config)
-	routes map[string]func(inbound)
+	host     Host
+	raftHost RaftHost // host, if it is one
+	tune     func(*replica.Config)
+	routes   map[string]func(inbound)
 
 	r      *replica.Replica
 	self   replica.NodeID
@@ -74,16 +85,21 @@ type Node struct {
 	raftScratch []byte // reused by handleRaft for a raft message's data
 }
 
-// nodeTimer is a pending timer: the Host's ID for it and what it does.
+// nodeTimer is a pending timer: the Host's ID for it and what it does,
+// which is either fire or, when fire is nil, the replica's timer
+// replicaTag (the replica's timers are most of them: a closure for each
+// would cost an allocation).
 type nodeTimer struct {
-	id   TimerID
-	fire func()
+	id         TimerID
+	fire       func()
+	replicaTag uint64
 }
 
 // NewNode returns an uninitialized node: it answers nothing but init until
 // Maelstrom's init message names it.
 func NewNode(host Host, opts NodeOptions) *Node {
 	n := &Node{host: host, tune: opts.Tune, timers: make(map[uint64]nodeTimer)}
+	n.raftHost, _ = host.(RaftHost)
 	n.routes = map[string]func(inbound){"init": n.handleInit, "raft": n.handleRaft}
 	for _, op := range []string{"read", "write", "cas"} {
 		n.routes[op] = n.handleKV
@@ -116,7 +132,11 @@ func (n *Node) Timer(tag uint64) {
 		return // cancelled after it fired, before it was delivered
 	}
 	delete(n.timers, tag)
-	t.fire()
+	if t.fire != nil {
+		t.fire()
+	} else {
+		n.r.Timer(t.replicaTag) // set by the replica, which exists from then on
+	}
 	n.drain()
 }
 
@@ -144,9 +164,15 @@ func (n *Node) later(fn func()) { n.local = append(n.local, fn) }
 // after runs fire after d, as an event of its own; it returns the tag that
 // cancel takes.
 func (n *Node) after(d time.Duration, fire func()) uint64 {
+	return n.arm(d, nodeTimer{fire: fire})
+}
+
+// arm sets timer t to fire after d and returns its tag.
+func (n *Node) arm(d time.Duration, t nodeTimer) uint64 {
 	n.tagMax++
 	tag := n.tagMax
-	n.timers[tag] = nodeTimer{id: n.host.SetTimer(d, tag), fire: fire}
+	t.id = n.host.SetTimer(d, tag)
+	n.timers[tag] = t
 	return tag
 }
 
@@ -223,7 +249,13 @@ func (n *Node) sendToReplica(to replica.NodeID, data []byte) {
 	}
 	// Straight to the fast writer: a raftBody passed as any would be
 	// copied to the heap on every message.
-	n.host.Send(n.ids[to], encodeRaftLine(n.name, n.ids[to], data)) // encoded before it returns
+	dest := n.ids[to]
+	line := encodeRaftLine(n.name, dest, data) // encoded before it returns
+	if n.raftHost != nil {
+		n.raftHost.SendRaft(dest, line, data)
+		return
+	}
+	n.host.Send(dest, line)
 }
 
 // deliver hands a replica-protocol message from replica from to whoever
@@ -390,8 +422,7 @@ func (e nodeEnv) Record(note string)                 { e.n.host.Log("replica: " 
 func (e nodeEnv) Send(to replica.NodeID, msg []byte) { e.n.sendToReplica(to, msg) }
 
 func (e nodeEnv) SetTimer(d time.Duration, tag uint64) replica.TimerID {
-	r := e.n.r
-	return replica.TimerID(e.n.after(d, func() { r.Timer(tag) }))
+	return replica.TimerID(e.n.arm(d, nodeTimer{replicaTag: tag}))
 }
 
 func (e nodeEnv) CancelTimer(id replica.TimerID) bool { return e.n.cancel(uint64(id)) }

@@ -303,7 +303,7 @@ func checkRaftData(t *rapid.T, line []byte, in inbound) {
 
 // Over random raft messages, the fast writer writes what encoding/json
 // writes, byte for byte: names with escapes, unicode and invalid UTF-8,
-// data nil, empty or not.
+// data nil, empty or not; and the line reads back as the data.
 func TestFastRaftWriterAgreesWithEncodingJSON(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		src, dest := genName(t, "src"), genName(t, "dest")
@@ -312,8 +312,13 @@ func TestFastRaftWriterAgreesWithEncodingJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := encodeRaftLine(src, dest, data); !bytes.Equal(got, want) {
+		got := encodeRaftLine(src, dest, data)
+		if !bytes.Equal(got, want) {
 			t.Fatalf("fast %s\njson %s", got, want)
+		}
+		// What a RaftHost is handed with the line is what the line carries.
+		if back, ok := RaftPayload(nil, got); !ok || !sameBytes(back, data) {
+			t.Fatalf("RaftPayload(%s) = %x %v, sent %x", got, back, ok, data)
 		}
 	})
 }

@@ -114,7 +114,15 @@ func (h *maelstromHost) OpenDisk(string, []string) (replica.Disk, bool, error) {
 
 // Send puts the line on the network. A consensus message to a peer is
 // shown to the observer as it leaves, as a bare replica's is.
-func (h *maelstromHost) Send(dest string, line []byte) {
+func (h *maelstromHost) Send(dest string, line []byte) { h.send(dest, line, nil, false) }
+
+// SendRaft is Send for a raft line whose replica message the node hands
+// over with it (maelstrom.RaftHost): the same, without reading it back.
+func (h *maelstromHost) SendRaft(dest string, line, data []byte) { h.send(dest, line, data, true) }
+
+// send puts line on the network to dest; known says that data is the
+// replica message it carries, else the observer reads it from line.
+func (h *maelstromHost) send(dest string, line, data []byte, known bool) {
 	if dest == maelstromInitSource {
 		return
 	}
@@ -124,19 +132,28 @@ func (h *maelstromHost) Send(dest string, line []byte) {
 		return
 	}
 	if int(to) < h.n.c.cfg.Replicas {
-		if data, ok := maelstrom.RaftPayload(h.scratch[:0], line); ok {
+		if !known {
+			data, known = h.raftPayload(line)
+		}
+		if known {
 			h.n.c.Observer.sent(int(h.n.id), data) // which keeps none of it
-			if cap(data) <= raftScratchBytesMax {
-				h.scratch = data[:0]
-			}
 		}
 	}
 	h.env.Send(to, line)
 }
 
 // raftScratchBytesMax bounds the buffer a host keeps between the raft
-// lines it sends: an Append's worth, not the rare snapshot's.
+// lines it reads: an Append's worth, not the rare snapshot's.
 const raftScratchBytesMax = 1 << 20
+
+// raftPayload is raftData into the host's scratch buffer.
+func (h *maelstromHost) raftPayload(line []byte) ([]byte, bool) {
+	data, ok := maelstrom.RaftPayload(h.scratch[:0], line)
+	if cap(data) <= raftScratchBytesMax {
+		h.scratch = data[:0]
+	}
+	return data, ok
+}
 
 // raftData returns the replica message a "raft" line carries.
 func raftData(line []byte) ([]byte, bool) { return maelstrom.RaftPayload(nil, line) }
