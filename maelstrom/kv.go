@@ -42,8 +42,8 @@ type KV struct {
 func NewKV() *KV { return &KV{values: make(map[string]json.RawMessage)} }
 
 func canonical(v json.RawMessage) (string, error) {
-	if isBareScalar(v) {
-		return string(v), nil // a number or literal alone is compact already
+	if isBareScalar(v) || isBareString(v) {
+		return string(v), nil // compact already: Compact changes nothing inside a string
 	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, v); err != nil {

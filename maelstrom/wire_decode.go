@@ -458,3 +458,31 @@ func RaftPayload(dst, line []byte) (data []byte, ok bool) {
 	}
 	return m.Body.Data, true
 }
+
+// MsgID returns a message's msg_id as encoding/json reads it into
+//
+//	struct{ Body struct{ MsgID int64 } }
+//
+// (zero when there is none); ok is false when that read fails (the line
+// is not JSON, or the msg_id is not an int64). The harness reads
+// clients' requests with it, in one pass for the common shapes.
+func MsgID(line []byte) (id int64, ok bool) {
+	if env, scanned := scanEnvelope(line); scanned {
+		raw := env.body[fieldMsgID]
+		if raw == nil {
+			return 0, true
+		}
+		if id, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
+			return id, true // as encoding/json reads an int64
+		}
+	}
+	var m struct {
+		Body struct {
+			MsgID int64 `json:"msg_id"`
+		} `json:"body"`
+	}
+	if err := json.Unmarshal(line, &m); err != nil {
+		return 0, false
+	}
+	return m.Body.MsgID, true
+}

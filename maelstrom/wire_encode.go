@@ -153,6 +153,13 @@ func isBareScalar(raw []byte) bool {
 	return false
 }
 
+// isBareString reports whether raw is one valid JSON string with no
+// whitespace around it.
+func isBareString(raw []byte) bool {
+	s := jsonScanner{b: raw}
+	return s.str() && s.i == len(raw)
+}
+
 // jsonHex is encoding/json's alphabet for \u escapes.
 const jsonHex = "0123456789abcdef"
 

@@ -61,19 +61,15 @@ func (n *replicaNode) startMaelstrom(env *sim.Env, rejoin bool) {
 // (or one that arrived after its successor, which its client has given up
 // on): it is dropped, as lost.
 func (c *Cluster) firstDelivery(node, client sim.NodeID, msg []byte) bool {
-	var m struct {
-		Body struct {
-			MsgID int64 `json:"msg_id"`
-		} `json:"body"`
-	}
-	if json.Unmarshal(msg, &m) != nil || m.Body.MsgID <= 0 {
+	id, ok := maelstrom.MsgID(msg)
+	if !ok || id <= 0 {
 		return true
 	}
 	key := [2]sim.NodeID{node, client}
-	if m.Body.MsgID <= c.clientMsgIDMax[key] {
+	if id <= c.clientMsgIDMax[key] {
 		return false
 	}
-	c.clientMsgIDMax[key] = m.Body.MsgID
+	c.clientMsgIDMax[key] = id
 	return true
 }
 
