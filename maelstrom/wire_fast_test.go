@@ -3,9 +3,11 @@ package maelstrom
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -426,4 +428,26 @@ func TestReadingARaftLineAllocatesNothing(t *testing.T) {
 	if allocs != 0 {
 		t.Fatalf("reading a raft line made %v allocations, want 0", allocs)
 	}
+}
+
+// The word-at-a-time test flags exactly the words that hold a byte that
+// cannot stand for itself in a string: every byte value at every
+// position, and random words against the byte-by-byte rule.
+func TestStringSpecialWordTest(t *testing.T) {
+	special := func(c byte) bool { return c < 0x20 || c == '"' || c == '\\' }
+	for pos := range 8 {
+		for c := range 256 {
+			word := []byte("AAAAAAAA")
+			word[pos] = byte(c)
+			if got := hasStringSpecial(binary.LittleEndian.Uint64(word)); got != special(byte(c)) {
+				t.Fatalf("byte %#x at %d: hasStringSpecial %v", c, pos, got)
+			}
+		}
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		word := rapid.SliceOfN(rapid.Byte(), 8, 8).Draw(t, "word")
+		if got, want := hasStringSpecial(binary.LittleEndian.Uint64(word)), slices.ContainsFunc(word, special); got != want {
+			t.Fatalf("%q: hasStringSpecial %v, want %v", word, got, want)
+		}
+	})
 }
