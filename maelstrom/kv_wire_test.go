@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
+
+	"github.com/faultline/faultline/ledger"
 )
 
 // The lin-kv machine's fast reader and writer (kv_wire.go) agree with
@@ -91,6 +94,37 @@ func TestKVResultWriterAndReaderAgreeWithEncodingJSON(t *testing.T) {
 		wantErr := json.Unmarshal(line, &wantR)
 		if !sameBytes(gotR.Value, wantR.Value) || gotR.Code != wantR.Code || gotR.Text != wantR.Text || !sameError(gotErr, wantErr) {
 			t.Fatalf("%s: fast %+v %v, json %+v %v", line, gotR, gotErr, wantR, wantErr)
+		}
+	})
+}
+
+// IDs below 2^64 take strconv rather than big.Int: both ways read and
+// write every ID alike, at the edges of the short path too.
+func TestIDsReadAndWrittenAsBigIntDoes(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		id := ledger.ID{Lo: rapid.Uint64().Draw(t, "lo")}
+		if rapid.Bool().Draw(t, "wide") {
+			id.Hi = rapid.Uint64().Draw(t, "hi")
+		}
+		v := new(big.Int).Lsh(new(big.Int).SetUint64(id.Hi), 64)
+		v.Or(v, new(big.Int).SetUint64(id.Lo))
+		if got := formatID(id); got != v.String() {
+			t.Fatalf("formatID(%+v) = %s, want %s", id, got, v)
+		}
+		text := rapid.SampledFrom([]string{v.String(), "0" + v.String(), "9999999999999999999", "18446744073709551615",
+			"18446744073709551616", "0000000000000000000001", "340282366920938463463374607431768211455",
+			"340282366920938463463374607431768211456"}).Draw(t, "text")
+		got, err := parseID(text)
+		want, ok := new(big.Int).SetString(text, 10)
+		if !ok || want.Cmp(maxID) > 0 || len(text) > 39 {
+			if err == nil {
+				t.Fatalf("parseID(%s) = %+v, want an error", text, got)
+			}
+			return
+		}
+		lo := new(big.Int).And(want, new(big.Int).SetUint64(^uint64(0))).Uint64()
+		if hi := new(big.Int).Rsh(want, 64).Uint64(); err != nil || got != (ledger.ID{Hi: hi, Lo: lo}) {
+			t.Fatalf("parseID(%s) = %+v %v, want {%d %d}", text, got, err, hi, lo)
 		}
 	})
 }
