@@ -108,8 +108,8 @@ func replyBody(op string, rep replica.Reply) any {
 	default:
 		return errorBody(CodeCrash, rep.Status.String())
 	}
-	var res KVResult
-	if err := json.Unmarshal(rep.Result, &res); err != nil {
+	res, err := decodeKVResult(rep.Result)
+	if err != nil {
 		return errorBody(CodeCrash, "malformed result")
 	}
 	if res.Code != 0 {

@@ -42,6 +42,9 @@ type KV struct {
 func NewKV() *KV { return &KV{values: make(map[string]json.RawMessage)} }
 
 func canonical(v json.RawMessage) (string, error) {
+	if isBareScalar(v) || isBareString(v) {
+		return string(v), nil // compact already: Compact changes nothing inside a string
+	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, v); err != nil {
 		return "", err
@@ -52,14 +55,12 @@ func canonical(v json.RawMessage) (string, error) {
 // Apply runs one encoded KVCommand and returns the encoded KVResult. Bad
 // commands get an error result, never a panic.
 func (kv *KV) Apply(command []byte, _ int64) []byte {
-	res := kv.apply(command)
-	out, _ := json.Marshal(res) // a KVResult always marshals
-	return out
+	return encodeKVResult(kv.apply(command))
 }
 
 func (kv *KV) apply(command []byte) KVResult {
-	var c KVCommand
-	if err := json.Unmarshal(command, &c); err != nil {
+	c, err := decodeKVCommand(command)
+	if err != nil {
 		return KVResult{Code: 12, Text: "malformed command: " + err.Error()}
 	}
 	key, err := canonical(c.Key)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -80,6 +81,10 @@ func parseID(s string) (ledger.ID, error) {
 	if len(s) > 39 || strings.Trim(s, "0123456789") != "" {
 		return ledger.ID{}, fmt.Errorf("%q is not a decimal number below 2^128 (digits only)", s)
 	}
+	if len(s) <= 19 { // below 10^19 < 2^64: the common IDs, without big.Int's allocations
+		lo, _ := strconv.ParseUint(s, 10, 64) // digits only: it parses
+		return ledger.ID{Lo: lo}, nil
+	}
 	v, _ := new(big.Int).SetString(s, 10) // digits only: it parses
 	if v.Cmp(maxID) > 0 {
 		return ledger.ID{}, fmt.Errorf("%q is not below 2^128", s)
@@ -89,6 +94,9 @@ func parseID(s string) (ledger.ID, error) {
 }
 
 func formatID(id ledger.ID) string {
+	if id.Hi == 0 {
+		return strconv.FormatUint(id.Lo, 10) // the common IDs, without big.Int's allocations
+	}
 	v := new(big.Int).SetUint64(id.Hi)
 	v.Lsh(v, 64).Or(v, new(big.Int).SetUint64(id.Lo))
 	return v.String()

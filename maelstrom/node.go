@@ -40,6 +40,16 @@ type Host interface {
 	Log(note string)
 }
 
+// RaftHost is a Host that wants to know, with each "raft" line it sends,
+// the replica-protocol message the line carries (a simulator's observer
+// reads it), without decoding the line again. data is line's payload,
+// exactly; neither may be changed, and the callee may keep line but not
+// data.
+type RaftHost interface {
+	Host
+	SendRaft(dest string, line, data []byte)
+}
+
 // TimerID names a timer a Host set.
 type TimerID uint64
 
@@ -57,9 +67,10 @@ type NodeOptions struct {
 // clock of its own: under a simulator's Host, the same seed makes the same
 // run.
 type Node struct {
-	host   Host
-	tune   func(*replica.Config)
-	routes map[string]func(inbound)
+	host     Host
+	raftHost RaftHost // host, if it is one
+	tune     func(*replica.Config)
+	routes   map[string]func(inbound)
 
 	r      *replica.Replica
 	self   replica.NodeID
@@ -70,18 +81,25 @@ type Node struct {
 	local  []func() // work queued for after the current event
 	timers map[uint64]nodeTimer
 	tagMax uint64 // the last timer tag handed out
+
+	raftScratch []byte // reused by handleRaft for a raft message's data
 }
 
-// nodeTimer is a pending timer: the Host's ID for it and what it does.
+// nodeTimer is a pending timer: the Host's ID for it and what it does,
+// which is either fire or, when fire is nil, the replica's timer
+// replicaTag (the replica's timers are most of them: a closure for each
+// would cost an allocation).
 type nodeTimer struct {
-	id   TimerID
-	fire func()
+	id         TimerID
+	fire       func()
+	replicaTag uint64
 }
 
 // NewNode returns an uninitialized node: it answers nothing but init until
 // Maelstrom's init message names it.
 func NewNode(host Host, opts NodeOptions) *Node {
 	n := &Node{host: host, tune: opts.Tune, timers: make(map[uint64]nodeTimer)}
+	n.raftHost, _ = host.(RaftHost)
 	n.routes = map[string]func(inbound){"init": n.handleInit, "raft": n.handleRaft}
 	for _, op := range []string{"read", "write", "cas"} {
 		n.routes[op] = n.handleKV
@@ -114,7 +132,11 @@ func (n *Node) Timer(tag uint64) {
 		return // cancelled after it fired, before it was delivered
 	}
 	delete(n.timers, tag)
-	t.fire()
+	if t.fire != nil {
+		t.fire()
+	} else {
+		n.r.Timer(t.replicaTag) // set by the replica, which exists from then on
+	}
 	n.drain()
 }
 
@@ -142,9 +164,15 @@ func (n *Node) later(fn func()) { n.local = append(n.local, fn) }
 // after runs fire after d, as an event of its own; it returns the tag that
 // cancel takes.
 func (n *Node) after(d time.Duration, fire func()) uint64 {
+	return n.arm(d, nodeTimer{fire: fire})
+}
+
+// arm sets timer t to fire after d and returns its tag.
+func (n *Node) arm(d time.Duration, t nodeTimer) uint64 {
 	n.tagMax++
 	tag := n.tagMax
-	n.timers[tag] = nodeTimer{id: n.host.SetTimer(d, tag), fire: fire}
+	t.id = n.host.SetTimer(d, tag)
+	n.timers[tag] = t
 	return tag
 }
 
@@ -166,7 +194,7 @@ func (n *Node) logf(format string, args ...any) { n.host.Log(fmt.Sprintf(format,
 
 // dispatch routes one message, or answers why it cannot.
 func (n *Node) dispatch(line []byte) {
-	in, code, text, ok := parseInbound(line)
+	in, code, text, ok := parseInbound(line, n.ids)
 	switch {
 	case !ok:
 		n.logf("dropped %s: %.200s", text, line)
@@ -219,19 +247,32 @@ func (n *Node) sendToReplica(to replica.NodeID, data []byte) {
 	if int(to) < 0 || int(to) >= len(n.ids) {
 		return
 	}
-	n.send(n.name, n.ids[to], raftBody{Type: "raft", Data: data}) // encoded before it returns
+	// Straight to the fast writer: a raftBody passed as any would be
+	// copied to the heap on every message.
+	dest := n.ids[to]
+	line := encodeRaftLine(n.name, dest, data) // encoded before it returns
+	if n.raftHost != nil {
+		n.raftHost.SendRaft(dest, line, data)
+		return
+	}
+	n.host.Send(dest, line)
 }
 
 // deliver hands a replica-protocol message from replica from to whoever
 // takes it: a client reply to this node's sessions, anything else to the
 // replica.
 func (n *Node) deliver(from replica.NodeID, data []byte) {
-	m, err := replica.DecodeMessage(data)
-	if err == nil && m.Kind == replica.MsgClientReply {
-		if n.pool != nil {
-			n.pool.receive(from, data, &m.Reply)
+	// The header says which it is; only a client reply is decoded here
+	// (the replica decodes what it receives, so decoding every message
+	// here too would do it twice). A message whose header says client
+	// reply but that does not decode goes to the replica, which counts it.
+	if kind, _, ok := replica.MessageHeader(data); ok && kind == replica.MsgClientReply {
+		if m, err := replica.DecodeMessage(data); err == nil {
+			if n.pool != nil {
+				n.pool.receive(from, data, &m.Reply)
+			}
+			return
 		}
-		return
 	}
 	if n.r != nil {
 		n.r.Receive(from, data) // it counts and drops what does not decode
@@ -331,13 +372,41 @@ type raftBody struct {
 }
 
 func (n *Node) handleRaft(in inbound) {
-	var body raftBody
-	if err := json.Unmarshal(in.msg.Body, &body); err != nil {
-		n.logf("dropped a garbled raft message from %s: %v", in.msg.Src, err) // as if lost
-		return
+	data, ok := []byte(nil), false
+	if in.fast {
+		// Decoded into the node's scratch buffer, which neither the
+		// replica nor the sessions keep (replica.DecodeMessage copies what
+		// it returns). It is taken while in use, so that a nested
+		// delivery, were a Host ever to make one, gets a buffer of its own.
+		scratch := n.raftScratch
+		n.raftScratch = nil
+		if data, ok = decodeRaftData(scratch[:0], in.data); data != nil {
+			scratch = data[:0] // the same buffer, or a larger one
+		}
+		defer n.keepRaftScratch(scratch)
+	}
+	if !ok {
+		var body raftBody
+		if err := json.Unmarshal(in.msg.Body, &body); err != nil {
+			n.logf("dropped a garbled raft message from %s: %v", in.msg.Src, err) // as if lost
+			return
+		}
+		data = body.Data
 	}
 	if from := slices.Index(n.ids, in.msg.Src); from >= 0 {
-		n.deliver(replica.NodeID(from), body.Data)
+		n.deliver(replica.NodeID(from), data)
+	}
+}
+
+// raftScratchBytesMax bounds the buffer a node keeps between raft
+// messages: an Append's worth, not the rare snapshot's (up to 1 GiB).
+const raftScratchBytesMax = 1 << 20
+
+// keepRaftScratch keeps buf for the next raft message, unless it grew
+// past raftScratchBytesMax.
+func (n *Node) keepRaftScratch(buf []byte) {
+	if cap(buf) <= raftScratchBytesMax {
+		n.raftScratch = buf[:0]
 	}
 }
 
@@ -353,8 +422,7 @@ func (e nodeEnv) Record(note string)                 { e.n.host.Log("replica: " 
 func (e nodeEnv) Send(to replica.NodeID, msg []byte) { e.n.sendToReplica(to, msg) }
 
 func (e nodeEnv) SetTimer(d time.Duration, tag uint64) replica.TimerID {
-	r := e.n.r
-	return replica.TimerID(e.n.after(d, func() { r.Timer(tag) }))
+	return replica.TimerID(e.n.arm(d, nodeTimer{replicaTag: tag}))
 }
 
 func (e nodeEnv) CancelTimer(id replica.TimerID) bool { return e.n.cancel(uint64(id)) }

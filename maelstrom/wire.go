@@ -65,6 +65,12 @@ type inbound struct {
 	msg   mnode.Message
 	typ   string
 	msgID json.RawMessage // an integer, or nil when the sender gave none
+
+	// fast says that the fast reader read the message (parseInboundFast);
+	// data is then the raw JSON value of its body's data field, nil when
+	// absent, which a raft message carries.
+	fast bool
+	data []byte
 }
 
 // reservedFields are the body keys every Maelstrom message may carry.
@@ -77,8 +83,25 @@ type reservedFields struct {
 // parseInbound checks a line's envelope and body. A message it cannot
 // reply to (not JSON, no src) comes back with reason set and ok false and
 // must be logged; one it can reply to but not serve comes back with a
-// Maelstrom error code and text.
-func parseInbound(line []byte) (in inbound, code int, text string, ok bool) {
+// Maelstrom error code and text. The common shapes take the fast reader;
+// anything else, every refusal among it, takes encoding/json, whose
+// verdicts and texts they are. The message keeps no part of line but a
+// raft message's body and data (handleRaft decodes them before Handle
+// returns): every other message's body is a copy, as the handlers may
+// keep it for a reply that comes after line is gone. known are names the
+// node expects in src and dest (its cluster's), whose strings it reuses.
+func parseInbound(line []byte, known []string) (in inbound, code int, text string, ok bool) {
+	if in, fast := parseInboundFast(line, known); fast {
+		if in.typ != "raft" {
+			in.msg.Body, in.data = bytes.Clone(in.msg.Body), nil
+		}
+		return in, 0, "", true
+	}
+	return parseInboundJSON(line)
+}
+
+// parseInboundJSON is parseInbound by encoding/json alone, for any line.
+func parseInboundJSON(line []byte) (in inbound, code int, text string, ok bool) {
 	if err := json.Unmarshal(line, &in.msg); err != nil {
 		return in, 0, fmt.Sprintf("not a Maelstrom message: %v", err), false
 	}
@@ -109,8 +132,23 @@ func parseInbound(line []byte) (in inbound, code int, text string, ok bool) {
 }
 
 // encodeMessage renders one message from src to dest as a line of JSON,
-// without its newline; body must marshal to a JSON object.
+// without its newline; body must marshal to a JSON object. Raft bodies
+// and the replies' maps take the fast writer (wire_encode.go), which
+// writes the same bytes as encoding/json; others take encoding/json.
 func encodeMessage(src, dest string, body any) ([]byte, error) {
+	switch b := body.(type) {
+	case raftBody:
+		return encodeRaftLine(src, dest, b.Data), nil
+	case map[string]any:
+		if line, ok := encodeMapLine(src, dest, b); ok {
+			return line, nil
+		}
+	}
+	return encodeMessageJSON(src, dest, body)
+}
+
+// encodeMessageJSON is encodeMessage by encoding/json alone.
+func encodeMessageJSON(src, dest string, body any) ([]byte, error) {
 	raw, err := json.Marshal(body)
 	if err != nil {
 		return nil, fmt.Errorf("send to %s: %w", dest, err)

@@ -37,7 +37,7 @@ func (n *replicaNode) startMaelstrom(env *sim.Env, rejoin bool) {
 		}
 		rc.OnLeader = func(term uint64) { c.Observer.leader(c.Sim, int(id), term) }
 	}
-	n.m = maelstrom.NewNode(maelstromHost{env: env, n: n}, maelstrom.NodeOptions{Tune: tune})
+	n.m = maelstrom.NewNode(&maelstromHost{env: env, n: n}, maelstrom.NodeOptions{Tune: tune})
 	names := make([]string, c.cfg.Replicas)
 	for i := range names {
 		names[i] = ReplicaName(i)
@@ -61,19 +61,15 @@ func (n *replicaNode) startMaelstrom(env *sim.Env, rejoin bool) {
 // (or one that arrived after its successor, which its client has given up
 // on): it is dropped, as lost.
 func (c *Cluster) firstDelivery(node, client sim.NodeID, msg []byte) bool {
-	var m struct {
-		Body struct {
-			MsgID int64 `json:"msg_id"`
-		} `json:"body"`
-	}
-	if json.Unmarshal(msg, &m) != nil || m.Body.MsgID <= 0 {
+	id, ok := maelstrom.MsgID(msg)
+	if !ok || id <= 0 {
 		return true
 	}
 	key := [2]sim.NodeID{node, client}
-	if m.Body.MsgID <= c.clientMsgIDMax[key] {
+	if id <= c.clientMsgIDMax[key] {
 		return false
 	}
-	c.clientMsgIDMax[key] = m.Body.MsgID
+	c.clientMsgIDMax[key] = id
 	return true
 }
 
@@ -83,18 +79,20 @@ func (c *Cluster) firstDelivery(node, client sim.NodeID, msg []byte) bool {
 type maelstromHost struct {
 	env *sim.Env
 	n   *replicaNode
+
+	scratch []byte // the replica message of the last raft line sent, for the observer
 }
 
-func (h maelstromHost) WallTime() int64          { return h.env.WallTime() }
-func (h maelstromHost) Monotonic() time.Duration { return h.env.Monotonic() }
-func (h maelstromHost) Rand() *rand.Rand         { return h.env.Rand() }
-func (h maelstromHost) Log(note string)          { h.env.Record(note) }
+func (h *maelstromHost) WallTime() int64          { return h.env.WallTime() }
+func (h *maelstromHost) Monotonic() time.Duration { return h.env.Monotonic() }
+func (h *maelstromHost) Rand() *rand.Rand         { return h.env.Rand() }
+func (h *maelstromHost) Log(note string)          { h.env.Record(note) }
 
-func (h maelstromHost) SetTimer(d time.Duration, tag uint64) maelstrom.TimerID {
+func (h *maelstromHost) SetTimer(d time.Duration, tag uint64) maelstrom.TimerID {
 	return maelstrom.TimerID(h.env.SetTimer(d, tag))
 }
 
-func (h maelstromHost) CancelTimer(id maelstrom.TimerID) bool {
+func (h *maelstromHost) CancelTimer(id maelstrom.TimerID) bool {
 	return h.env.CancelTimer(sim.TimerID(id))
 }
 
@@ -103,7 +101,7 @@ func (h maelstromHost) CancelTimer(id maelstrom.TimerID) bool {
 // in-memory disk, the one ledger-node opens without --data-dir, which dies
 // with this life of the node, so the node configures its replica to
 // abstain until caught up and to bootstrap by the lowest ID.
-func (h maelstromHost) OpenDisk(string, []string) (replica.Disk, bool, error) {
+func (h *maelstromHost) OpenDisk(string, []string) (replica.Disk, bool, error) {
 	if h.n.c.cfg.Volatile {
 		return maelstrom.NewMemDisk(), true, nil
 	}
@@ -112,7 +110,15 @@ func (h maelstromHost) OpenDisk(string, []string) (replica.Disk, bool, error) {
 
 // Send puts the line on the network. A consensus message to a peer is
 // shown to the observer as it leaves, as a bare replica's is.
-func (h maelstromHost) Send(dest string, line []byte) {
+func (h *maelstromHost) Send(dest string, line []byte) { h.send(dest, line, nil, false) }
+
+// SendRaft is Send for a raft line whose replica message the node hands
+// over with it (maelstrom.RaftHost): the same, without reading it back.
+func (h *maelstromHost) SendRaft(dest string, line, data []byte) { h.send(dest, line, data, true) }
+
+// send puts line on the network to dest; known says that data is the
+// replica message it carries, else the observer reads it from line.
+func (h *maelstromHost) send(dest string, line, data []byte, known bool) {
 	if dest == maelstromInitSource {
 		return
 	}
@@ -122,26 +128,31 @@ func (h maelstromHost) Send(dest string, line []byte) {
 		return
 	}
 	if int(to) < h.n.c.cfg.Replicas {
-		if data, ok := raftData(line); ok {
-			h.n.c.Observer.sent(int(h.n.id), data)
+		if !known {
+			data, known = h.raftPayload(line)
+		}
+		if known {
+			h.n.c.Observer.sent(int(h.n.id), data) // which keeps none of it
 		}
 	}
 	h.env.Send(to, line)
 }
 
-// raftData returns the replica message a "raft" line carries.
-func raftData(line []byte) ([]byte, bool) {
-	var m struct {
-		Body struct {
-			Type string `json:"type"`
-			Data []byte `json:"data"`
-		} `json:"body"`
+// raftScratchBytesMax bounds the buffer a host keeps between the raft
+// lines it reads: an Append's worth, not the rare snapshot's.
+const raftScratchBytesMax = 1 << 20
+
+// raftPayload is raftData into the host's scratch buffer.
+func (h *maelstromHost) raftPayload(line []byte) ([]byte, bool) {
+	data, ok := maelstrom.RaftPayload(h.scratch[:0], line)
+	if cap(data) <= raftScratchBytesMax {
+		h.scratch = data[:0]
 	}
-	if json.Unmarshal(line, &m) != nil || m.Body.Type != "raft" {
-		return nil, false
-	}
-	return m.Body.Data, true
+	return data, ok
 }
+
+// raftData returns the replica message a "raft" line carries.
+func raftData(line []byte) ([]byte, bool) { return maelstrom.RaftPayload(nil, line) }
 
 // summarizeMaelstrom renders a Maelstrom line for the JSON trace: its
 // body's type, and for a consensus message what it carries.
