@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"math/big"
 
 	"github.com/shopspring/decimal"
 )
@@ -39,52 +38,31 @@ func (w *writer) seal()        { w.u32(crc32.Checksum(w.b, castagnoli)) }
 
 // decimal writes d canonically: trailing zeros of the coefficient move into
 // the exponent, and zero is (0, 0, empty).
-func (w *writer) decimal(d decimal.Decimal) {
-	if d.Sign() == 0 {
-		w.u8(0)
-		w.u32(0)
-		w.u8(0)
+func (w *writer) decimal(d decimal.Decimal) { w.canonical(canonicalOf(d)) }
+
+// units writes v units of a ledger at scale as the decimal they are, byte
+// for byte what decimal(v.decimal(scale)) writes, without the decimal.
+func (w *writer) units(v u128, scale uint8) { w.canonical(canonicalOfUnits(v, scale)) }
+
+// canonical writes a canonical decimal: sign, exponent and the
+// coefficient's minimal big-endian bytes.
+func (w *writer) canonical(c canonicalDecimal) {
+	w.u8(c.sign)
+	w.u32(uint32(c.exp)) // the low 32 bits, as an int32 exponent wraps
+	if c.wide != nil {
+		w.u8(uint8(len(c.wide)))
+		w.b = append(w.b, c.wide...)
 		return
 	}
-	exp := d.Exponent()
-	var mag []byte
-	if d.NumDigits() <= 15 {
-		c := d.CoefficientInt64()
-		if c < 0 {
-			c = -c
-		}
-		for c%10 == 0 {
-			c /= 10
-			exp++
-		}
-		var buf [8]byte
-		binary.BigEndian.PutUint64(buf[:], uint64(c))
-		i := 0
-		for i < 7 && buf[i] == 0 {
-			i++
-		}
-		mag = buf[i:]
-	} else {
-		c := new(big.Int).Abs(d.Coefficient())
-		ten, r := big.NewInt(10), new(big.Int)
-		for {
-			q, m := new(big.Int).QuoRem(c, ten, r)
-			if m.Sign() != 0 {
-				break
-			}
-			c = q
-			exp++
-		}
-		mag = c.Bytes()
+	var buf [16]byte
+	binary.BigEndian.PutUint64(buf[:8], c.coef.hi)
+	binary.BigEndian.PutUint64(buf[8:], c.coef.lo)
+	i := 0
+	for i < len(buf) && buf[i] == 0 {
+		i++
 	}
-	sign := uint8(1)
-	if d.Sign() < 0 {
-		sign = 2
-	}
-	w.u8(sign)
-	w.u32(uint32(exp))
-	w.u8(uint8(len(mag)))
-	w.b = append(w.b, mag...)
+	w.u8(uint8(len(buf) - i))
+	w.b = append(w.b, buf[i:]...)
 }
 
 type reader struct {
@@ -149,50 +127,59 @@ func (r *reader) count(limit, minSize int) int {
 	return int(n)
 }
 
-func (r *reader) decimal() decimal.Decimal {
+func (r *reader) decimal() decimal.Decimal { return r.canonical().decimal() }
+
+// canonical reads a decimal and checks that it is canonical. Its
+// coefficient, when wider than 128 bits, aliases the reader's bytes.
+func (r *reader) canonical() canonicalDecimal {
 	sign, exp, n := r.u8(), int32(r.u32()), int(r.u8())
 	mag := r.take(n)
 	if r.err != nil {
-		return decimal.Zero
+		return canonicalDecimal{}
 	}
 	switch {
-	case sign == 0 && (exp != 0 || n != 0):
+	case sign == signZero && (exp != 0 || n != 0):
 		r.fail("non-canonical zero")
-	case sign > 2:
+	case sign > signNegative:
 		r.fail("decimal sign %d", sign)
-	case sign != 0 && (n == 0 || n > decimalCoeffMax || mag[0] == 0):
+	case sign != signZero && (n == 0 || n > decimalCoeffMax || mag[0] == 0):
 		r.fail("decimal coefficient of %d bytes", n)
 	case exp > decimalExponentMax || exp < -decimalExponentMax:
 		r.fail("decimal exponent %d", exp)
 	}
-	if r.err != nil || sign == 0 {
-		return decimal.Zero
+	if r.err != nil || sign == signZero {
+		return canonicalDecimal{}
 	}
-	c := new(big.Int).SetBytes(mag)
-	if new(big.Int).Rem(c, big.NewInt(10)).Sign() == 0 {
+	if bytesMod10(mag) == 0 {
 		r.fail("non-canonical decimal: trailing zero")
-		return decimal.Zero
+		return canonicalDecimal{}
 	}
-	if sign == 2 {
-		c.Neg(c)
+	c := canonicalDecimal{exp: int64(exp), sign: sign}
+	if n > 16 {
+		c.wide = mag
+		return c
 	}
-	return decimal.NewFromBigInt(c, exp)
+	var buf [16]byte
+	copy(buf[16-n:], mag)
+	c.coef = u128{hi: binary.BigEndian.Uint64(buf[:8]), lo: binary.BigEndian.Uint64(buf[8:])}
+	return c
 }
 
 // open checks the version and the CRC trailer, and returns a reader over
-// the body.
-func open(b []byte, what string) (*reader, error) {
+// the body. It returns the reader by value: a pointer would escape and cost
+// an allocation per decode.
+func open(b []byte, what string) (reader, error) {
 	if len(b) < 5 {
-		return nil, fmt.Errorf("%w: %s of %d bytes", ErrCorrupt, what, len(b))
+		return reader{}, fmt.Errorf("%w: %s of %d bytes", ErrCorrupt, what, len(b))
 	}
 	body := b[:len(b)-4]
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
-		return nil, fmt.Errorf("%w: %s checksum mismatch", ErrCorrupt, what)
+		return reader{}, fmt.Errorf("%w: %s checksum mismatch", ErrCorrupt, what)
 	}
 	if body[0] != codecVersion {
-		return nil, fmt.Errorf("%w: %s version %d", ErrCorrupt, what, body[0])
+		return reader{}, fmt.Errorf("%w: %s version %d", ErrCorrupt, what, body[0])
 	}
-	return &reader{b: body[1:]}, nil
+	return reader{b: body[1:]}, nil
 }
 
 func (r *reader) finish(what string) error {

@@ -1,6 +1,9 @@
 package ledger
 
-import "fmt"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // Encoded sizes of events without their decimals' coefficients.
 const (
@@ -62,40 +65,118 @@ func (w *writer) transfer(t *Transfer) {
 // DecodeCommand parses the canonical encoding; anything else is an error
 // wrapping ErrCorrupt.
 func DecodeCommand(b []byte) (Command, error) {
-	r, err := open(b, "command")
-	if err != nil {
+	var ev events
+	if err := ev.decode(b); err != nil {
 		return Command{}, err
 	}
-	cmd := Command{Op: Operation(r.u8())}
-	switch cmd.Op {
-	case OpCreateAccounts:
-		if n := r.count(BatchEventsMax, accountMinSize); n > 0 {
-			cmd.Accounts = make([]Account, n)
+	cmd := Command{Op: ev.op, Accounts: ev.accounts, IDs: ev.ids}
+	if len(ev.transfers) > 0 {
+		cmd.Transfers = make([]Transfer, len(ev.transfers))
+		for i := range ev.transfers {
+			cmd.Transfers[i] = ev.transfers[i].transfer()
 		}
-		for i := range cmd.Accounts {
-			cmd.Accounts[i] = r.account()
-		}
-	case OpCreateTransfers:
-		if n := r.count(BatchEventsMax, transferMinSize); n > 0 {
-			cmd.Transfers = make([]Transfer, n)
-		}
-		for i := range cmd.Transfers {
-			cmd.Transfers[i] = r.transfer()
-		}
-	case OpLookupAccounts, OpLookupTransfers:
-		if n := r.count(BatchEventsMax, 16); n > 0 {
-			cmd.IDs = make([]ID, n)
-		}
-		for i := range cmd.IDs {
-			cmd.IDs[i] = r.id()
-		}
-	default:
-		return Command{}, fmt.Errorf("%w: operation %d", ErrCorrupt, cmd.Op)
-	}
-	if err := r.finish("command"); err != nil {
-		return Command{}, err
 	}
 	return cmd, nil
+}
+
+// events is a decoded command as apply reads it. Its transfers keep their
+// amounts canonical (no decimals, so no math/big): State.ApplyEncoded
+// decodes into one events it keeps, reusing its slices from command to
+// command, so that decoding allocates nothing in steady state.
+type events struct {
+	op        Operation
+	accounts  []Account
+	transfers []transferEvent
+	ids       []ID
+}
+
+// transferEvent is a Transfer as the apply path reads it: the same fields,
+// with the amount canonical rather than a decimal.
+type transferEvent struct {
+	ID              ID
+	DebitAccountID  ID
+	CreditAccountID ID
+	Amount          canonicalDecimal
+	PendingID       ID
+	Ledger          uint32
+	Code            uint16
+	Flags           TransferFlags
+	Timeout         uint64
+	Timestamp       uint64
+}
+
+// transferEventOf returns t as the apply path reads it.
+func transferEventOf(t *Transfer) transferEvent {
+	return transferEvent{ID: t.ID, DebitAccountID: t.DebitAccountID, CreditAccountID: t.CreditAccountID,
+		Amount: canonicalOf(t.Amount), PendingID: t.PendingID, Ledger: t.Ledger, Code: t.Code, Flags: t.Flags,
+		Timeout: t.Timeout, Timestamp: t.Timestamp}
+}
+
+// transfer returns the event as a Transfer.
+func (t *transferEvent) transfer() Transfer {
+	return Transfer{ID: t.ID, DebitAccountID: t.DebitAccountID, CreditAccountID: t.CreditAccountID,
+		Amount: t.Amount.decimal(), PendingID: t.PendingID, Ledger: t.Ledger, Code: t.Code, Flags: t.Flags,
+		Timeout: t.Timeout, Timestamp: t.Timestamp}
+}
+
+// eventsOf returns a command as the apply path reads it.
+func eventsOf(cmd *Command) events {
+	ev := events{op: cmd.Op, accounts: cmd.Accounts, ids: cmd.IDs}
+	if len(cmd.Transfers) > 0 {
+		ev.transfers = make([]transferEvent, len(cmd.Transfers))
+		for i := range cmd.Transfers {
+			ev.transfers[i] = transferEventOf(&cmd.Transfers[i])
+		}
+	}
+	return ev
+}
+
+// decode parses the canonical encoding of a command into ev, reusing ev's
+// slices; a wide amount's coefficient aliases b. Anything but a canonical
+// encoding is an error wrapping ErrCorrupt.
+func (ev *events) decode(b []byte) error {
+	r, err := open(b, "command")
+	if err != nil {
+		return err
+	}
+	ev.op = Operation(r.u8())
+	ev.accounts, ev.transfers, ev.ids = ev.accounts[:0], ev.transfers[:0], ev.ids[:0]
+	switch ev.op {
+	case OpCreateAccounts:
+		n := r.count(BatchEventsMax, accountMinSize)
+		ev.accounts = grow(ev.accounts, n)
+		for i := range ev.accounts {
+			ev.accounts[i] = r.account()
+		}
+	case OpCreateTransfers:
+		n := r.count(BatchEventsMax, transferMinSize)
+		ev.transfers = grow(ev.transfers, n)
+		for i := range ev.transfers {
+			r.transferEvent(&ev.transfers[i])
+		}
+	case OpLookupAccounts, OpLookupTransfers:
+		n := r.count(BatchEventsMax, 16)
+		ev.ids = grow(ev.ids, n)
+		for i := range ev.ids {
+			ev.ids[i] = r.id()
+		}
+	default:
+		return fmt.Errorf("%w: operation %d", ErrCorrupt, ev.op)
+	}
+	return r.finish("command")
+}
+
+// grow returns s resized to n elements, reusing its array when it is large
+// enough. An empty result is nil when s was, as a decoded Command's empty
+// batches always were.
+func grow[E any](s []E, n int) []E {
+	if n == 0 {
+		return s[:0]
+	}
+	if cap(s) < n {
+		return make([]E, n)
+	}
+	return s[:n]
 }
 
 func (r *reader) account() Account {
@@ -104,10 +185,16 @@ func (r *reader) account() Account {
 		CreditsPosted: r.decimal(), Timestamp: r.u64()}
 }
 
-func (r *reader) transfer() Transfer {
-	return Transfer{ID: r.id(), DebitAccountID: r.id(), CreditAccountID: r.id(), Amount: r.decimal(),
+func (r *reader) transferEvent(t *transferEvent) {
+	*t = transferEvent{ID: r.id(), DebitAccountID: r.id(), CreditAccountID: r.id(), Amount: r.canonical(),
 		PendingID: r.id(), Ledger: r.u32(), Code: r.u16(), Flags: TransferFlags(r.u16()),
 		Timeout: r.u64(), Timestamp: r.u64()}
+}
+
+func (r *reader) transfer() Transfer {
+	var t transferEvent
+	r.transferEvent(&t)
+	return t.transfer()
 }
 
 // EncodeReply returns a reply in the canonical checksummed encoding.
@@ -162,4 +249,80 @@ func DecodeReply(b []byte) (Reply, error) {
 		return Reply{}, err
 	}
 	return rep, nil
+}
+
+// encodeReply encodes the reply to the command ev that apply just applied
+// at base: byte for byte what EncodeReply gives for the Reply Apply
+// returns, written straight from the state's records rather than through
+// exported decimals. It is built in a buffer the state reuses and copied
+// out once, at its exact size: the caller keeps it (a replica's session
+// table holds every client's last reply).
+func (s *State) encodeReply(ev *events, base uint64, results []Result) []byte {
+	w := writer{b: s.reply[:0]}
+	w.u8(codecVersion)
+	w.u64(base)
+	w.u32(uint32(len(results)))
+	for _, r := range results {
+		w.u16(uint16(r))
+	}
+	found := 0
+	w.u32(0) // the count of accounts found, set below
+	if ev.op == OpLookupAccounts {
+		at := len(w.b) - 4
+		for _, id := range ev.ids {
+			if a := s.accounts[id]; a != nil {
+				w.exportedAccount(a, s.scales[a.ledger])
+				found++
+			}
+		}
+		binary.LittleEndian.PutUint32(w.b[at:], uint32(found))
+	}
+	w.u32(0) // the count of transfers found, set below
+	if ev.op == OpLookupTransfers {
+		at := len(w.b) - 4
+		for _, id := range ev.ids {
+			if i, ok := s.byID[id]; ok {
+				t := s.transfers.at(i)
+				w.exportedTransfer(t, s.scales[t.res.ledger])
+				found++
+			}
+		}
+		binary.LittleEndian.PutUint32(w.b[at:], uint32(found))
+	}
+	if found > len(ev.ids) {
+		panicf("a lookup of %d IDs found %d records", len(ev.ids), found)
+	}
+	w.seal()
+	s.reply = w.b
+	return append(make([]byte, 0, len(w.b)), w.b...)
+}
+
+// exportedAccount writes an account as the Account it exports at scale:
+// what account(&a.export(scale)) writes, without the decimals.
+func (w *writer) exportedAccount(a *account, scale uint8) {
+	w.id(a.id)
+	w.u32(a.ledger)
+	w.u16(a.code)
+	w.u16(uint16(a.flags))
+	w.units(a.debitsPending, scale)
+	w.units(a.debitsPosted, scale)
+	w.units(a.creditsPending, scale)
+	w.units(a.creditsPosted, scale)
+	w.u64(a.timestamp)
+}
+
+// exportedTransfer writes a transfer as the Transfer it exports at scale:
+// what transfer(&t.export(scale)) writes, without the decimal.
+func (w *writer) exportedTransfer(t *transfer, scale uint8) {
+	r := &t.res
+	w.id(r.id)
+	w.id(r.debit)
+	w.id(r.credit)
+	w.units(r.amount, scale)
+	w.id(r.pendingID)
+	w.u32(r.ledger)
+	w.u16(r.code)
+	w.u16(uint16(r.flags))
+	w.u64(r.timeout)
+	w.u64(t.timestamp)
 }

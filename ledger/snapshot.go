@@ -129,7 +129,7 @@ func Restore(b []byte) (*State, error) {
 	}
 	s.lastTimestamp = r.u64()
 	copy(s.chain[:], r.take(32))
-	if err := s.restoreRecords(r); err != nil {
+	if err := s.restoreRecords(&r); err != nil {
 		return nil, err
 	}
 	if len(s.byID) != s.transfers.len() {
