@@ -11,9 +11,15 @@ const (
 	transferMinSize = 16*4 + 6 + 4 + 2 + 2 + 8 + 8
 )
 
+// everydayCoefficientBytes is what an encoder plans for a decimal's
+// coefficient: one of 64 bits or less, as amounts are, so that the buffer
+// is allocated once and never grown.
+const everydayCoefficientBytes = 8
+
 // EncodeCommand returns cmd in the canonical checksummed encoding.
 func EncodeCommand(cmd Command) []byte {
-	w := writer{b: make([]byte, 0, 16+len(cmd.Transfers)*transferMinSize+len(cmd.Accounts)*accountMinSize+len(cmd.IDs)*16)}
+	w := writer{b: make([]byte, 0, 16+len(cmd.Transfers)*(transferMinSize+everydayCoefficientBytes)+
+		len(cmd.Accounts)*accountMinSize+len(cmd.IDs)*16)}
 	w.u8(codecVersion)
 	w.u8(uint8(cmd.Op))
 	switch cmd.Op {
@@ -63,18 +69,41 @@ func (w *writer) transfer(t *Transfer) {
 }
 
 // DecodeCommand parses the canonical encoding; anything else is an error
-// wrapping ErrCorrupt.
+// wrapping ErrCorrupt. (State.ApplyEncoded decodes with events.decode,
+// which reads the same encoding without decimals.)
 func DecodeCommand(b []byte) (Command, error) {
-	var ev events
-	if err := ev.decode(b); err != nil {
+	r, err := open(b, "command")
+	if err != nil {
 		return Command{}, err
 	}
-	cmd := Command{Op: ev.op, Accounts: ev.accounts, IDs: ev.ids}
-	if len(ev.transfers) > 0 {
-		cmd.Transfers = make([]Transfer, len(ev.transfers))
-		for i := range ev.transfers {
-			cmd.Transfers[i] = ev.transfers[i].transfer()
+	cmd := Command{Op: Operation(r.u8())}
+	switch cmd.Op {
+	case OpCreateAccounts:
+		if n := r.count(BatchEventsMax, accountMinSize); n > 0 {
+			cmd.Accounts = make([]Account, n)
 		}
+		for i := range cmd.Accounts {
+			cmd.Accounts[i] = r.account()
+		}
+	case OpCreateTransfers:
+		if n := r.count(BatchEventsMax, transferMinSize); n > 0 {
+			cmd.Transfers = make([]Transfer, n)
+		}
+		for i := range cmd.Transfers {
+			cmd.Transfers[i] = r.transfer()
+		}
+	case OpLookupAccounts, OpLookupTransfers:
+		if n := r.count(BatchEventsMax, 16); n > 0 {
+			cmd.IDs = make([]ID, n)
+		}
+		for i := range cmd.IDs {
+			cmd.IDs[i] = r.id()
+		}
+	default:
+		return Command{}, fmt.Errorf("%w: operation %d", ErrCorrupt, cmd.Op)
+	}
+	if err := r.finish("command"); err != nil {
+		return Command{}, err
 	}
 	return cmd, nil
 }
