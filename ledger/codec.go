@@ -65,10 +65,17 @@ func (w *writer) canonical(c canonicalDecimal) {
 	w.b = append(w.b, buf[i:]...)
 }
 
+// reader reads b from offset at on. It moves an offset rather than
+// reslicing b: storing a slice stores its pointer, which pays the
+// collector's write barrier on every field while a collection is marking.
 type reader struct {
 	b   []byte
+	at  int
 	err error
 }
+
+// left is how many bytes remain to read.
+func (r *reader) left() int { return len(r.b) - r.at }
 
 func (r *reader) fail(format string, args ...any) {
 	if r.err == nil {
@@ -80,12 +87,12 @@ func (r *reader) take(n int) []byte {
 	if r.err != nil {
 		return nil
 	}
-	if n < 0 || len(r.b) < n {
+	if n < 0 || r.left() < n {
 		r.fail("truncated")
 		return nil
 	}
-	out := r.b[:n]
-	r.b = r.b[n:]
+	out := r.b[r.at : r.at+n : r.at+n]
+	r.at += n
 	return out
 }
 
@@ -120,7 +127,7 @@ func (r *reader) u128() u128 { return u128{hi: r.u64(), lo: r.u64()} }
 // the bytes left, before anything is allocated for it.
 func (r *reader) count(limit, minSize int) int {
 	n := r.u32()
-	if r.err == nil && (int64(n) > int64(limit) || int64(n)*int64(minSize) > int64(len(r.b))) {
+	if r.err == nil && (int64(n) > int64(limit) || int64(n)*int64(minSize) > int64(r.left())) {
 		r.fail("count %d exceeds its bound", n)
 		return 0
 	}
@@ -186,8 +193,8 @@ func (r *reader) finish(what string) error {
 	if r.err != nil {
 		return r.err
 	}
-	if len(r.b) != 0 {
-		return fmt.Errorf("%w: %s has %d trailing bytes", ErrCorrupt, what, len(r.b))
+	if r.left() != 0 {
+		return fmt.Errorf("%w: %s has %d trailing bytes", ErrCorrupt, what, r.left())
 	}
 	return nil
 }
