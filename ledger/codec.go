@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"math/bits"
 
 	"github.com/shopspring/decimal"
 )
@@ -26,15 +27,22 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+// writer appends the canonical encoding to b. The records written per
+// event (and per record hashed) are built by the append functions below on
+// a local slice, stored back to w.b once: a store to w.b (the writer is
+// behind a pointer) stores the slice's pointer, which pays the collector's
+// write barrier whenever a collection is marking, and per field that was a
+// tenth of a lookup's encoding.
 type writer struct{ b []byte }
 
-func (w *writer) u8(v uint8)   { w.b = append(w.b, v) }
-func (w *writer) u16(v uint16) { w.b = binary.LittleEndian.AppendUint16(w.b, v) }
-func (w *writer) u32(v uint32) { w.b = binary.LittleEndian.AppendUint32(w.b, v) }
-func (w *writer) u64(v uint64) { w.b = binary.LittleEndian.AppendUint64(w.b, v) }
-func (w *writer) id(v ID)      { w.u64(v.Hi); w.u64(v.Lo) }
-func (w *writer) u128(v u128)  { w.u64(v.hi); w.u64(v.lo) }
-func (w *writer) seal()        { w.u32(crc32.Checksum(w.b, castagnoli)) }
+func (w *writer) u8(v uint8)                   { w.b = append(w.b, v) }
+func (w *writer) u16(v uint16)                 { w.b = appendU16(w.b, v) }
+func (w *writer) u32(v uint32)                 { w.b = appendU32(w.b, v) }
+func (w *writer) u64(v uint64)                 { w.b = appendU64(w.b, v) }
+func (w *writer) id(v ID)                      { w.b = appendID(w.b, v) }
+func (w *writer) u128(v u128)                  { w.b = appendU128(w.b, v) }
+func (w *writer) seal()                        { w.u32(crc32.Checksum(w.b, castagnoli)) }
+func (w *writer) canonical(c canonicalDecimal) { w.b = appendCanonical(w.b, c) }
 
 // decimal writes d canonically: trailing zeros of the coefficient move into
 // the exponent, and zero is (0, 0, empty).
@@ -44,25 +52,28 @@ func (w *writer) decimal(d decimal.Decimal) { w.canonical(canonicalOf(d)) }
 // for byte what decimal(v.decimal(scale)) writes, without the decimal.
 func (w *writer) units(v u128, scale uint8) { w.canonical(canonicalOfUnits(v, scale)) }
 
-// canonical writes a canonical decimal: sign, exponent and the
-// coefficient's minimal big-endian bytes.
-func (w *writer) canonical(c canonicalDecimal) {
-	w.u8(c.sign)
-	w.u32(uint32(c.exp)) // the low 32 bits, as an int32 exponent wraps
+func appendU16(b []byte, v uint16) []byte { return binary.LittleEndian.AppendUint16(b, v) }
+func appendU32(b []byte, v uint32) []byte { return binary.LittleEndian.AppendUint32(b, v) }
+func appendU64(b []byte, v uint64) []byte { return binary.LittleEndian.AppendUint64(b, v) }
+func appendID(b []byte, v ID) []byte      { return appendU64(appendU64(b, v.Hi), v.Lo) }
+func appendU128(b []byte, v u128) []byte  { return appendU64(appendU64(b, v.hi), v.lo) }
+
+// appendCanonical appends a canonical decimal: sign, exponent (its low 32
+// bits, as an int32 exponent wraps), and the coefficient's length and
+// minimal big-endian bytes.
+func appendCanonical(b []byte, c canonicalDecimal) []byte {
+	b = appendU32(append(b, c.sign), uint32(c.exp))
 	if c.wide != nil {
-		w.u8(uint8(len(c.wide)))
-		w.b = append(w.b, c.wide...)
-		return
+		return append(append(b, uint8(len(c.wide))), c.wide...)
+	}
+	n := 8 - bits.LeadingZeros64(c.coef.lo)/8 // bytes of the coefficient: none for zero
+	if c.coef.hi != 0 {
+		n = 16 - bits.LeadingZeros64(c.coef.hi)/8
 	}
 	var buf [16]byte
 	binary.BigEndian.PutUint64(buf[:8], c.coef.hi)
 	binary.BigEndian.PutUint64(buf[8:], c.coef.lo)
-	i := 0
-	for i < len(buf) && buf[i] == 0 {
-		i++
-	}
-	w.u8(uint8(len(buf) - i))
-	w.b = append(w.b, buf[i:]...)
+	return append(append(b, uint8(n)), buf[len(buf)-n:]...)
 }
 
 // reader reads b from offset at on. It moves an offset rather than

@@ -94,17 +94,20 @@ func BenchmarkCodec(b *testing.B) {
 // BenchmarkApplyEncoded measures a replica's apply of encoded commands:
 // decode, apply, state digest, hash chain and encoded reply. One op is one
 // command: "resubmitted" is the 100-transfer command again (every transfer
-// answered exists), "lookup" a lookup of its 100 transfers.
+// answered exists), "lookup" a lookup of its 100 transfers,
+// "lookup-accounts" one of its 100 accounts.
 func BenchmarkApplyEncoded(b *testing.B) {
 	s, cmd := codecBenchState(b)
 	lookup := Command{Op: OpLookupTransfers}
+	lookupAccounts := Command{Op: OpLookupAccounts}
 	for i := range cmd.Transfers {
 		lookup.IDs = append(lookup.IDs, cmd.Transfers[i].ID)
+		lookupAccounts.IDs = append(lookupAccounts.IDs, IDFromUint64(uint64(i+1)))
 	}
 	for _, c := range []struct {
 		name string
 		cmd  Command
-	}{{"resubmitted", cmd}, {"lookup", lookup}} {
+	}{{"resubmitted", cmd}, {"lookup", lookup}, {"lookup-accounts", lookupAccounts}} {
 		encoded := EncodeCommand(c.cmd)
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()

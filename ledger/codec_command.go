@@ -44,28 +44,18 @@ func EncodeCommand(cmd Command) []byte {
 }
 
 func (w *writer) account(a *Account) {
-	w.id(a.ID)
-	w.u32(a.Ledger)
-	w.u16(a.Code)
-	w.u16(uint16(a.Flags))
-	w.decimal(a.DebitsPending)
-	w.decimal(a.DebitsPosted)
-	w.decimal(a.CreditsPending)
-	w.decimal(a.CreditsPosted)
-	w.u64(a.Timestamp)
+	b := appendU16(appendU16(appendU32(appendID(w.b, a.ID), a.Ledger), a.Code), uint16(a.Flags))
+	b = appendCanonical(b, canonicalOf(a.DebitsPending))
+	b = appendCanonical(b, canonicalOf(a.DebitsPosted))
+	b = appendCanonical(b, canonicalOf(a.CreditsPending))
+	b = appendCanonical(b, canonicalOf(a.CreditsPosted))
+	w.b = appendU64(b, a.Timestamp)
 }
 
 func (w *writer) transfer(t *Transfer) {
-	w.id(t.ID)
-	w.id(t.DebitAccountID)
-	w.id(t.CreditAccountID)
-	w.decimal(t.Amount)
-	w.id(t.PendingID)
-	w.u32(t.Ledger)
-	w.u16(t.Code)
-	w.u16(uint16(t.Flags))
-	w.u64(t.Timeout)
-	w.u64(t.Timestamp)
+	b := appendCanonical(appendID(appendID(appendID(w.b, t.ID), t.DebitAccountID), t.CreditAccountID), canonicalOf(t.Amount))
+	b = appendU16(appendU16(appendU32(appendID(b, t.PendingID), t.Ledger), t.Code), uint16(t.Flags))
+	w.b = appendU64(appendU64(b, t.Timeout), t.Timestamp)
 }
 
 // DecodeCommand parses the canonical encoding; anything else is an error
@@ -290,10 +280,11 @@ func (s *State) encodeReply(ev *events, base uint64, results []Result) []byte {
 	w := writer{b: s.reply[:0]}
 	w.u8(codecVersion)
 	w.u64(base)
-	w.u32(uint32(len(results)))
+	b := appendU32(w.b, uint32(len(results)))
 	for _, r := range results {
-		w.u16(uint16(r))
+		b = appendU16(b, uint16(r))
 	}
+	w.b = b
 	found := 0
 	w.u32(0) // the count of accounts found, set below
 	if ev.op == OpLookupAccounts {
@@ -329,29 +320,19 @@ func (s *State) encodeReply(ev *events, base uint64, results []Result) []byte {
 // exportedAccount writes an account as the Account it exports at scale:
 // what account(&a.export(scale)) writes, without the decimals.
 func (w *writer) exportedAccount(a *account, scale uint8) {
-	w.id(a.id)
-	w.u32(a.ledger)
-	w.u16(a.code)
-	w.u16(uint16(a.flags))
-	w.units(a.debitsPending, scale)
-	w.units(a.debitsPosted, scale)
-	w.units(a.creditsPending, scale)
-	w.units(a.creditsPosted, scale)
-	w.u64(a.timestamp)
+	b := appendU16(appendU16(appendU32(appendID(w.b, a.id), a.ledger), a.code), uint16(a.flags))
+	b = appendCanonical(b, canonicalOfUnits(a.debitsPending, scale))
+	b = appendCanonical(b, canonicalOfUnits(a.debitsPosted, scale))
+	b = appendCanonical(b, canonicalOfUnits(a.creditsPending, scale))
+	b = appendCanonical(b, canonicalOfUnits(a.creditsPosted, scale))
+	w.b = appendU64(b, a.timestamp)
 }
 
 // exportedTransfer writes a transfer as the Transfer it exports at scale:
 // what transfer(&t.export(scale)) writes, without the decimal.
 func (w *writer) exportedTransfer(t *transfer, scale uint8) {
 	r := &t.res
-	w.id(r.id)
-	w.id(r.debit)
-	w.id(r.credit)
-	w.units(r.amount, scale)
-	w.id(r.pendingID)
-	w.u32(r.ledger)
-	w.u16(r.code)
-	w.u16(uint16(r.flags))
-	w.u64(r.timeout)
-	w.u64(t.timestamp)
+	b := appendCanonical(appendID(appendID(appendID(w.b, r.id), r.debit), r.credit), canonicalOfUnits(r.amount, scale))
+	b = appendU16(appendU16(appendU32(appendID(b, r.pendingID), r.ledger), r.code), uint16(r.flags))
+	w.b = appendU64(appendU64(b, r.timeout), t.timestamp)
 }
