@@ -95,6 +95,7 @@ func (s *State) apply(ev *events, encoded []byte, timestamp uint64) (uint64, []R
 			func(i int) Result { return s.createTransferConserving(&transfers[i], base+uint64(i)) })
 		s.lastTimestamp = base + uint64(max(len(transfers), 1)) - 1
 	case OpLookupAccounts, OpLookupTransfers:
+		// Nothing changes: the caller reads the state afterwards.
 	default:
 		return 0, nil, fmt.Errorf("%w: %d", ErrUnknownOperation, ev.op)
 	}
