@@ -18,8 +18,8 @@ var (
 // the last event's, so timestamps strictly increase whatever the clocks did.
 // Pending transfers whose timeout has passed by base expire first.
 func (s *State) Apply(cmd Command, timestamp uint64) (Reply, error) {
-	ev := eventsOf(&cmd)
-	base, results, err := s.apply(&ev, EncodeCommand(cmd), timestamp)
+	s.decoded.from(&cmd)
+	base, results, err := s.apply(&s.decoded, EncodeCommand(cmd), timestamp)
 	if err != nil {
 		return Reply{}, err
 	}

@@ -138,3 +138,26 @@ func TestApplyEncodedAllocatesNothingPerTransfer(t *testing.T) {
 		t.Fatalf("lookup: %v, %d transfers found", err, len(rep.Transfers))
 	}
 }
+
+// TestApplyLeavesTheCommandAlone: Apply and ApplyEncoded share the state's
+// buffers, and a command given to Apply must never become one of them.
+func TestApplyLeavesTheCommandAlone(t *testing.T) {
+	s := fixture(t)
+	lookup := Command{Op: OpLookupAccounts, IDs: []ID{id(1), id(2)}}
+	accounts := Command{Op: OpCreateAccounts, Accounts: []Account{{ID: id(90), Ledger: 1, Code: 1}}}
+	for _, cmd := range []Command{lookup, accounts} {
+		if _, err := s.Apply(cmd, 30_000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := EncodeCommand(Command{Op: OpLookupAccounts, IDs: []ID{id(7), id(8)}})
+	otherAccounts := EncodeCommand(Command{Op: OpCreateAccounts, Accounts: []Account{{ID: id(91), Ledger: 1, Code: 2}}})
+	for _, b := range [][]byte{other, otherAccounts} {
+		if _, err := s.ApplyEncoded(b, 30_001); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if lookup.IDs[0] != id(1) || lookup.IDs[1] != id(2) || accounts.Accounts[0].ID != id(90) || accounts.Accounts[0].Code != 1 {
+		t.Fatalf("a later command overwrote one given to Apply: %v, %+v", lookup.IDs, accounts.Accounts[0])
+	}
+}

@@ -138,16 +138,17 @@ func (t *transferEvent) transfer() Transfer {
 		Timeout: t.Timeout, Timestamp: t.Timestamp}
 }
 
-// eventsOf returns a command as the apply path reads it.
-func eventsOf(cmd *Command) events {
-	ev := events{op: cmd.Op, accounts: cmd.Accounts, ids: cmd.IDs}
-	if len(cmd.Transfers) > 0 {
-		ev.transfers = make([]transferEvent, len(cmd.Transfers))
-		for i := range cmd.Transfers {
-			ev.transfers[i] = transferEventOf(&cmd.Transfers[i])
-		}
+// from sets ev to a command as the apply path reads it, reusing ev's
+// slices. It copies the command's slices rather than aliasing them: decode
+// reuses ev's, and must never write into a caller's.
+func (ev *events) from(cmd *Command) {
+	ev.op = cmd.Op
+	ev.accounts = append(ev.accounts[:0], cmd.Accounts...)
+	ev.ids = append(ev.ids[:0], cmd.IDs...)
+	ev.transfers = grow(ev.transfers[:0], len(cmd.Transfers))
+	for i := range cmd.Transfers {
+		ev.transfers[i] = transferEventOf(&cmd.Transfers[i])
 	}
-	return ev
 }
 
 // decode parses the canonical encoding of a command into ev, reusing ev's

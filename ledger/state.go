@@ -29,9 +29,9 @@ type State struct {
 	dirtyTransfers []uint32
 	scratch        []byte // a record being hashed
 
-	// Buffers ApplyEncoded reuses from command to command, so that the
-	// replicas' apply path allocates nothing per event (apply.go).
-	decoded events   // the command being applied
+	// Buffers apply reuses from command to command, so that the replicas'
+	// apply path allocates nothing per event (apply.go).
+	decoded events   // the command being applied, decoded or converted
 	results []Result // its results
 	reply   []byte   // its reply, before it is copied out
 
