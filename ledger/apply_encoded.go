@@ -11,10 +11,10 @@ import (
 // records. Both are byte for byte what DecodeCommand, Apply and
 // EncodeReply give (TestApplyEncodedMatchesApply).
 
-// events is a decoded command as apply reads it. Its transfers keep their
-// amounts canonical (no decimals, so no math/big): State.ApplyEncoded
-// decodes into one events it keeps, reusing its slices from command to
-// command, so that decoding allocates nothing in steady state.
+// events is a command as apply reads it. Its transfers keep their amounts
+// canonical (no decimals, so no math/big). A State keeps one: ApplyEncoded
+// decodes into it and Apply converts into it, reusing its slices from
+// command to command, so that neither allocates per event in steady state.
 type events struct {
 	op        Operation
 	accounts  []Account
@@ -23,7 +23,9 @@ type events struct {
 }
 
 // transferEvent is a Transfer as the apply path reads it: the same fields,
-// with the amount canonical rather than a decimal.
+// with the amount canonical rather than a decimal. The fields keep
+// Transfer's names so that the apply code reads as it did when it took a
+// *Transfer (and the mutant patches anchored in it still apply).
 type transferEvent struct {
 	ID              ID
 	DebitAccountID  ID
