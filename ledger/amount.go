@@ -39,6 +39,41 @@ func (a u128) sub(b u128) u128 {
 	return u128{hi, lo}
 }
 
+// quoRem10 returns a/10 and a%10.
+func (a u128) quoRem10() (u128, uint64) {
+	if a.hi == 0 {
+		return u128{lo: a.lo / 10}, a.lo % 10
+	}
+	hi, r := a.hi/10, a.hi%10
+	lo, r := bits.Div64(r, a.lo, 10)
+	return u128{hi, lo}, r
+}
+
+// mul64 returns a*m and whether it overflowed.
+func (a u128) mul64(m uint64) (u128, bool) {
+	carry, lo := bits.Mul64(a.lo, m)
+	over, mid := bits.Mul64(a.hi, m)
+	hi, carried := bits.Add64(mid, carry, 0)
+	return u128{hi, lo}, over != 0 || carried != 0
+}
+
+// mulPow10 returns a*10^shift (shift >= 0) and whether it overflowed. It
+// takes at most three steps for a non-zero a: 10^39 is above 2^128.
+func (a u128) mulPow10(shift int) (u128, bool) {
+	for shift > 0 {
+		step := min(shift, len(pow10)-1)
+		var overflow bool
+		if a, overflow = a.mul64(pow10[step]); overflow {
+			return u128{}, true
+		}
+		if a.isZero() {
+			return a, false
+		}
+		shift -= step
+	}
+	return a, false
+}
+
 func (a u128) big() *big.Int {
 	v := new(big.Int).SetUint64(a.hi)
 	v.Lsh(v, 64)
@@ -52,8 +87,6 @@ func (a u128) decimal(scale uint8) decimal.Decimal {
 	}
 	return decimal.NewFromBigInt(a.big(), -int32(scale))
 }
-
-var maxU128 = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 128), big.NewInt(1))
 
 // amountStatus is why a decimal cannot be an amount.
 type amountStatus uint8
@@ -73,23 +106,6 @@ var pow10 = func() (p [20]uint64) {
 	return p
 }()
 
-// toUnits converts a decimal to an exact count of the ledger's smallest
-// unit: 12.34 at scale 2 is 1234 units. The common case (a coefficient that
-// fits 64 bits) allocates nothing.
-func toUnits(d decimal.Decimal, scale uint8) (u128, amountStatus) {
-	if d.Sign() < 0 {
-		return u128{}, amountNegative
-	}
-	shift := int(d.Exponent()) + int(scale) // units = coefficient * 10^shift
-	// NumDigits is allocation-free for coefficients up to 2^53, which
-	// covers every everyday amount; only huge ones take the big.Int path.
-	// Either path gives the same exact result.
-	if d.NumDigits() <= 15 {
-		return smallUnits(uint64(d.CoefficientInt64()), shift)
-	}
-	return bigUnits(d.Coefficient(), shift)
-}
-
 func smallUnits(c uint64, shift int) (u128, amountStatus) {
 	for shift < 0 {
 		if c%10 != 0 {
@@ -101,33 +117,9 @@ func smallUnits(c uint64, shift int) (u128, amountStatus) {
 	if c == 0 {
 		return u128{}, amountOK
 	}
-	if shift >= len(pow10) {
-		return bigUnits(new(big.Int).SetUint64(c), shift)
-	}
-	hi, lo := bits.Mul64(c, pow10[shift])
-	return u128{hi, lo}, amountOK
-}
-
-func bigUnits(c *big.Int, shift int) (u128, amountStatus) {
-	v := new(big.Int).Set(c)
-	ten := big.NewInt(10)
-	if shift < 0 {
-		div := new(big.Int).Exp(ten, big.NewInt(int64(-shift)), nil)
-		q, r := new(big.Int).QuoRem(v, div, new(big.Int))
-		if r.Sign() != 0 {
-			return u128{}, amountTooPrecise
-		}
-		v = q
-	} else if shift > 0 {
-		if shift > 40 {
-			return u128{}, amountTooLarge
-		}
-		v.Mul(v, new(big.Int).Exp(ten, big.NewInt(int64(shift)), nil))
-	}
-	if v.Cmp(maxU128) > 0 {
+	v, overflow := u128{lo: c}.mulPow10(shift)
+	if overflow {
 		return u128{}, amountTooLarge
 	}
-	lo := new(big.Int).And(v, new(big.Int).SetUint64(^uint64(0))).Uint64()
-	hi := new(big.Int).Rsh(v, 64).Uint64()
-	return u128{hi, lo}, amountOK
+	return v, amountOK
 }

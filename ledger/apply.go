@@ -18,52 +18,15 @@ var (
 // the last event's, so timestamps strictly increase whatever the clocks did.
 // Pending transfers whose timeout has passed by base expire first.
 func (s *State) Apply(cmd Command, timestamp uint64) (Reply, error) {
-	return s.apply(cmd, nil, timestamp)
-}
-
-// ApplyEncoded decodes and applies an encoded command, and returns the
-// encoded reply. The bytes are canonical (decoding rejects any other), so
-// the hash chain over them is the one Apply computes.
-func (s *State) ApplyEncoded(b []byte, timestamp uint64) ([]byte, error) {
-	cmd, err := DecodeCommand(b)
+	s.decoded.from(&cmd)
+	base, results, err := s.apply(&s.decoded, EncodeCommand(cmd), timestamp)
 	if err != nil {
-		return nil, err
+		return Reply{}, err
 	}
-	rep, err := s.apply(cmd, b, timestamp)
-	if err != nil {
-		return nil, err
-	}
-	return EncodeReply(rep), nil
-}
-
-func (s *State) apply(cmd Command, encoded []byte, timestamp uint64) (Reply, error) {
-	n := len(cmd.Accounts) + len(cmd.Transfers) + len(cmd.IDs)
-	if n > BatchEventsMax {
-		return Reply{}, fmt.Errorf("%w: %d events, at most %d", ErrBatchTooLarge, n, BatchEventsMax)
-	}
-	base := max(timestamp, s.lastTimestamp+1)
 	reply := Reply{Timestamp: base}
 	switch cmd.Op {
-	case OpCreateAccounts:
-		s.expireConserving(base)
-		accounts := cmd.Accounts
-		reply.Results = s.applyBatch(len(accounts),
-			func(i int) bool { return accounts[i].Flags&AccountLinked != 0 },
-			func(i int) Result {
-				r := s.createAccount(&accounts[i], base+uint64(i))
-				if r == Ok {
-					s.checkNewAccount(accounts[i].ID)
-				}
-				return r
-			})
-		s.lastTimestamp = base + uint64(max(len(accounts), 1)) - 1
-	case OpCreateTransfers:
-		s.expireConserving(base)
-		transfers := cmd.Transfers
-		reply.Results = s.applyBatch(len(transfers),
-			func(i int) bool { return transfers[i].Flags&Linked != 0 },
-			func(i int) Result { return s.createTransferConserving(&transfers[i], base+uint64(i)) })
-		s.lastTimestamp = base + uint64(max(len(transfers), 1)) - 1
+	case OpCreateAccounts, OpCreateTransfers:
+		reply.Results = append(make([]Result, 0, len(results)), results...) // results is the state's scratch
 	case OpLookupAccounts:
 		for _, id := range cmd.IDs {
 			if a, ok := s.LookupAccount(id); ok {
@@ -76,15 +39,69 @@ func (s *State) apply(cmd Command, encoded []byte, timestamp uint64) (Reply, err
 				reply.Transfers = append(reply.Transfers, t)
 			}
 		}
+	}
+	return reply, nil
+}
+
+// ApplyEncoded decodes and applies an encoded command, and returns the
+// encoded reply: the bytes EncodeReply gives for the Reply Apply returns.
+// The bytes are canonical (decoding rejects any other), so the hash chain
+// over them is the one Apply computes. This is the replicas' path, and it
+// goes without decimals: the command decodes into buffers the state
+// reuses, amounts convert to units straight from their encoding, and the
+// reply is encoded from the state's own records, so a command costs one
+// allocation (the reply, which the caller keeps) in steady state.
+func (s *State) ApplyEncoded(b []byte, timestamp uint64) ([]byte, error) {
+	if err := s.decoded.decode(b); err != nil {
+		return nil, err
+	}
+	base, results, err := s.apply(&s.decoded, b, timestamp)
+	if err != nil {
+		return nil, err
+	}
+	return s.encodeReply(&s.decoded, base, results), nil
+}
+
+// apply applies decoded events, encoded as encoded, and returns the batch's
+// base timestamp and, for a create command, its results (the state's
+// scratch, valid until the next command). A lookup changes nothing: its
+// caller reads the state afterwards.
+func (s *State) apply(ev *events, encoded []byte, timestamp uint64) (uint64, []Result, error) {
+	n := len(ev.accounts) + len(ev.transfers) + len(ev.ids)
+	if n > BatchEventsMax {
+		return 0, nil, fmt.Errorf("%w: %d events, at most %d", ErrBatchTooLarge, n, BatchEventsMax)
+	}
+	base := max(timestamp, s.lastTimestamp+1)
+	var results []Result
+	switch ev.op {
+	case OpCreateAccounts:
+		s.expireConserving(base)
+		accounts := ev.accounts
+		results = s.applyBatch(len(accounts),
+			func(i int) bool { return accounts[i].Flags&AccountLinked != 0 },
+			func(i int) Result {
+				r := s.createAccount(&accounts[i], base+uint64(i))
+				if r == Ok {
+					s.checkNewAccount(accounts[i].ID)
+				}
+				return r
+			})
+		s.lastTimestamp = base + uint64(max(len(accounts), 1)) - 1
+	case OpCreateTransfers:
+		s.expireConserving(base)
+		transfers := ev.transfers
+		results = s.applyBatch(len(transfers),
+			func(i int) bool { return transfers[i].Flags&Linked != 0 },
+			func(i int) Result { return s.createTransferConserving(&transfers[i], base+uint64(i)) })
+		s.lastTimestamp = base + uint64(max(len(transfers), 1)) - 1
+	case OpLookupAccounts, OpLookupTransfers:
+		// Nothing changes: the caller reads the state afterwards.
 	default:
-		return Reply{}, fmt.Errorf("%w: %d", ErrUnknownOperation, cmd.Op)
+		return 0, nil, fmt.Errorf("%w: %d", ErrUnknownOperation, ev.op)
 	}
 	s.settleDigest()
-	if encoded == nil {
-		encoded = EncodeCommand(cmd)
-	}
-	s.chain = chainNext(s.chain, encoded, base)
-	return reply, nil
+	s.chainNext(encoded, base)
+	return base, results, nil
 }
 
 // expireConserving expires the pending transfers due by now, and checks
@@ -101,7 +118,7 @@ func (s *State) expireConserving(now uint64) {
 
 // createTransferConserving applies one transfer event and checks that it
 // moved no money, whatever its result.
-func (s *State) createTransferConserving(t *Transfer, timestamp uint64) Result {
+func (s *State) createTransferConserving(t *transferEvent, timestamp uint64) Result {
 	var buf [watchEventInline]watchedAccount
 	w := s.watchTransfer(buf[:0], t)
 	r := s.createTransfer(t, timestamp)
@@ -123,9 +140,11 @@ func (s *State) rollbackConserving() {
 // fails, every change of the chain is rolled back, the failing event keeps
 // its result and the others get LinkedEventFailed. Within a chain Exists
 // counts as a failure, as in TigerBeetle. A chain still open at the end of
-// the batch is not applied: its last event gets LinkedEventChainOpen.
+// the batch is not applied: its last event gets LinkedEventChainOpen. The
+// results are the state's scratch, valid until the next command.
 func (s *State) applyBatch(n int, linked func(i int) bool, apply func(i int) Result) []Result {
-	results := make([]Result, n)
+	results := grow(s.results, n)
+	s.results = results
 	for i := 0; i < n; {
 		if !linked(i) {
 			results[i] = apply(i)

@@ -35,7 +35,7 @@ const watchEventInline = 4
 // watchTransfer returns, appended to buf, the accounts event t may change:
 // the accounts it names and, for a post or void, those of the pending
 // transfer it settles (which may have been created earlier in the batch).
-func (s *State) watchTransfer(buf []watchedAccount, t *Transfer) []watchedAccount {
+func (s *State) watchTransfer(buf []watchedAccount, t *transferEvent) []watchedAccount {
 	buf = watchAccount(buf, s.accounts[t.DebitAccountID])
 	buf = watchAccount(buf, s.accounts[t.CreditAccountID])
 	if t.Flags&(PostPending|VoidPending) != 0 {

@@ -39,14 +39,14 @@ func TestATransferThatCreatesMoneyIsCaught(t *testing.T) {
 	s := fixture(t)
 	tr := simple(200, 1, 2, "3")
 	var buf [watchEventInline]watchedAccount
-	w := s.watchTransfer(buf[:0], &tr)
-	if r := s.createTransfer(&tr, 20_000); r != Ok {
+	w := s.watchTransfer(buf[:0], event(tr))
+	if r := s.createTransfer(event(tr), 20_000); r != Ok {
 		t.Fatal(r)
 	}
 	checkConserved(w, "transfer") // a real transfer moves both sides
 	tr = simple(201, 1, 2, "3")
-	w = s.watchTransfer(buf[:0], &tr)
-	s.createTransfer(&tr, 20_001)
+	w = s.watchTransfer(buf[:0], event(tr))
+	s.createTransfer(event(tr), 20_001)
 	oneSided(s.accounts[id(2)])
 	mustPanic(t, "transfer moved ledger 1's debits minus credits by {0 0} pending, {0 1} posted", func() {
 		checkConserved(w, "transfer")
@@ -62,14 +62,14 @@ func TestAPostIsWatchedOnItsPendingTransfersAccounts(t *testing.T) {
 		{ID: id(200), PendingID: id(100), Flags: PostPending},
 		{ID: id(200), DebitAccountID: id(1), CreditAccountID: id(2), PendingID: id(100), Flags: PostPending},
 	} {
-		w := s.watchTransfer(buf[:0], &tr)
+		w := s.watchTransfer(buf[:0], event(tr))
 		if got := watchedIDs(w); len(got) != 2 || got[0] != 1 || got[1] != 2 {
 			t.Fatalf("watching %v, want [1 2]", got)
 		}
 	}
 	tr := Transfer{ID: id(200), PendingID: id(100), Flags: PostPending, Amount: dec("4")}
-	w := s.watchTransfer(buf[:0], &tr)
-	if r := s.createTransfer(&tr, 20_000); r != Ok {
+	w := s.watchTransfer(buf[:0], event(tr))
+	if r := s.createTransfer(event(tr), 20_000); r != Ok {
 		t.Fatal(r)
 	}
 	checkConserved(w, "post") // 4 posted and 6 released on both sides
@@ -107,7 +107,7 @@ func TestARollbackThatRestoresTheWrongBalanceIsCaught(t *testing.T) {
 		s := fixture(t)
 		s.recording, s.undo = true, s.undo[:0]
 		tr := simple(200, 1, 2, "3")
-		if r := s.createTransfer(&tr, 20_000); r != Ok {
+		if r := s.createTransfer(event(tr), 20_000); r != Ok {
 			t.Fatal(r)
 		}
 		if !spoil {
@@ -160,4 +160,10 @@ func TestASnapshotOfAnUnbalancedLedgerIsNotWritten(t *testing.T) {
 	}
 	oneSided(s.accounts[id(5)])
 	mustPanic(t, "snapshot of ledger 2: debits minus credits {0 0} pending, {0 1} posted", func() { s.Snapshot() })
+}
+
+// event returns a transfer as the apply path reads it.
+func event(t Transfer) *transferEvent {
+	e := transferEventOf(&t)
+	return &e
 }

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"math/big"
+	"math/bits"
 
 	"github.com/shopspring/decimal"
 )
@@ -27,70 +27,66 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+// writer appends the canonical encoding to b. The records written per
+// event (and per record hashed) are built by the append functions below on
+// a local slice, stored back to w.b once: a store to w.b (the writer is
+// behind a pointer) stores the slice's pointer, which pays the collector's
+// write barrier whenever a collection is marking, and per field that was a
+// tenth of a lookup's encoding.
 type writer struct{ b []byte }
 
-func (w *writer) u8(v uint8)   { w.b = append(w.b, v) }
-func (w *writer) u16(v uint16) { w.b = binary.LittleEndian.AppendUint16(w.b, v) }
-func (w *writer) u32(v uint32) { w.b = binary.LittleEndian.AppendUint32(w.b, v) }
-func (w *writer) u64(v uint64) { w.b = binary.LittleEndian.AppendUint64(w.b, v) }
-func (w *writer) id(v ID)      { w.u64(v.Hi); w.u64(v.Lo) }
-func (w *writer) u128(v u128)  { w.u64(v.hi); w.u64(v.lo) }
-func (w *writer) seal()        { w.u32(crc32.Checksum(w.b, castagnoli)) }
+func (w *writer) u8(v uint8)                   { w.b = append(w.b, v) }
+func (w *writer) u16(v uint16)                 { w.b = appendU16(w.b, v) }
+func (w *writer) u32(v uint32)                 { w.b = appendU32(w.b, v) }
+func (w *writer) u64(v uint64)                 { w.b = appendU64(w.b, v) }
+func (w *writer) id(v ID)                      { w.b = appendID(w.b, v) }
+func (w *writer) u128(v u128)                  { w.b = appendU128(w.b, v) }
+func (w *writer) seal()                        { w.u32(crc32.Checksum(w.b, castagnoli)) }
+func (w *writer) canonical(c canonicalDecimal) { w.b = appendCanonical(w.b, c) }
 
 // decimal writes d canonically: trailing zeros of the coefficient move into
 // the exponent, and zero is (0, 0, empty).
-func (w *writer) decimal(d decimal.Decimal) {
-	if d.Sign() == 0 {
-		w.u8(0)
-		w.u32(0)
-		w.u8(0)
-		return
+func (w *writer) decimal(d decimal.Decimal) { w.canonical(canonicalOf(d)) }
+
+// units writes v units of a ledger at scale as the decimal they are, byte
+// for byte what decimal(v.decimal(scale)) writes, without the decimal.
+func (w *writer) units(v u128, scale uint8) { w.canonical(canonicalOfUnits(v, scale)) }
+
+func appendU16(b []byte, v uint16) []byte { return binary.LittleEndian.AppendUint16(b, v) }
+func appendU32(b []byte, v uint32) []byte { return binary.LittleEndian.AppendUint32(b, v) }
+func appendU64(b []byte, v uint64) []byte { return binary.LittleEndian.AppendUint64(b, v) }
+func appendID(b []byte, v ID) []byte      { return appendU64(appendU64(b, v.Hi), v.Lo) }
+func appendU128(b []byte, v u128) []byte  { return appendU64(appendU64(b, v.hi), v.lo) }
+
+// appendCanonical appends a canonical decimal: sign, exponent (its low 32
+// bits, as an int32 exponent wraps), and the coefficient's length and
+// minimal big-endian bytes.
+func appendCanonical(b []byte, c canonicalDecimal) []byte {
+	b = appendU32(append(b, c.sign), uint32(c.exp))
+	if c.wide != nil {
+		return append(append(b, uint8(len(c.wide))), c.wide...)
 	}
-	exp := d.Exponent()
-	var mag []byte
-	if d.NumDigits() <= 15 {
-		c := d.CoefficientInt64()
-		if c < 0 {
-			c = -c
-		}
-		for c%10 == 0 {
-			c /= 10
-			exp++
-		}
-		var buf [8]byte
-		binary.BigEndian.PutUint64(buf[:], uint64(c))
-		i := 0
-		for i < 7 && buf[i] == 0 {
-			i++
-		}
-		mag = buf[i:]
-	} else {
-		c := new(big.Int).Abs(d.Coefficient())
-		ten, r := big.NewInt(10), new(big.Int)
-		for {
-			q, m := new(big.Int).QuoRem(c, ten, r)
-			if m.Sign() != 0 {
-				break
-			}
-			c = q
-			exp++
-		}
-		mag = c.Bytes()
+	n := 8 - bits.LeadingZeros64(c.coef.lo)/8 // bytes of the coefficient: none for zero
+	if c.coef.hi != 0 {
+		n = 16 - bits.LeadingZeros64(c.coef.hi)/8
 	}
-	sign := uint8(1)
-	if d.Sign() < 0 {
-		sign = 2
-	}
-	w.u8(sign)
-	w.u32(uint32(exp))
-	w.u8(uint8(len(mag)))
-	w.b = append(w.b, mag...)
+	var buf [16]byte
+	binary.BigEndian.PutUint64(buf[:8], c.coef.hi)
+	binary.BigEndian.PutUint64(buf[8:], c.coef.lo)
+	return append(append(b, uint8(n)), buf[len(buf)-n:]...)
 }
 
+// reader reads b from offset at on. It moves an offset rather than
+// reslicing b: storing a slice stores its pointer, which pays the
+// collector's write barrier on every field while a collection is marking.
 type reader struct {
 	b   []byte
+	at  int
 	err error
 }
+
+// left is how many bytes remain to read.
+func (r *reader) left() int { return len(r.b) - r.at }
 
 func (r *reader) fail(format string, args ...any) {
 	if r.err == nil {
@@ -102,12 +98,12 @@ func (r *reader) take(n int) []byte {
 	if r.err != nil {
 		return nil
 	}
-	if n < 0 || len(r.b) < n {
+	if n < 0 || r.left() < n {
 		r.fail("truncated")
 		return nil
 	}
-	out := r.b[:n]
-	r.b = r.b[n:]
+	out := r.b[r.at : r.at+n : r.at+n]
+	r.at += n
 	return out
 }
 
@@ -142,65 +138,74 @@ func (r *reader) u128() u128 { return u128{hi: r.u64(), lo: r.u64()} }
 // the bytes left, before anything is allocated for it.
 func (r *reader) count(limit, minSize int) int {
 	n := r.u32()
-	if r.err == nil && (int64(n) > int64(limit) || int64(n)*int64(minSize) > int64(len(r.b))) {
+	if r.err == nil && (int64(n) > int64(limit) || int64(n)*int64(minSize) > int64(r.left())) {
 		r.fail("count %d exceeds its bound", n)
 		return 0
 	}
 	return int(n)
 }
 
-func (r *reader) decimal() decimal.Decimal {
+func (r *reader) decimal() decimal.Decimal { return r.canonical().decimal() }
+
+// canonical reads a decimal and checks that it is canonical. Its
+// coefficient, when wider than 128 bits, aliases the reader's bytes.
+func (r *reader) canonical() canonicalDecimal {
 	sign, exp, n := r.u8(), int32(r.u32()), int(r.u8())
 	mag := r.take(n)
 	if r.err != nil {
-		return decimal.Zero
+		return canonicalDecimal{}
 	}
 	switch {
-	case sign == 0 && (exp != 0 || n != 0):
+	case sign == signZero && (exp != 0 || n != 0):
 		r.fail("non-canonical zero")
-	case sign > 2:
+	case sign > signNegative:
 		r.fail("decimal sign %d", sign)
-	case sign != 0 && (n == 0 || n > decimalCoeffMax || mag[0] == 0):
+	case sign != signZero && (n == 0 || n > decimalCoeffMax || mag[0] == 0):
 		r.fail("decimal coefficient of %d bytes", n)
 	case exp > decimalExponentMax || exp < -decimalExponentMax:
 		r.fail("decimal exponent %d", exp)
 	}
-	if r.err != nil || sign == 0 {
-		return decimal.Zero
+	if r.err != nil || sign == signZero {
+		return canonicalDecimal{}
 	}
-	c := new(big.Int).SetBytes(mag)
-	if new(big.Int).Rem(c, big.NewInt(10)).Sign() == 0 {
+	if bytesMod10(mag) == 0 {
 		r.fail("non-canonical decimal: trailing zero")
-		return decimal.Zero
+		return canonicalDecimal{}
 	}
-	if sign == 2 {
-		c.Neg(c)
+	c := canonicalDecimal{exp: int64(exp), sign: sign}
+	if n > 16 {
+		c.wide = mag
+		return c
 	}
-	return decimal.NewFromBigInt(c, exp)
+	var buf [16]byte
+	copy(buf[16-n:], mag)
+	c.coef = u128{hi: binary.BigEndian.Uint64(buf[:8]), lo: binary.BigEndian.Uint64(buf[8:])}
+	return c
 }
 
 // open checks the version and the CRC trailer, and returns a reader over
-// the body.
-func open(b []byte, what string) (*reader, error) {
+// the body. It returns the reader by value: a pointer would escape and cost
+// an allocation per decode.
+func open(b []byte, what string) (reader, error) {
 	if len(b) < 5 {
-		return nil, fmt.Errorf("%w: %s of %d bytes", ErrCorrupt, what, len(b))
+		return reader{}, fmt.Errorf("%w: %s of %d bytes", ErrCorrupt, what, len(b))
 	}
 	body := b[:len(b)-4]
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
-		return nil, fmt.Errorf("%w: %s checksum mismatch", ErrCorrupt, what)
+		return reader{}, fmt.Errorf("%w: %s checksum mismatch", ErrCorrupt, what)
 	}
 	if body[0] != codecVersion {
-		return nil, fmt.Errorf("%w: %s version %d", ErrCorrupt, what, body[0])
+		return reader{}, fmt.Errorf("%w: %s version %d", ErrCorrupt, what, body[0])
 	}
-	return &reader{b: body[1:]}, nil
+	return reader{b: body[1:]}, nil
 }
 
 func (r *reader) finish(what string) error {
 	if r.err != nil {
 		return r.err
 	}
-	if len(r.b) != 0 {
-		return fmt.Errorf("%w: %s has %d trailing bytes", ErrCorrupt, what, len(r.b))
+	if r.left() != 0 {
+		return fmt.Errorf("%w: %s has %d trailing bytes", ErrCorrupt, what, r.left())
 	}
 	return nil
 }

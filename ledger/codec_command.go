@@ -8,9 +8,15 @@ const (
 	transferMinSize = 16*4 + 6 + 4 + 2 + 2 + 8 + 8
 )
 
+// everydayCoefficientBytes is what an encoder plans for a decimal's
+// coefficient: one of 64 bits or less, as amounts are, so that the buffer
+// is allocated once and never grown.
+const everydayCoefficientBytes = 8
+
 // EncodeCommand returns cmd in the canonical checksummed encoding.
 func EncodeCommand(cmd Command) []byte {
-	w := writer{b: make([]byte, 0, 16+len(cmd.Transfers)*transferMinSize+len(cmd.Accounts)*accountMinSize+len(cmd.IDs)*16)}
+	w := writer{b: make([]byte, 0, 16+len(cmd.Transfers)*(transferMinSize+everydayCoefficientBytes)+
+		len(cmd.Accounts)*accountMinSize+len(cmd.IDs)*16)}
 	w.u8(codecVersion)
 	w.u8(uint8(cmd.Op))
 	switch cmd.Op {
@@ -35,32 +41,23 @@ func EncodeCommand(cmd Command) []byte {
 }
 
 func (w *writer) account(a *Account) {
-	w.id(a.ID)
-	w.u32(a.Ledger)
-	w.u16(a.Code)
-	w.u16(uint16(a.Flags))
-	w.decimal(a.DebitsPending)
-	w.decimal(a.DebitsPosted)
-	w.decimal(a.CreditsPending)
-	w.decimal(a.CreditsPosted)
-	w.u64(a.Timestamp)
+	b := appendU16(appendU16(appendU32(appendID(w.b, a.ID), a.Ledger), a.Code), uint16(a.Flags))
+	b = appendCanonical(b, canonicalOf(a.DebitsPending))
+	b = appendCanonical(b, canonicalOf(a.DebitsPosted))
+	b = appendCanonical(b, canonicalOf(a.CreditsPending))
+	b = appendCanonical(b, canonicalOf(a.CreditsPosted))
+	w.b = appendU64(b, a.Timestamp)
 }
 
 func (w *writer) transfer(t *Transfer) {
-	w.id(t.ID)
-	w.id(t.DebitAccountID)
-	w.id(t.CreditAccountID)
-	w.decimal(t.Amount)
-	w.id(t.PendingID)
-	w.u32(t.Ledger)
-	w.u16(t.Code)
-	w.u16(uint16(t.Flags))
-	w.u64(t.Timeout)
-	w.u64(t.Timestamp)
+	b := appendCanonical(appendID(appendID(appendID(w.b, t.ID), t.DebitAccountID), t.CreditAccountID), canonicalOf(t.Amount))
+	b = appendU16(appendU16(appendU32(appendID(b, t.PendingID), t.Ledger), t.Code), uint16(t.Flags))
+	w.b = appendU64(appendU64(b, t.Timeout), t.Timestamp)
 }
 
 // DecodeCommand parses the canonical encoding; anything else is an error
-// wrapping ErrCorrupt.
+// wrapping ErrCorrupt. (State.ApplyEncoded decodes with events.decode,
+// which reads the same encoding without decimals.)
 func DecodeCommand(b []byte) (Command, error) {
 	r, err := open(b, "command")
 	if err != nil {
@@ -105,9 +102,9 @@ func (r *reader) account() Account {
 }
 
 func (r *reader) transfer() Transfer {
-	return Transfer{ID: r.id(), DebitAccountID: r.id(), CreditAccountID: r.id(), Amount: r.decimal(),
-		PendingID: r.id(), Ledger: r.u32(), Code: r.u16(), Flags: TransferFlags(r.u16()),
-		Timeout: r.u64(), Timestamp: r.u64()}
+	var t transferEvent
+	r.transferEvent(&t)
+	return t.transfer()
 }
 
 // EncodeReply returns a reply in the canonical checksummed encoding.

@@ -2,7 +2,7 @@ package ledger
 
 // createTransfer validates and applies one transfer event. Every check runs
 // before the first change, so a refused event changes nothing.
-func (s *State) createTransfer(t *Transfer, timestamp uint64) Result {
+func (s *State) createTransfer(t *transferEvent, timestamp uint64) Result {
 	if r := checkTransferShape(t); r != Ok {
 		return r
 	}
@@ -38,7 +38,7 @@ func (s *State) createTransfer(t *Transfer, timestamp uint64) Result {
 }
 
 // checkTransferShape checks what needs no state: IDs and flags.
-func checkTransferShape(t *Transfer) Result {
+func checkTransferShape(t *transferEvent) Result {
 	kinds := 0
 	for _, f := range [...]TransferFlags{Pending, PostPending, VoidPending} {
 		if t.Flags&f != 0 {
@@ -62,7 +62,7 @@ func checkTransferShape(t *Transfer) Result {
 
 // checkNewTransfer validates a single-phase or pending transfer against the
 // state and returns its fields and accounts.
-func (s *State) checkNewTransfer(t *Transfer) (transferFields, *account, *account, Result) {
+func (s *State) checkNewTransfer(t *transferEvent) (transferFields, *account, *account, Result) {
 	var f transferFields
 	scale, known := s.scales[t.Ledger]
 	switch {
@@ -110,8 +110,8 @@ func (s *State) checkNewTransfer(t *Transfer) (transferFields, *account, *accoun
 
 // checkAmount converts the amount at the ledger's scale. Posts and voids
 // may carry zero (meaning the pending amount).
-func checkAmount(t *Transfer, scale uint8, zeroAllowed bool) (u128, Result) {
-	amount, st := toUnits(t.Amount, scale)
+func checkAmount(t *transferEvent, scale uint8, zeroAllowed bool) (u128, Result) {
+	amount, st := t.Amount.units(scale)
 	switch {
 	case st == amountNegative:
 		return amount, AmountMustNotBeNegative

@@ -11,4 +11,7 @@
 // Amounts are shopspring/decimal values at the API and exact 128-bit
 // integers of the ledger's smallest unit inside: decimal arithmetic is too
 // slow for the hot path, and integers make conservation exact.
+// Replicas apply encoded commands (State.ApplyEncoded), and that path
+// never builds a decimal: amounts go from their canonical encoding
+// straight to units, and replies are encoded from the units.
 package ledger

@@ -2,7 +2,7 @@ package ledger
 
 // settlePending posts or voids a pending transfer. Empty fields of the
 // event (zero accounts, ledger, code, amount) take the pending transfer's.
-func (s *State) settlePending(t *Transfer, timestamp uint64) Result {
+func (s *State) settlePending(t *transferEvent, timestamp uint64) Result {
 	switch {
 	case t.PendingID.IsZero():
 		return PendingIDMustNotBeZero
@@ -40,7 +40,7 @@ func (s *State) settlePending(t *Transfer, timestamp uint64) Result {
 	return Ok
 }
 
-func checkAgainstPending(t *Transfer, p *transfer) Result {
+func checkAgainstPending(t *transferEvent, p *transfer) Result {
 	switch {
 	case p.req.flags&Pending == 0:
 		return PendingTransferNotPending
@@ -70,7 +70,7 @@ func pendingStatusResult(st transferStatus) Result {
 
 // applySettlement moves the reservation: a post turns amount of it into
 // posted balances and releases the rest; a void releases it all.
-func (s *State) applySettlement(t *Transfer, p *transfer, pi uint32, amount u128, timestamp uint64) {
+func (s *State) applySettlement(t *transferEvent, p *transfer, pi uint32, amount u128, timestamp uint64) {
 	post := t.Flags&PostPending != 0
 	s.markTransfer(pi)
 	if s.recording {
@@ -94,7 +94,7 @@ func (s *State) applySettlement(t *Transfer, p *transfer, pi uint32, amount u128
 	}
 	req := transferFields{id: t.ID, debit: t.DebitAccountID, credit: t.CreditAccountID, pendingID: t.PendingID,
 		ledger: t.Ledger, code: t.Code, flags: t.Flags &^ Linked}
-	req.amount, _ = toUnits(t.Amount, s.scales[p.res.ledger])
+	req.amount, _ = t.Amount.units(s.scales[p.res.ledger])
 	res := transferFields{id: t.ID, debit: p.res.debit, credit: p.res.credit, pendingID: t.PendingID,
 		amount: amount, ledger: p.res.ledger, code: p.res.code, flags: t.Flags &^ Linked}
 	s.insertTransfer(req, res, timestamp, status)
@@ -102,9 +102,9 @@ func (s *State) applySettlement(t *Transfer, p *transfer, pi uint32, amount u128
 
 // compareTransfer answers a resubmitted ID: Exists if the event is the one
 // already applied, else the first field that differs.
-func (s *State) compareTransfer(e *transfer, t *Transfer) Result {
+func (s *State) compareTransfer(e *transfer, t *transferEvent) Result {
 	r := &e.req
-	amount, st := toUnits(t.Amount, s.scales[e.res.ledger])
+	amount, st := t.Amount.units(s.scales[e.res.ledger])
 	switch {
 	case r.flags != t.Flags&^Linked:
 		return ExistsWithDifferentFlags

@@ -51,23 +51,15 @@ func (s *State) Snapshot() []byte {
 // accountRecord writes an account's canonical record (snapshot and state
 // digest alike).
 func (w *writer) accountRecord(a *account) {
-	w.id(a.id)
-	w.u32(a.ledger)
-	w.u16(a.code)
-	w.u16(uint16(a.flags))
-	w.u64(a.timestamp)
-	w.u128(a.debitsPending)
-	w.u128(a.debitsPosted)
-	w.u128(a.creditsPending)
-	w.u128(a.creditsPosted)
+	b := appendU64(appendU16(appendU16(appendU32(appendID(w.b, a.id), a.ledger), a.code), uint16(a.flags)), a.timestamp)
+	b = appendU128(appendU128(b, a.debitsPending), a.debitsPosted)
+	w.b = appendU128(appendU128(b, a.creditsPending), a.creditsPosted)
 }
 
 // transferRecord writes a transfer's canonical record.
 func (w *writer) transferRecord(t *transfer) {
-	w.fields(&t.req)
-	w.fields(&t.res)
-	w.u64(t.timestamp)
-	w.u8(uint8(t.status))
+	b := appendFields(appendFields(w.b, &t.req), &t.res)
+	w.b = append(appendU64(b, t.timestamp), uint8(t.status))
 }
 
 // snapshotSize is the exact length of Snapshot's encoding, so that the
@@ -82,16 +74,11 @@ func (s *State) snapshotSize() int {
 	return n + 4 // the checksum
 }
 
-func (w *writer) fields(f *transferFields) {
-	w.id(f.id)
-	w.id(f.debit)
-	w.id(f.credit)
-	w.id(f.pendingID)
-	w.u128(f.amount)
-	w.u32(f.ledger)
-	w.u16(f.code)
-	w.u16(uint16(f.flags))
-	w.u64(f.timeout)
+// appendFields appends a transfer's fields (as submitted or as resolved).
+func appendFields(b []byte, f *transferFields) []byte {
+	b = appendID(appendID(appendID(appendID(b, f.id), f.debit), f.credit), f.pendingID)
+	b = appendU16(appendU16(appendU32(appendU128(b, f.amount), f.ledger), f.code), uint16(f.flags))
+	return appendU64(b, f.timeout)
 }
 
 func (r *reader) fields() transferFields {
@@ -129,7 +116,7 @@ func Restore(b []byte) (*State, error) {
 	}
 	s.lastTimestamp = r.u64()
 	copy(s.chain[:], r.take(32))
-	if err := s.restoreRecords(r); err != nil {
+	if err := s.restoreRecords(&r); err != nil {
 		return nil, err
 	}
 	if len(s.byID) != s.transfers.len() {

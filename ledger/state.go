@@ -20,6 +20,7 @@ type State struct {
 
 	lastTimestamp uint64
 	chain         [32]byte // digest of every command applied so far
+	chainHash     chainHasher
 
 	// sum is the running state digest (state_digest.go); the records the
 	// current command changed are out of it until the command ends.
@@ -27,6 +28,12 @@ type State struct {
 	dirtyAccounts  []*account
 	dirtyTransfers []uint32
 	scratch        []byte // a record being hashed
+
+	// Buffers apply reuses from command to command, so that the replicas'
+	// apply path allocates nothing per event (apply.go).
+	decoded events   // the command being applied, decoded or converted
+	results []Result // its results
+	reply   []byte   // its reply, before it is copied out
 
 	// undo records changes while a linked chain is open, so a failed chain
 	// can be rolled back; it is nil outside chains (no cost).
@@ -141,8 +148,8 @@ func (s *State) Holds(t *Transfer) (uint64, bool) {
 	if !ok || t.ID.IsZero() {
 		return 0, false
 	}
-	e := s.transfers.at(i)
-	return e.timestamp, s.compareTransfer(e, t) == Exists
+	e, ev := s.transfers.at(i), transferEventOf(t)
+	return e.timestamp, s.compareTransfer(e, &ev) == Exists
 }
 
 // Expired reports whether transfer id is a pending transfer whose timeout
