@@ -35,11 +35,11 @@ func (s *Sim) Crash(id NodeID) error {
 	n.env = nil
 	n.timers = timerTable{}
 	for _, e := range n.deferred {
-		if e.msg != nil {
-			s.putBuffer(e.msg)
+		if e.kind == eventDeliver {
+			s.messages.put(e.ref)
 		}
 	}
-	n.deferred = nil
+	n.deferred = n.deferred[:0]
 	n.disk.crash()
 	s.trace.lifecycle(traceCrash, s.now, id, int64(n.incarnation))
 	return nil
@@ -78,7 +78,7 @@ func (s *Sim) Restart(id NodeID, delay time.Duration) error {
 		return fmt.Errorf("restart %s: not down: %w", n.spec.Name, ErrNodeState)
 	}
 	n.status = nodeStarting
-	s.push(event{at: s.now.Add(max(delay, 0)), kind: eventStart, node: id, incarnation: n.incarnation})
+	s.push(s.now.Add(max(delay, 0)), event{kind: eventStart, node: id, incarnation: n.incarnation})
 	return nil
 }
 
@@ -110,8 +110,7 @@ func (s *Sim) Resume(id NodeID) error {
 	n.status = nodeUp
 	s.trace.lifecycle(traceResume, s.now, id, int64(len(n.deferred)))
 	for _, e := range n.deferred {
-		e.at = s.now
-		s.push(e)
+		s.push(s.now, e)
 	}
 	n.deferred = n.deferred[:0]
 	return nil
