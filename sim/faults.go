@@ -57,6 +57,10 @@ func (s *Sim) LoseDisk(id NodeID) (files int, bytes int64, err error) {
 		return 0, 0, fmt.Errorf("lose disk of %s: not down: %w", n.spec.Name, ErrNodeState)
 	}
 	d := n.disk
+	if len(d.pending) > 0 {
+		// Pending ops point at the entries about to be replaced.
+		panicf("disk of down node %s has %d writes pending", n.spec.Name, len(d.pending))
+	}
 	for _, name := range d.Files() {
 		files++
 		bytes += d.Size(name)

@@ -58,10 +58,6 @@ type buffers struct {
 	free   []uint32
 }
 
-// bufferCapMin is the smallest array a buffer gets: most protocol messages
-// fit, so a buffer rarely grows again when reused for another message.
-const bufferCapMin = 256
-
 // get copies msg into a free buffer and returns its handle.
 func (b *buffers) get(msg []byte) uint32 {
 	var h uint32
@@ -82,13 +78,10 @@ func (b *buffers) get(msg []byte) uint32 {
 	}
 	b.live[h] = true
 	if len(b.arrays[h]) < len(msg) {
-		// Round up to a power of two, so that a buffer that must grow
-		// grows once for a range of sizes rather than once per size.
-		size := bufferCapMin
-		for size < len(msg) {
-			size *= 2
-		}
-		b.arrays[h] = make([]byte, size)
+		// append rounds the array up to the allocator's size class, whose
+		// slack a later, longer message may then use.
+		grown := append([]byte(nil), msg...)
+		b.arrays[h] = grown[:cap(grown)]
 	}
 	b.sizes[h] = copy(b.arrays[h], msg)
 	return h
