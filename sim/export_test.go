@@ -49,3 +49,10 @@ func checkFileArrays(f *diskFile) error {
 	}
 	return nil
 }
+
+// FileShared reports whether file name of d has its durable and cached
+// copies in one array.
+func FileShared(d *Disk, name string) bool {
+	f := d.files[name]
+	return f != nil && f.shared
+}
