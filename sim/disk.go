@@ -150,6 +150,11 @@ func (d *Disk) Write(name string, off int64, p []byte) error {
 		d.misdirectNext--
 		off = d.misdirect(name, off)
 	}
+	if len(d.pendingData)+len(p) > cap(d.pendingData) && len(d.pending) > 0 && d.pending[0].dataAt > 0 {
+		// Reuse the room of settled writes before growing: a disk whose
+		// fsyncs overlap never empties the buffer.
+		d.compactPending()
+	}
 	start := len(d.pendingData)
 	if need := start + len(p); need > cap(d.pendingData) {
 		// Double (append grows large buffers by only 1.25x): the buffer
@@ -438,10 +443,15 @@ func (d *Disk) dropPending(k int) {
 	clear(d.pending[rest:])
 	d.pending = d.pending[:rest]
 	d.covered -= min(k, d.covered)
-	shift := d.pending[0].dataAt
-	if shift < len(d.pendingData)/2 {
-		return
+	if d.pending[0].dataAt >= len(d.pendingData)/2 {
+		d.compactPending()
 	}
+}
+
+// compactPending moves the bytes of the pending writes to the front of the
+// data buffer, over those of the writes already settled.
+func (d *Disk) compactPending() {
+	shift := d.pending[0].dataAt
 	n := copy(d.pendingData, d.pendingData[shift:])
 	d.pendingData = d.pendingData[:n]
 	for i := range d.pending {
