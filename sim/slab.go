@@ -10,7 +10,7 @@ import "math"
 
 // handlesMax bounds every table: a handle is a uint32. A simulation with
 // four billion events pending at once has a leak, and the simulator says so.
-const handlesMax = math.MaxUint32
+const handlesMax uint64 = math.MaxUint32
 
 // slab is a table of values named by handles, whose freed slots are reused
 // last freed, first reused, so the table stays as small as the most values
@@ -28,7 +28,7 @@ func (s *slab[T]) put(v T) uint32 {
 		s.items[h] = v
 		return h
 	}
-	if len(s.items) >= handlesMax {
+	if uint64(len(s.items)) >= handlesMax {
 		panicf("more than %d values pending in one table", handlesMax)
 	}
 	s.items = append(s.items, v)
@@ -65,7 +65,7 @@ func (b *buffers) get(msg []byte) uint32 {
 		h = b.free[n-1]
 		b.free = b.free[:n-1]
 	} else {
-		if len(b.arrays) >= handlesMax {
+		if uint64(len(b.arrays)) >= handlesMax {
 			panicf("more than %d messages in flight", handlesMax)
 		}
 		h = uint32(len(b.arrays))
