@@ -1,11 +1,44 @@
 package sim_test
 
 import (
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/faultline/faultline/sim"
 )
+
+// The benchmarks here measure the simulator alone, one event per op, with
+// nodes that do next to nothing. Besides ns/op (wall time, which a busy
+// machine inflates) each reports cpu_ns/op, this process's CPU time per op,
+// which is steadier when other work shares the cores.
+
+// processCPUNs is the CPU time this process has used, user and system.
+func processCPUNs(b *testing.B) int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// stepEvents fires b.N events of s, after its nodes have booted, and
+// reports them per second of wall time (as unit) and CPU ns per event.
+func stepEvents(b *testing.B, s *sim.Sim, unit string) {
+	s.Run(0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpuBefore := processCPUNs(b)
+	for range b.N {
+		if !s.Step() {
+			b.Fatal("ran out of events")
+		}
+	}
+	cpu := processCPUNs(b) - cpuBefore
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), unit)
+	b.ReportMetric(float64(cpu)/float64(b.N), "cpu_ns/op")
+}
 
 // rearmNode keeps timersInFlight timers pending: each one re-arms itself
 // when it fires, so the loop measures scheduling and firing alone.
@@ -22,20 +55,16 @@ func (r *rearmNode) Start(env *sim.Env) {
 func (r *rearmNode) Receive(sim.NodeID, []byte) {}
 func (r *rearmNode) Timer(tag uint64)           { r.env.SetTimer(time.Duration(tag+1)*time.Microsecond, tag) }
 
-// BenchmarkEventLoop measures the raw event loop: one op is one event.
-func BenchmarkEventLoop(b *testing.B) {
+func timerSim(tb testing.TB) *sim.Sim {
 	s, err := sim.New(sim.Config{Seed: 1, Nodes: []sim.NodeSpec{{Name: "n1", New: func() sim.Node { return &rearmNode{} }}}})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	s.Run(0)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		s.Step()
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	return s
 }
+
+// BenchmarkEventLoop measures the raw event loop: one op is one event.
+func BenchmarkEventLoop(b *testing.B) { stepEvents(b, timerSim(b), "events/s") }
 
 // pingNode answers every message with one of the same size, so a fixed
 // number of messages stays in flight.
@@ -55,10 +84,7 @@ func (p *pingNode) Start(env *sim.Env) {
 func (p *pingNode) Receive(from sim.NodeID, msg []byte) { p.env.Send(from, msg) }
 func (p *pingNode) Timer(uint64)                        {}
 
-// BenchmarkNetwork measures messages through the network model: latency
-// sampling, loss, duplication and reordering draws, copying and delivery.
-// One op is one delivered message.
-func BenchmarkNetwork(b *testing.B) {
+func networkSim(tb testing.TB) *sim.Sim {
 	link := sim.LinkConfig{Latency: sim.UniformLatency(100*time.Microsecond, 2*time.Millisecond),
 		DuplicateRate: 0.001, ReorderRate: 0.01}
 	spec := func(name string) sim.NodeSpec {
@@ -66,13 +92,84 @@ func BenchmarkNetwork(b *testing.B) {
 	}
 	s, err := sim.New(sim.Config{Seed: 1, Link: link, Nodes: []sim.NodeSpec{spec("n1"), spec("n2")}})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	s.Run(0)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		s.Step()
+	return s
+}
+
+// BenchmarkNetwork measures messages through the network model: latency
+// sampling, loss, duplication and reordering draws, copying and delivery.
+// One op is one delivered message.
+func BenchmarkNetwork(b *testing.B) { stepEvents(b, networkSim(b), "msgs/s") }
+
+// logNode writes to a timed disk the way a replica's log does, keeping
+// inFlight fsyncs queued: each completion appends a record to a log
+// file, rewrites a small mark file (emptied, then written, as the WAL
+// rewrites its ack mark and hard state) and issues the next fsync. The
+// log is cut back to empty when it reaches logBytesMax, so that the disk's
+// memory stays bounded however long it runs.
+type logNode struct {
+	env      *sim.Env
+	inFlight int
+	logSize  int64
+	record   [200]byte
+	mark     [40]byte
+}
+
+const logBytesMax = 256 << 10
+
+func (l *logNode) Start(env *sim.Env) {
+	l.env = env
+	for range l.inFlight {
+		l.round()
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+func (l *logNode) Receive(sim.NodeID, []byte) {}
+func (l *logNode) Timer(uint64)               {}
+func (l *logNode) DiskDone(uint64, error)     { l.round() }
+
+func (l *logNode) round() {
+	d := l.env.Disk()
+	if l.logSize+int64(len(l.record)) > logBytesMax {
+		must(d.Truncate("log", 0))
+		l.logSize = 0
+	}
+	l.record[0]++ // every record differs, as a log's do
+	must(d.Write("log", l.logSize, l.record[:]))
+	l.logSize += int64(len(l.record))
+	must(d.Truncate("mark", 0))
+	l.mark[0]++
+	must(d.Write("mark", 0, l.mark[:]))
+	if _, _, err := d.Barrier(); err != nil {
+		panic(err)
+	}
+}
+
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+// diskSim runs one logNode keeping inFlight fsyncs queued. With one, each
+// fsync finds nothing pending behind it when it completes; with more, the
+// writes issued while it ran are still pending, which the disk settles
+// differently.
+func diskSim(inFlight int) func(testing.TB) *sim.Sim {
+	return func(tb testing.TB) *sim.Sim {
+		timing := sim.DiskTiming{Sync: sim.UniformLatency(50*time.Microsecond, 500*time.Microsecond), WriteBytesPerMs: 100_000}
+		s, err := sim.New(sim.Config{Seed: 1, Nodes: []sim.NodeSpec{
+			{Name: "n1", New: func() sim.Node { return &logNode{inFlight: inFlight} }, Disk: timing}}})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return s
+	}
+}
+
+// BenchmarkDisk measures a timed disk under a log's load: one op is one
+// fsync completion, with the writes and the fsync the node issues in it.
+func BenchmarkDisk(b *testing.B) {
+	b.Run("fsyncs=1", func(b *testing.B) { stepEvents(b, diskSim(1)(b), "fsyncs/s") })
+	b.Run("fsyncs=2", func(b *testing.B) { stepEvents(b, diskSim(2)(b), "fsyncs/s") })
 }

@@ -106,48 +106,14 @@ type DiskStats struct {
 	LostFiles    int64
 }
 
-// diskFile holds a file twice: as the platter has it (durable) and as reads
-// see it (cached, durable plus every pending write).
-//
-// Most of the time the two agree up to durable's length, so they share one
-// array (shared): durable is a prefix view of cached. That halves the
-// memory and the copying of every synced write. Any change to durable, and
-// any write to bytes both copies see, first gives durable a copy of its
-// own. A truncation below durable's end caps cached's view instead, so that
-// cached can only grow again into a new array; so while shared, cached's
-// spare capacity never overlaps durable.
-type diskFile struct {
-	durable []byte
-	cached  []byte
-	shared  bool
-	// diverged: a failed fsync dropped writes that cached still shows, so
-	// cached is no longer durable plus the pending writes, and a Sync must
-	// replay its writes onto durable instead of adopting cached.
-	diverged bool
-	// born and written order the files by when they reached the platter
-	// (stamps of Disk.landings, 0 for never): born when the file came to
-	// exist durably, written when a write to it last became durable, and
-	// [writeOff, writeEnd) is what that write covered. Faults aimed at the
-	// newest blocks or the newest file use them; they read no file's
-	// format.
-	born, written      uint64
-	writeOff, writeEnd int64
-}
-
-// own gives durable its own array before either copy changes under it.
-func (f *diskFile) own() {
-	if f.shared {
-		if f.durable != nil {
-			f.durable = append([]byte{}, f.durable...)
-		}
-		f.shared = false
-	}
-}
-
 // diskOp is one volatile change: a write, a truncate or a removal.
 type diskOp struct {
 	kind diskOpKind
 	name string
+	// file is the file it changes, looked up once when it is issued: an
+	// entry of Disk.files is never replaced while ops on it are pending
+	// (only LoseDisk replaces them, on a node that is down).
+	file *diskFile
 	off  int64
 	data []byte
 	// dataAt is where data starts in Disk.pendingData, so that the
@@ -184,6 +150,11 @@ func (d *Disk) Write(name string, off int64, p []byte) error {
 		d.misdirectNext--
 		off = d.misdirect(name, off)
 	}
+	if len(d.pendingData)+len(p) > cap(d.pendingData) && len(d.pending) > 0 && d.pending[0].dataAt > 0 {
+		// Reuse the room of settled writes before growing: a disk whose
+		// fsyncs overlap never empties the buffer.
+		d.compactPending()
+	}
 	start := len(d.pendingData)
 	if need := start + len(p); need > cap(d.pendingData) {
 		// Double (append grows large buffers by only 1.25x): the buffer
@@ -196,7 +167,7 @@ func (d *Disk) Write(name string, off int64, p []byte) error {
 	// The op's view is capped so that nothing can append into a later
 	// write's bytes; if the buffer moves as it grows, the view keeps the
 	// old array, which holds the same bytes.
-	op := diskOp{kind: opWrite, name: name, off: off, data: d.pendingData[start:len(d.pendingData):len(d.pendingData)], dataAt: start}
+	op := diskOp{kind: opWrite, name: name, file: d.file(name), off: off, data: d.pendingData[start:len(d.pendingData):len(d.pendingData)], dataAt: start}
 	d.sim.trace.diskWrite(d.owner, name, off, p)
 	d.apply(op, false)
 	d.pending = append(d.pending, op)
@@ -273,7 +244,7 @@ func (d *Disk) Truncate(name string, size int64) error {
 	if err := d.ioFails("truncate", name); err != nil {
 		return err
 	}
-	op := diskOp{kind: opTruncate, name: name, off: size, dataAt: len(d.pendingData)}
+	op := diskOp{kind: opTruncate, name: name, file: d.file(name), off: size, dataAt: len(d.pendingData)}
 	d.sim.trace.diskWrite(d.owner, name, size, nil)
 	d.apply(op, false)
 	d.pending = append(d.pending, op)
@@ -283,10 +254,21 @@ func (d *Disk) Truncate(name string, size int64) error {
 // Remove deletes file name. It is volatile until Sync: a crash before the
 // next Sync brings the file back.
 func (d *Disk) Remove(name string) {
-	op := diskOp{kind: opRemove, name: name, dataAt: len(d.pendingData)}
+	op := diskOp{kind: opRemove, name: name, file: d.file(name), dataAt: len(d.pendingData)}
 	d.sim.trace.diskWrite(d.owner, name, -1, nil)
 	d.apply(op, false)
 	d.pending = append(d.pending, op)
+}
+
+// file returns the entry of file name, creating an empty one (a file that
+// exists in neither copy) if there is none.
+func (d *Disk) file(name string) *diskFile {
+	f := d.files[name]
+	if f == nil {
+		f = &diskFile{}
+		d.files[name] = f
+	}
+	return f
 }
 
 // Files returns the names of the files that exist, sorted.
@@ -343,13 +325,11 @@ func (d *Disk) settle(k int, failed bool) {
 	switch {
 	case failed:
 		for _, op := range d.pending[:k] {
-			if f := d.files[op.name]; f != nil {
-				f.diverged = true
-			}
+			op.file.diverged = true
 		}
 	case k == len(d.pending):
 		for _, op := range d.pending {
-			f := d.files[op.name]
+			f := op.file
 			d.landed(f, op)
 			if f.diverged {
 				d.apply(op, true) // replay: cached holds writes that will never be durable
@@ -357,7 +337,12 @@ func (d *Disk) settle(k int, failed bool) {
 			}
 			// cached is exactly durable plus the pending writes, so
 			// once they are durable the platter holds what cached holds.
+			old, wasShared := f.durable, f.shared
 			f.durable, f.shared = f.cached, f.cached != nil
+			if !wasShared {
+				f.recycle(old) // durable's own array, which nothing reads now
+			}
+			f.releaseIfGone()
 		}
 	default:
 		for i := range k {
@@ -368,18 +353,33 @@ func (d *Disk) settle(k int, failed bool) {
 }
 
 // makeDurable applies pending write i, not the last pending one, to the
-// durable copy of its file. An append past the durable end that no later
-// pending write touches only lengthens durable's view of cached (the hot
-// path of a log whose next append was issued while this one synced);
-// anything else is replayed onto durable's own copy.
+// durable copy of its file. When no later pending write changes the bytes
+// the platter holds after it, cached holds them too, and durable becomes
+// a view of cached: for shared copies, an append past the durable end only
+// lengthens durable's view (the hot path of a log whose next append was
+// issued while this one synced); for copies that went apart (a cut log
+// rewritten, a segment grown while a cut was pending), durable adopts
+// cached's array and the two are shared again, where they would otherwise
+// stay apart, every write replayed onto durable, until the disk next fell
+// idle. Anything else is replayed onto durable's own copy.
 func (d *Disk) makeDurable(i int) {
 	op := d.pending[i]
-	f := d.files[op.name]
+	f := op.file
 	d.landed(f, op)
-	if f.shared && !f.diverged && op.kind == opWrite && op.off >= int64(len(f.durable)) {
-		end := op.off + int64(len(op.data))
-		if end <= int64(len(f.cached)) && !d.touchedLater(op.name, int64(len(f.durable)), end, i+1) {
-			f.durable = f.cached[:end]
+	if !f.diverged && op.kind == opWrite && (!f.shared || op.off >= int64(len(f.durable))) {
+		size := max(int64(len(f.durable)), op.off+int64(len(op.data)))
+		// Shared copies agree below durable's end (a write there makes
+		// durable copy first); copies apart agree on nothing known.
+		agreeBelow := int64(0)
+		if f.shared {
+			agreeBelow = int64(len(f.durable))
+		}
+		if size <= int64(len(f.cached)) && !d.touchedLater(f, agreeBelow, size, i+1) {
+			old, wasShared := f.durable, f.shared
+			f.durable, f.shared = f.cached[:size], true
+			if !wasShared {
+				f.recycle(old) // durable's own array, which nothing reads now
+			}
 			return
 		}
 	}
@@ -404,10 +404,10 @@ func (d *Disk) landed(f *diskFile, op diskOp) {
 }
 
 // touchedLater reports whether a pending write from index from on changes
-// bytes of file name in [lo, hi), or cuts or removes it below hi.
-func (d *Disk) touchedLater(name string, lo, hi int64, from int) bool {
+// bytes of file f in [lo, hi), or cuts or removes it below hi.
+func (d *Disk) touchedLater(f *diskFile, lo, hi int64, from int) bool {
 	for _, op := range d.pending[from:] {
-		if op.name != name {
+		if op.file != f {
 			continue
 		}
 		switch op.kind {
@@ -443,10 +443,15 @@ func (d *Disk) dropPending(k int) {
 	clear(d.pending[rest:])
 	d.pending = d.pending[:rest]
 	d.covered -= min(k, d.covered)
-	shift := d.pending[0].dataAt
-	if shift < len(d.pendingData)/2 {
-		return
+	if d.pending[0].dataAt >= len(d.pendingData)/2 {
+		d.compactPending()
 	}
+}
+
+// compactPending moves the bytes of the pending writes to the front of the
+// data buffer, over those of the writes already settled.
+func (d *Disk) compactPending() {
+	shift := d.pending[0].dataAt
 	n := copy(d.pendingData, d.pendingData[shift:])
 	d.pendingData = d.pendingData[:n]
 	for i := range d.pending {
@@ -461,14 +466,22 @@ func (d *Disk) dropPending(k int) {
 
 // apply performs op on the cached copy, or on the durable copy.
 func (d *Disk) apply(op diskOp, durable bool) {
-	f := d.files[op.name]
-	if f == nil {
-		f = &diskFile{}
-		d.files[op.name] = f
-	}
+	f := op.file
 	if durable {
+		if op.kind == opTruncate && f.shared && op.off <= int64(len(f.durable)) {
+			// A shorter view of the shared array: durable loses bytes
+			// it shared and gains none, so the copies stay shared.
+			f.durable = f.durable[:op.off]
+			return
+		}
 		f.own()
-		f.durable, _ = change(f.durable, op)
+		old := f.durable
+		var moved bool
+		f.durable, moved = f.change(f.durable, op)
+		if moved {
+			f.recycle(old) // durable's own array (see own)
+		}
+		f.releaseIfGone()
 		return
 	}
 	// Only a change to bytes that both copies see needs durable to take a
@@ -484,57 +497,25 @@ func (d *Disk) apply(op diskOp, durable bool) {
 		f.cached = f.cached[:op.off:op.off]
 		return
 	}
+	old := f.cached
 	var moved bool
-	f.cached, moved = change(f.cached, op)
-	if moved {
+	f.cached, moved = f.change(f.cached, op)
+	switch {
+	case !moved:
+	case !f.shared:
+		f.recycle(old) // cached's own array
+	case f.cached != nil && len(f.durable) <= len(old):
+		// The new array starts with a copy of old, so with every byte of
+		// durable (the change, which did not make durable copy, lies past
+		// durable's end): durable moves along, the copies stay shared,
+		// and the old array is free. Otherwise a growing log would grow
+		// two arrays, and replay onto durable's every write cached got.
+		f.durable = f.cached[:len(f.durable)]
+		f.recycle(old)
+	default:
 		f.shared = false // durable alone holds the old array now
 	}
-}
-
-// change performs op on b and reports whether the result left b's array.
-func change(b []byte, op diskOp) ([]byte, bool) {
-	switch op.kind {
-	case opWrite:
-		return writeAt(b, op.off, op.data)
-	case opTruncate:
-		return resize(b, op.off)
-	}
-	return nil, true // opRemove
-}
-
-// writeAt writes data into b at off, growing b with zeros as needed, and
-// reports whether growing moved it to a new array.
-func writeAt(b []byte, off int64, data []byte) ([]byte, bool) {
-	end := off + int64(len(data))
-	b, moved := resize(b, max(int64(len(b)), end))
-	copy(b[off:end], data)
-	return b, moved
-}
-
-// resize returns b with length size, cut or grown with zeros, and whether
-// it moved to a new array. A nil result never stands for an existing empty
-// file, so it returns an empty non-nil slice for size 0.
-func resize(b []byte, size int64) ([]byte, bool) {
-	moved := false
-	if b == nil {
-		b, moved = []byte{}, true
-	}
-	if int64(len(b)) >= size {
-		return b[:size], moved
-	}
-	old := len(b)
-	if int(size) > cap(b) {
-		// Double, as a file that grows once tends to keep growing (a log
-		// segment): append's growth slows to 1.25x for large slices, which
-		// made the copying of growing segments the simulator's largest
-		// allocation.
-		grown := make([]byte, size, max(int(size), 2*cap(b)))
-		copy(grown, b)
-		return grown, true
-	}
-	b = b[:size]
-	clear(b[old:])
-	return b, moved
+	f.releaseIfGone()
 }
 
 // crash drops what was not durable, and every queued fsync with it. With a
@@ -558,7 +539,12 @@ func (d *Disk) crash() {
 	for _, f := range d.files {
 		// Each file is reset from its own durable copy; the order of the
 		// map walk cannot matter because files are independent.
+		old, wasShared := f.cached, f.shared
 		f.cached, f.shared, f.diverged = f.durable, f.durable != nil, false
+		if !wasShared {
+			f.recycle(old) // cached's own array, which nothing reads now
+		}
+		f.releaseIfGone()
 	}
 }
 
@@ -571,7 +557,7 @@ func (d *Disk) persistTornPrefix() int {
 	whole := d.rng.IntN(len(d.pending))
 	for _, op := range d.pending[:whole] {
 		d.apply(op, true)
-		d.landed(d.files[op.name], op)
+		d.landed(op.file, op)
 	}
 	kept, cut := whole, false
 	torn := d.pending[whole]
@@ -586,7 +572,7 @@ func (d *Disk) persistTornPrefix() int {
 		if keep > 0 {
 			torn.data = torn.data[:keep]
 			d.apply(torn, true)
-			d.landed(d.files[torn.name], torn)
+			d.landed(torn.file, torn)
 			kept++
 		}
 		d.sim.trace.disk(d.sim.now, d.owner, "torn-write", torn.name, torn.off+int64(keep))
@@ -635,9 +621,7 @@ func (d *Disk) ioFails(op, name string) error {
 // stays reported for the rest of the node's life.
 func (d *Disk) loseUncovered() {
 	for _, op := range d.pending[d.covered:] {
-		if f := d.files[op.name]; f != nil {
-			f.diverged = true
-		}
+		op.file.diverged = true
 	}
 	if d.covered < len(d.pending) {
 		d.pendingData = d.pendingData[:d.pending[d.covered].dataAt]

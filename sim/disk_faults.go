@@ -135,7 +135,7 @@ func (s *Sim) LoseNewestFile(id NodeID, prefix string) (name string, size int64,
 		return "", 0, nil
 	}
 	size = int64(len(f.durable))
-	f.durable, f.cached, f.shared = nil, nil, false
+	f.durable, f.cached, f.shared, f.spare = nil, nil, false, nil
 	f.born, f.written, f.writeOff, f.writeEnd = 0, 0, 0, 0
 	d.stats.LostFiles++
 	s.trace.disk(s.now, id, "lost-file", name, size)

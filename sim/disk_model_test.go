@@ -131,6 +131,9 @@ func TestDiskMatchesACopyingModel(t *testing.T) {
 				d = ps.probe(0).env.Disk()
 				m.cached, m.pending = cloneFiles(m.durable), nil
 			}
+			if err := sim.CheckDiskArrays(d); err != nil {
+				rt.Fatal(err)
+			}
 			for _, n := range names {
 				want, exists := m.cached[n]
 				got, err := d.ReadAll(n)
@@ -234,6 +237,9 @@ func TestTimedDiskMatchesACopyingModel(t *testing.T) {
 				// An fsync failure armed and not yet spent stays armed:
 				// it is the device's, not the process's.
 				m.cached, m.pending, barriers, busy = cloneFiles(m.durable), nil, nil, ps.Now()
+			}
+			if err := sim.CheckDiskArrays(d); err != nil {
+				rt.Fatal(err)
 			}
 			for _, n := range names {
 				want, exists := m.cached[n]

@@ -95,7 +95,7 @@ func (d *Disk) issueBarrier() {
 	d.issued++
 	d.covered = len(d.pending)
 	d.barriers = append(d.barriers, barrier{ops: d.covered, at: d.busyUntil, ticket: d.issued})
-	d.sim.push(event{at: d.busyUntil, kind: eventDisk, node: d.owner, incarnation: d.sim.nodes[d.owner].incarnation})
+	d.sim.push(d.busyUntil, event{kind: eventDisk, node: d.owner, incarnation: d.sim.nodes[d.owner].incarnation})
 }
 
 // Barrier returns a ticket for every write issued so far, issuing a Sync

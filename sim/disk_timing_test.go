@@ -334,3 +334,28 @@ func TestIOErrorsFailOperationsAndAFailedFsyncLosesItsWrites(t *testing.T) {
 		t.Fatal("a rate above 1 was accepted")
 	}
 }
+
+// A log appended to while earlier fsyncs are in flight, the WAL's hot
+// path, keeps its durable and cached copies in one array as it grows:
+// growing moves both copies, and each completed fsync only lengthens
+// durable's view. (Copies that went apart would make every append be
+// copied twice, into two separately growing arrays.)
+func TestPipelinedLogStaysSharedAsItGrows(t *testing.T) {
+	s := diskSim(2)(t)
+	s.Run(0)
+	const fsyncs = 1200 // appends of 200 bytes, short of the cut at logBytesMax: ~10 doublings
+	for i := range fsyncs {
+		if !s.Step() {
+			t.Fatal("ran out of events")
+		}
+		if !sim.FileShared(s.Disk(0), "log") {
+			t.Fatalf("after %d fsyncs the log's copies are apart", i+1)
+		}
+		if err := sim.CheckDiskArrays(s.Disk(0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if size := s.Disk(0).Size("log"); size < fsyncs*200 {
+		t.Fatalf("the log grew to %d bytes only", size)
+	}
+}

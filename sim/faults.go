@@ -35,11 +35,11 @@ func (s *Sim) Crash(id NodeID) error {
 	n.env = nil
 	n.timers = timerTable{}
 	for _, e := range n.deferred {
-		if e.msg != nil {
-			s.putBuffer(e.msg)
+		if e.kind == eventDeliver {
+			s.messages.put(e.ref)
 		}
 	}
-	n.deferred = nil
+	n.deferred = n.deferred[:0]
 	n.disk.crash()
 	s.trace.lifecycle(traceCrash, s.now, id, int64(n.incarnation))
 	return nil
@@ -57,6 +57,10 @@ func (s *Sim) LoseDisk(id NodeID) (files int, bytes int64, err error) {
 		return 0, 0, fmt.Errorf("lose disk of %s: not down: %w", n.spec.Name, ErrNodeState)
 	}
 	d := n.disk
+	if len(d.pending) > 0 {
+		// Pending ops point at the entries about to be replaced.
+		panicf("disk of down node %s has %d writes pending", n.spec.Name, len(d.pending))
+	}
 	for _, name := range d.Files() {
 		files++
 		bytes += d.Size(name)
@@ -78,7 +82,7 @@ func (s *Sim) Restart(id NodeID, delay time.Duration) error {
 		return fmt.Errorf("restart %s: not down: %w", n.spec.Name, ErrNodeState)
 	}
 	n.status = nodeStarting
-	s.push(event{at: s.now.Add(max(delay, 0)), kind: eventStart, node: id, incarnation: n.incarnation})
+	s.push(s.now.Add(max(delay, 0)), event{kind: eventStart, node: id, incarnation: n.incarnation})
 	return nil
 }
 
@@ -110,8 +114,7 @@ func (s *Sim) Resume(id NodeID) error {
 	n.status = nodeUp
 	s.trace.lifecycle(traceResume, s.now, id, int64(len(n.deferred)))
 	for _, e := range n.deferred {
-		e.at = s.now
-		s.push(e)
+		s.push(s.now, e)
 	}
 	n.deferred = n.deferred[:0]
 	return nil

@@ -61,15 +61,20 @@ func (s *Sim) Step() bool {
 }
 
 func (s *Sim) step() {
-	e := s.queue.pop()
-	if e.at < s.now {
-		panicf("event at %d is before now %d", e.at, s.now)
+	q := s.queue.pop()
+	if q.at < s.now {
+		panicf("event at %d is before now %d", q.at, s.now)
 	}
-	s.now = e.at
+	s.now = q.at
+	e := s.records.take(q.handle)
 	switch e.kind {
 	case eventCallback:
+		fn := s.callbacks.take(e.ref)
+		if fn == nil {
+			panicf("callback %d fired twice", e.ref)
+		}
 		s.events++
-		e.fn()
+		fn()
 	case eventStart:
 		s.fireStart(e)
 	case eventDeliver:
@@ -81,7 +86,7 @@ func (s *Sim) step() {
 	case eventDiskNotify:
 		s.fireDiskNotify(e)
 	default:
-		panicf("unknown event kind %d", e.kind)
+		panicf("event %d of unknown kind %d (0: its record was taken twice)", q.handle, e.kind)
 	}
 }
 
@@ -108,22 +113,23 @@ func (s *Sim) fireDeliver(e event) {
 	case nodeUp:
 	default:
 		s.network.stats.DroppedNodeDown++
-		s.trace.message(traceDrop, s.now, e.from, e.node, e.msg.data, "node-down")
-		s.putBuffer(e.msg)
+		s.trace.message(traceDrop, s.now, e.from, e.node, s.messages.bytes(e.ref), "node-down")
+		s.messages.put(e.ref)
 		return
 	}
 	if !s.network.Connected(e.from, e.node) {
 		// The link was cut while the message was in flight.
 		s.network.stats.DroppedPartition++
-		s.trace.message(traceDrop, s.now, e.from, e.node, e.msg.data, "partition")
-		s.putBuffer(e.msg)
+		s.trace.message(traceDrop, s.now, e.from, e.node, s.messages.bytes(e.ref), "partition")
+		s.messages.put(e.ref)
 		return
 	}
 	s.events++
 	s.network.stats.Delivered++
-	s.trace.message(traceDeliver, s.now, e.from, e.node, e.msg.data, "")
-	n.node.Receive(e.from, e.msg.data)
-	s.putBuffer(e.msg)
+	msg := s.messages.bytes(e.ref)
+	s.trace.message(traceDeliver, s.now, e.from, e.node, msg, "")
+	n.node.Receive(e.from, msg)
+	s.messages.put(e.ref)
 }
 
 func (s *Sim) fireTimer(e event) {

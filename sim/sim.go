@@ -17,13 +17,14 @@ type Sim struct {
 	names   []string
 	network *Network
 	trace   tracer
-	free    []*buffer // message buffers ready for reuse
-	events  int64     // events fired, stale ones not counted
+	// records, callbacks and messages are the queue's side tables: what
+	// each pending event does, the harness's functions it calls, and the
+	// messages in flight (see slab.go).
+	records   slab[event]
+	callbacks slab[func()]
+	messages  buffers
+	events    int64 // events fired, stale ones not counted
 }
-
-// buffer holds one message in flight. Buffers are recycled after delivery so
-// that steady-state messaging allocates nothing.
-type buffer struct{ data []byte }
 
 // New builds a simulation from cfg and schedules every node's first start at
 // time zero, in node order.
@@ -55,7 +56,7 @@ func New(cfg Config) (*Sim, error) {
 		st.disk = newDisk(s, id, NewStream(cfg.Seed, "disk/"+spec.Name), spec.Disk)
 		s.nodes = append(s.nodes, st)
 		st.status = nodeStarting
-		s.push(event{at: 0, kind: eventStart, node: id})
+		s.push(0, event{kind: eventStart, node: id})
 	}
 	return s, nil
 }
@@ -128,17 +129,18 @@ func (s *Sim) state(id NodeID) *nodeState {
 	return s.nodes[id]
 }
 
-func (s *Sim) push(e event) {
+// push schedules e at true time at, after every event already scheduled
+// for that time.
+func (s *Sim) push(at Time, e event) {
 	s.seq++
-	e.seq = s.seq
-	s.queue.push(e)
+	s.queue.push(queued{at: at, seq: s.seq, handle: s.records.put(e)})
 }
 
 // At schedules fn to run at true time t: the harness's way to inject faults
 // and drive workloads. A time in the past runs at the current time, after
 // the events already due then.
 func (s *Sim) At(t Time, fn func()) {
-	s.push(event{at: max(t, s.now), kind: eventCallback, fn: fn})
+	s.push(max(t, s.now), event{kind: eventCallback, ref: s.callbacks.put(fn)})
 }
 
 // After schedules fn to run d after the current time.
@@ -147,23 +149,9 @@ func (s *Sim) After(d time.Duration, fn func()) { s.At(s.now.Add(d), fn) }
 func (s *Sim) scheduleTimer(n *nodeState, slot uint32) {
 	ts := &n.timers.slots[slot]
 	at := n.clock.trueTimeAt(s.now, ts.deadline)
-	s.push(event{at: at, kind: eventTimer, node: n.id, timerSlot: slot,
+	s.push(at, event{kind: eventTimer, node: n.id, timerSlot: slot,
 		timerVersion: ts.schedule, incarnation: n.incarnation})
 }
-
-func (s *Sim) getBuffer(msg []byte) *buffer {
-	var b *buffer
-	if n := len(s.free); n > 0 {
-		b = s.free[n-1]
-		s.free = s.free[:n-1]
-	} else {
-		b = &buffer{}
-	}
-	b.data = append(b.data[:0], msg...)
-	return b
-}
-
-func (s *Sim) putBuffer(b *buffer) { s.free = append(s.free, b) }
 
 // send routes one message through the network.
 func (s *Sim) send(from, to NodeID, msg []byte) {
@@ -185,8 +173,8 @@ func (s *Sim) send(from, to NodeID, msg []byte) {
 	}
 	slow := s.nodes[to].slowDelay + s.nodes[from].slowDelay
 	for i := range copies {
-		b := s.getBuffer(msg)
-		b.data = nw.corrupt(from, to, b.data)
-		s.push(event{at: s.now.Add(delays[i] + slow), kind: eventDeliver, node: to, from: from, msg: b})
+		h := s.messages.get(msg)
+		s.messages.cut(h, len(nw.corrupt(from, to, s.messages.bytes(h))))
+		s.push(s.now.Add(delays[i]+slow), event{kind: eventDeliver, node: to, from: from, ref: h})
 	}
 }

@@ -1,0 +1,114 @@
+package sim
+
+import "math"
+
+// The side tables of the event queue. The heap holds small pointer-free
+// entries (see queued) and names everything else by a uint32 handle into
+// one of these tables, each recycled through a free list: in steady state
+// scheduling and firing an event allocate nothing, and moving an entry in
+// the heap is a plain copy that the collector never has to watch.
+
+// handlesMax bounds every table: a handle is a uint32. A simulation with
+// four billion events pending at once has a leak, and the simulator says so.
+const handlesMax uint64 = math.MaxUint32
+
+// slab is a table of values named by handles, whose freed slots are reused
+// last freed, first reused, so the table stays as small as the most values
+// ever held at once.
+type slab[T any] struct {
+	items []T
+	free  []uint32
+}
+
+// put stores v and returns its handle.
+func (s *slab[T]) put(v T) uint32 {
+	if n := len(s.free); n > 0 {
+		h := s.free[n-1]
+		s.free = s.free[:n-1]
+		s.items[h] = v
+		return h
+	}
+	if uint64(len(s.items)) >= handlesMax {
+		panicf("more than %d values pending in one table", handlesMax)
+	}
+	s.items = append(s.items, v)
+	return uint32(len(s.items) - 1)
+}
+
+// take returns the value of handle h and frees its slot, zeroing it so
+// that the table keeps nothing alive. The caller checks that h was live.
+func (s *slab[T]) take(h uint32) T {
+	v := s.items[h]
+	var zero T
+	s.items[h] = zero
+	s.free = append(s.free, h)
+	return v
+}
+
+// buffers holds the messages in flight, each copied out of its sender's
+// hands when sent. Unlike a slab it keeps a freed buffer's array, so that a
+// message sent later reuses it: steady-state messaging allocates only when
+// a message is longer than every free buffer that came before it. Arrays
+// are held at their full capacity and the message lengths apart, so that
+// reusing a buffer writes no pointer (and pays no write barrier).
+type buffers struct {
+	arrays [][]byte
+	sizes  []int
+	live   []bool // catches a buffer freed twice or read after it was freed
+	free   []uint32
+}
+
+// get copies msg into a free buffer and returns its handle.
+func (b *buffers) get(msg []byte) uint32 {
+	var h uint32
+	if n := len(b.free); n > 0 {
+		h = b.free[n-1]
+		b.free = b.free[:n-1]
+	} else {
+		if uint64(len(b.arrays)) >= handlesMax {
+			panicf("more than %d messages in flight", handlesMax)
+		}
+		h = uint32(len(b.arrays))
+		b.arrays = append(b.arrays, nil)
+		b.sizes = append(b.sizes, 0)
+		b.live = append(b.live, false)
+	}
+	if b.live[h] {
+		panicf("message buffer %d handed out twice", h)
+	}
+	b.live[h] = true
+	if len(b.arrays[h]) < len(msg) {
+		// append rounds the array up to the allocator's size class, whose
+		// slack a later, longer message may then use.
+		grown := append([]byte(nil), msg...)
+		b.arrays[h] = grown[:cap(grown)]
+	}
+	b.sizes[h] = copy(b.arrays[h], msg)
+	return h
+}
+
+// bytes returns the message held by live buffer h.
+func (b *buffers) bytes(h uint32) []byte {
+	if !b.live[h] {
+		panicf("message buffer %d read after it was freed", h)
+	}
+	return b.arrays[h][:b.sizes[h]]
+}
+
+// cut shortens the message of live buffer h to its first n bytes (a
+// message the network cut short).
+func (b *buffers) cut(h uint32, n int) {
+	if !b.live[h] || n < 0 || n > b.sizes[h] {
+		panicf("message buffer %d (live %v) of %d bytes cut to %d", h, b.live[h], b.sizes[h], n)
+	}
+	b.sizes[h] = n
+}
+
+// put frees buffer h for reuse, keeping its array.
+func (b *buffers) put(h uint32) {
+	if !b.live[h] {
+		panicf("message buffer %d freed twice", h)
+	}
+	b.live[h] = false
+	b.free = append(b.free, h)
+}
