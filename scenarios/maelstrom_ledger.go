@@ -321,23 +321,22 @@ func (w *ledgerRPCWorkload) interpret(in checkers.LedgerInput, r ledgerRPCReply)
 	return checkers.LedgerOutput{Unknown: true}, false
 }
 
-// accountsOf reads a lookup's accounts.
-func (w *ledgerRPCWorkload) accountsOf(r ledgerRPCReply) ([]ledger.Account, bool) {
-	var out []ledger.Account
+// accountsOf reads a lookup's accounts, their balances in units as
+// checkers.UnitsOf converts them.
+func (w *ledgerRPCWorkload) accountsOf(r ledgerRPCReply) ([]ledger.AccountUnits, bool) {
+	var out []ledger.AccountUnits
 	for _, a := range r.Body.Accounts {
 		id, err := parseDecimalID(a.ID)
 		if err != nil {
 			return nil, false
 		}
-		acct := ledger.Account{ID: id, Ledger: a.Ledger, Code: a.Code, Flags: ledger.AccountFlags(a.Flags)}
-		for _, f := range []struct {
-			in  string
-			out *decimal.Decimal
-		}{{a.DebitsPending, &acct.DebitsPending}, {a.DebitsPosted, &acct.DebitsPosted},
-			{a.CreditsPending, &acct.CreditsPending}, {a.CreditsPosted, &acct.CreditsPosted}} {
-			if *f.out, err = decimal.NewFromString(f.in); err != nil {
+		acct := ledger.AccountUnits{ID: id, Ledger: a.Ledger, Code: a.Code, Flags: ledger.AccountFlags(a.Flags)}
+		for i, in := range [4]string{a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted} {
+			d, err := decimal.NewFromString(in)
+			if err != nil {
 				return nil, false
 			}
+			acct.Balances[i] = unitsAmountOf(d)
 		}
 		out = append(out, acct)
 	}
