@@ -22,16 +22,18 @@ type AccountUnits struct {
 	// Balances are debits pending, debits posted, credits pending and
 	// credits posted, in that order.
 	Balances  [4]UnitsAmount
+	Scale     uint8 // the scale of its ledger, at which Balances count
 	Timestamp uint64
 }
 
-// TransferUnits is a transfer as a lookup reply carries it, its amount in
-// units.
+// TransferUnits is a transfer as a lookup reply or a State's units
+// accessors give it, its amount in units.
 type TransferUnits struct {
 	ID              ID
 	DebitAccountID  ID
 	CreditAccountID ID
 	Amount          UnitsAmount
+	Scale           uint8 // the scale of its ledger, at which Amount counts
 	PendingID       ID
 	Ledger          uint32
 	Code            uint16
@@ -78,14 +80,14 @@ func DecodeReplyUnits(b []byte, scale uint8, rep *ReplyUnits) error {
 		for j := range a.Balances {
 			a.Balances[j] = r.unitsAmount(scale)
 		}
-		a.Timestamp = r.u64()
+		a.Scale, a.Timestamp = scale, r.u64()
 	}
 	rep.Transfers = grow(rep.Transfers, r.count(BatchEventsMax, transferMinSize))
 	for i := range rep.Transfers {
 		var t transferEvent
 		r.transferEvent(&t)
 		rep.Transfers[i] = TransferUnits{ID: t.ID, DebitAccountID: t.DebitAccountID,
-			CreditAccountID: t.CreditAccountID, Amount: r.unitsOf(t.Amount, scale), PendingID: t.PendingID,
+			CreditAccountID: t.CreditAccountID, Amount: r.unitsOf(t.Amount, scale), Scale: scale, PendingID: t.PendingID,
 			Ledger: t.Ledger, Code: t.Code, Flags: t.Flags, Timeout: t.Timeout, Timestamp: t.Timestamp}
 	}
 	return r.finish("reply")
@@ -107,3 +109,42 @@ func (r *reader) unitsOf(c canonicalDecimal, scale uint8) UnitsAmount {
 
 // IsZero reports whether a is 0.
 func (a UnitsAmount) IsZero() bool { return a == UnitsAmount{} }
+
+// LookupTransferUnits is LookupTransfer with the amount in units: the
+// transfer as resolved, and whether it exists.
+func (s *State) LookupTransferUnits(id ID) (TransferUnits, bool) {
+	i, ok := s.byID[id]
+	if !ok {
+		return TransferUnits{}, false
+	}
+	return s.transferUnits(i), true
+}
+
+// TransferUnitsAt returns the i-th transfer applied (0 <= i <
+// TransferCount()), as resolved, with its amount in units: Transfers()[i]
+// without building every transfer's decimal.
+func (s *State) TransferUnitsAt(i int) TransferUnits {
+	if i < 0 || i >= s.transfers.len() {
+		panicf("transfer %d of %d", i, s.transfers.len())
+	}
+	return s.transferUnits(uint32(i))
+}
+
+func (s *State) transferUnits(i uint32) TransferUnits {
+	t := s.transfers.at(i)
+	r := &t.res
+	return TransferUnits{ID: r.id, DebitAccountID: r.debit, CreditAccountID: r.credit,
+		Amount: unitsAmountOf(r.amount), Scale: s.scales[r.ledger], PendingID: r.pendingID, Ledger: r.ledger,
+		Code: r.code, Flags: r.flags, Timeout: r.timeout, Timestamp: t.timestamp}
+}
+
+// LookupAccountUnits is LookupAccount with the balances in units.
+func (s *State) LookupAccountUnits(id ID) (AccountUnits, bool) {
+	a := s.accounts[id]
+	if a == nil {
+		return AccountUnits{}, false
+	}
+	return AccountUnits{ID: a.id, Ledger: a.ledger, Code: a.code, Flags: a.flags, Timestamp: a.timestamp,
+		Scale: s.scales[a.ledger], Balances: [4]UnitsAmount{unitsAmountOf(a.debitsPending),
+			unitsAmountOf(a.debitsPosted), unitsAmountOf(a.creditsPending), unitsAmountOf(a.creditsPosted)}}, true
+}
