@@ -152,16 +152,41 @@ func LedgerModel(groups [][]GroupAccount, scale uint8) porcupine.Model {
 }
 
 func newGroupState(group int, accounts []GroupAccount) *groupState {
-	return &groupState{group: group, accounts: accounts, balances: make([][4]Units, len(accounts))}
+	return withBalances(groupState{group: group, accounts: accounts}, make([][4]Units, len(accounts)))
 }
 
 // clone makes a state to step from: the balances are copied, the lists are
 // shared.
 func (s *groupState) clone() *groupState {
-	c := *s
-	c.balances = slices.Clone(s.balances)
+	c := withBalances(*s, s.balances)
 	c.timers = slices.Clone(s.timers)
-	return &c
+	return c
+}
+
+// inlineAccounts is how many accounts' balances a state holds in the same
+// allocation as itself: the workload's groups have five. Porcupine's
+// search clones a state for nearly every step it tries, so one allocation
+// per clone rather than two counts.
+const inlineAccounts = 5
+
+// stateWithBalances is a state and the array its balances use, allocated
+// together.
+type stateWithBalances struct {
+	state    groupState
+	balances [inlineAccounts][4]Units
+}
+
+// withBalances returns a new state s with a copy of balances.
+func withBalances(s groupState, balances [][4]Units) *groupState {
+	n := len(balances)
+	if n > inlineAccounts {
+		s.balances = slices.Clone(balances)
+		return &s
+	}
+	b := &stateWithBalances{state: s}
+	b.state.balances = b.balances[:n:n] // full: an append could never write past it
+	copy(b.state.balances, balances)
+	return &b.state
 }
 
 // step returns every state the operation may leave, none if its output is
