@@ -100,8 +100,8 @@ type Client struct {
 	driver   Driver
 
 	lib       *client.Client
-	current   *Op // the request in flight, nil if none; it points to op
-	op        Op  // the one request a client has in flight at a time
+	current   *Op    // the request in flight, nil if none; it points to op
+	op        Op     // the one request a client has in flight at a time
 	queued    []byte // the next command, waiting out its think time
 	nextTimer sim.TimerID
 	wakeTimer sim.TimerID
