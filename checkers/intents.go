@@ -119,8 +119,20 @@ func checkIntents(st *ledger.State, intents []Intent, ids map[ledger.ID]IntentRe
 // ledger that carry it out.
 func attribute(st *ledger.State, intents []Intent, ids map[ledger.ID]IntentRef) ([][][]ledger.ID, []string) {
 	effects := make([][][]ledger.ID, len(intents))
+	positions := 0
 	for i := range intents {
-		effects[i] = make([][]ledger.ID, len(intents[i].Transfers))
+		positions += len(intents[i].Transfers)
+	}
+	// One array holds every intent's positions, another one transfer ID
+	// per position: a position's first transfer (all a correct run has)
+	// takes its slot without allocating, a second one moves it out.
+	all, slots := make([][]ledger.ID, positions), make([]ledger.ID, positions)
+	for i := range intents {
+		n := len(intents[i].Transfers)
+		effects[i], all = all[:n:n], all[n:]
+		for p := range effects[i] {
+			effects[i][p], slots = slots[:0:1], slots[1:]
+		}
 	}
 	var evidence []string
 	for i := range st.TransferCount() {
