@@ -110,14 +110,7 @@ func (c *kvClient) next() {
 	in := randomKVInput(rng.IntN, rng.Int64N)
 	server := sim.NodeID(rng.IntN(c.servers))
 	c.msgID++
-	body := map[string]any{"type": in.Op, "msg_id": c.msgID, "key": in.Key}
-	switch in.Op {
-	case "write":
-		body["value"] = in.Value
-	case "cas":
-		body["from"], body["to"] = in.From, in.To
-	}
-	line, _ := json.Marshal(map[string]any{"src": c.env.Name(), "dest": cluster.ReplicaName(int(server)), "body": body}) // plain data
+	line := appendKVRequest(nil, c.env.Name(), cluster.ReplicaName(int(server)), in, c.msgID)
 	c.pending = &kvRequest{msgID: c.msgID, in: in, call: c.now(), timeout: c.env.SetTimer(kvRequestTimeout, kvTagTimeout)}
 	c.env.Send(server, line)
 }
