@@ -99,3 +99,12 @@ func unitsOfBig(d decimal.Decimal, scale uint8) Units {
 	v.And(v, mask128)
 	return Units{Hi: new(big.Int).Rsh(v, 64).Uint64(), Lo: new(big.Int).And(v, mask64).Uint64()}
 }
+
+// TestUnitsOfEverydayAmountAllocatesNothing: the checkers convert every
+// amount of the workload (whole cents below 10^15) without math/big.
+func TestUnitsOfEverydayAmountAllocatesNothing(t *testing.T) {
+	amount := decimal.New(5000, -2)
+	if n := testing.AllocsPerRun(100, func() { _ = UnitsOf(amount, 2) }); n != 0 {
+		t.Fatalf("UnitsOf(50.00) allocates %v times", n)
+	}
+}

@@ -41,3 +41,21 @@ func TestRepliesReadInUnitsAgreeWithDecimals(t *testing.T) {
 		}
 	}
 }
+
+// TestReplyReadInUnitsAllocatesOnlyItsResults: a lookup's reply read into
+// the workload's reused ReplyUnits allocates nothing but its Results,
+// which the history keeps.
+func TestReplyReadInUnitsAllocatesOnlyItsResults(t *testing.T) {
+	if raceDetector {
+		t.Skip("the race detector's instrumentation may allocate")
+	}
+	rep := ledger.Reply{Timestamp: 9, Accounts: make([]ledger.Account, 5)}
+	for i := range rep.Accounts {
+		rep.Accounts[i] = ledger.Account{ID: ledger.IDFromUint64(uint64(i + 1)), Ledger: 1, DebitsPosted: decimal.New(int64(i), -2)}
+	}
+	b := ledger.EncodeReply(rep)
+	var w workload
+	if n := testing.AllocsPerRun(100, func() { _, _ = w.decodeReply(b) }); n != 0 {
+		t.Fatalf("reading a lookup's reply allocates %v times", n)
+	}
+}
