@@ -142,8 +142,14 @@ type kvReply struct {
 // any other (a late reply to a request that timed out, a duplicate) is
 // dropped, as Maelstrom's client drops it.
 func (c *kvClient) Receive(_ sim.NodeID, msg []byte) {
-	var r kvReply
-	if json.Unmarshal(msg, &r) != nil || c.pending == nil || r.Body.InReplyTo != c.pending.msgID {
+	r, ok := readKVReply(msg)
+	if !ok {
+		r = kvReply{} // encoding/json leaves alone what the line lacks
+		if json.Unmarshal(msg, &r) != nil {
+			return
+		}
+	}
+	if c.pending == nil || r.Body.InReplyTo != c.pending.msgID {
 		return
 	}
 	p := c.pending

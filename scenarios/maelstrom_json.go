@@ -132,3 +132,157 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	return append(append(append(b, '"'), s...), '"')
 }
+
+// readKVReply reads a lin-kv reply as json.Unmarshal reads it into a
+// kvReply, in one pass, for the lines Maelstrom nodes write: compact
+// JSON whose envelope holds src, dest and body, whose body holds type,
+// text (plain strings), msg_id, in_reply_to, code and value (integers),
+// each at most once. ok is false for any other line, which the caller
+// must give to encoding/json: an unknown key (Unmarshal matches keys
+// case-insensitively), an escape, whitespace, a number that is no plain
+// integer, anything malformed.
+func readKVReply(line []byte) (r kvReply, ok bool) {
+	s := compactReader{b: line}
+	var seen uint8
+	ok = s.object(func(key []byte) bool {
+		switch string(key) {
+		case "src", "dest":
+			_, ok := s.plainString()
+			return ok
+		case "body":
+			return s.once(&seen, 1) && s.object(func(key []byte) bool {
+				return s.kvBodyMember(&r, &seen, key)
+			})
+		}
+		return false
+	})
+	return r, ok && seen&1 != 0 && s.i == len(s.b)
+}
+
+// kvBodyMember reads the value of one member of a lin-kv reply's body.
+func (s *compactReader) kvBodyMember(r *kvReply, seen *uint8, key []byte) bool {
+	var ok bool
+	switch string(key) {
+	case "type":
+		var v []byte
+		v, ok = s.plainString()
+		r.Body.Type = kvReplyType(v)
+		return ok && s.once(seen, 2)
+	case "text":
+		_, ok = s.plainString()
+		return ok
+	case "msg_id":
+		_, ok = s.integer()
+		return ok
+	case "in_reply_to":
+		r.Body.InReplyTo, ok = s.integer()
+		return ok && s.once(seen, 4)
+	case "code":
+		var v int64
+		v, ok = s.integer()
+		r.Body.Code = int(v)
+		return ok && s.once(seen, 8)
+	case "value":
+		r.Body.Value, ok = s.integer()
+		return ok && s.once(seen, 16)
+	}
+	return false
+}
+
+// compactReader reads the compact JSON Maelstrom nodes write, byte by
+// byte, refusing (ok false) whatever it does not read exactly as
+// encoding/json would.
+type compactReader struct {
+	b []byte
+	i int
+}
+
+// once marks bit in seen, and refuses a key seen before: encoding/json
+// lets the last of duplicate keys win, which the callers do not copy.
+func (s *compactReader) once(seen *uint8, bit uint8) bool {
+	if *seen&bit != 0 {
+		return false
+	}
+	*seen |= bit
+	return true
+}
+
+// object reads an object, calling member with each key, after its colon,
+// to read the value.
+func (s *compactReader) object(member func(key []byte) bool) bool {
+	if !s.next('{') {
+		return false
+	}
+	if s.next('}') {
+		return true
+	}
+	for {
+		key, ok := s.plainString()
+		if !ok || !s.next(':') || !member(key) {
+			return false
+		}
+		if s.next('}') {
+			return true
+		}
+		if !s.next(',') {
+			return false
+		}
+	}
+}
+
+func (s *compactReader) next(c byte) bool {
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+// plainString reads a string of printable ASCII without escapes, and
+// returns its bytes.
+func (s *compactReader) plainString() ([]byte, bool) {
+	if !s.next('"') {
+		return nil, false
+	}
+	start := s.i
+	for ; s.i < len(s.b); s.i++ {
+		switch c := s.b[s.i]; {
+		case c == '"':
+			s.i++
+			return s.b[start : s.i-1], true
+		case c < 0x20 || c >= 0x7f || c == '\\':
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// integer reads a JSON integer (no fraction, no exponent) that fits an
+// int64, as encoding/json reads it into one.
+func (s *compactReader) integer() (int64, bool) {
+	start := s.i
+	s.next('-')
+	digits := s.i
+	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
+		s.i++
+	}
+	if s.i == digits || (s.b[digits] == '0' && s.i > digits+1) {
+		return 0, false // no digits, or a leading zero
+	}
+	if s.i < len(s.b) && (s.b[s.i] == '.' || s.b[s.i] == 'e' || s.b[s.i] == 'E') {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(string(s.b[start:s.i]), 10, 64)
+	return v, err == nil
+}
+
+// kvReplyType returns a lin-kv reply's type, without allocating for the
+// types a node answers with.
+func kvReplyType(b []byte) string {
+	for _, t := range [...]string{"read_ok", "write_ok", "cas_ok", "error"} {
+		if string(b) == t {
+			return t
+		}
+	}
+	return string(b)
+}

@@ -105,3 +105,70 @@ func ledgerBodyMap(w *ledgerRPCWorkload, req *ledgerRPCRequest) map[string]any {
 	body["msg_id"] = req.msgID
 	return body
 }
+
+// kvReplyLines are lin-kv replies as nodes write them, and lines the fast
+// reader must leave to encoding/json (or read as it does).
+var kvReplyLines = []string{
+	`{"body":{"in_reply_to":7,"type":"read_ok","value":3},"dest":"c3","src":"n1"}`,
+	`{"body":{"in_reply_to":8,"type":"write_ok"},"dest":"c3","src":"n1"}`,
+	`{"body":{"code":22,"in_reply_to":9,"text":"expected 1, had 2","type":"error"},"dest":"c3","src":"n1"}`,
+	`{"body":{"code":20,"in_reply_to":10,"text":"not found","type":"error"},"dest":"c0","src":"n4"}`,
+	`{"src":"n1","dest":"c3","body":{"type":"cas_ok","in_reply_to":-11,"msg_id":4}}`,
+	`{"body":{"in_reply_to":7,"type":"read_ok","value":"3"},"dest":"c3","src":"n1"}`,
+	`{"body":{"in_reply_to":7,"type":"read_ok","value":[1,2]},"dest":"c3","src":"n1"}`,
+	`{"body":{"in_reply_to":7,"type":"read_ok","value":3.0},"dest":"c3","src":"n1"}`,
+	`{"body":{"in_reply_to":7,"type":"read_ok","value":1e2},"dest":"c3","src":"n1"}`,
+	`{"body":{"in_reply_to":07,"type":"read_ok"},"dest":"c3","src":"n1"}`,
+	`{"body":{"in_reply_to":99999999999999999999,"type":"read_ok"},"dest":"c3","src":"n1"}`,
+	`{"body":{"In_Reply_To":7,"type":"read_ok","value":3},"dest":"c3","src":"n1"}`,
+	`{"body":{"in_reply_to":7,"in_reply_to":8,"type":"read_ok"},"dest":"c3","src":"n1"}`,
+	`{"body":{"in_reply_to":7,"type":"read\u005fok"},"dest":"c3","src":"n1"}`,
+	`{"body":{"in_reply_to":7,"type":"read_ok"}, "dest":"c3","src":"n1"}`,
+	`{"body":{"in_reply_to":7,"type":"read_ok"},"dest":"c3","src":"n1"} `,
+	`{"body":{"in_reply_to":7,"type":"read_ok"},"dest":"c3","src":"n1"}x`,
+	`{"body":{"in_reply_to":7,"type":"read_ok"},"dest":3,"src":"n1"}`,
+	`{"body":null,"dest":"c3","src":"n1"}`,
+	`{"dest":"c3","src":"n1"}`,
+	`{"body":{},"dest":"c3","src":"n1"}`,
+	`{"body":{"in_reply_to":-,"type":"read_ok"},"dest":"c3","src":"n1"}`,
+	`{"body":{"in_reply_to":7,"type":"read_ok"`,
+	`[]`, ``, `null`,
+}
+
+// TestKVRepliesReadAsEncodingJSONReadsThem: wherever the fast reader
+// reads a reply, encoding/json reads the same; see also FuzzReadKVReply.
+func TestKVRepliesReadAsEncodingJSONReadsThem(t *testing.T) {
+	fast := 0
+	for _, line := range kvReplyLines {
+		if sameAsEncodingJSON(t, []byte(line)) {
+			fast++
+		}
+	}
+	if fast < 6 {
+		t.Fatalf("the fast reader read only %d of the lines nodes write", fast)
+	}
+}
+
+func FuzzReadKVReply(f *testing.F) {
+	for _, line := range kvReplyLines {
+		f.Add([]byte(line))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) { sameAsEncodingJSON(t, line) })
+}
+
+// sameAsEncodingJSON checks that readKVReply, where it reads line, reads
+// what encoding/json reads, and reports whether it read it.
+func sameAsEncodingJSON(t *testing.T, line []byte) bool {
+	got, ok := readKVReply(line)
+	if !ok {
+		return false
+	}
+	var want kvReply
+	if err := json.Unmarshal(line, &want); err != nil {
+		t.Fatalf("%s: read fast as %+v, but encoding/json refuses it: %v", line, got, err)
+	}
+	if got != want {
+		t.Fatalf("%s: read fast as %+v, encoding/json reads %+v", line, got, want)
+	}
+	return true
+}
