@@ -286,3 +286,156 @@ func kvReplyType(b []byte) string {
 	}
 	return string(b)
 }
+
+// readLedgerRPCReply reads a ledger RPC reply as json.Unmarshal reads it
+// into a ledgerRPCReply, in one pass, for the lines Maelstrom nodes write
+// (see readKVReply): a body of type, text, msg_id, in_reply_to, code,
+// results (plain strings) and accounts (objects of plain strings and
+// unsigned integers). ok is false for any other line.
+func readLedgerRPCReply(line []byte) (r ledgerRPCReply, ok bool) {
+	s := compactReader{b: line}
+	var seen uint8
+	ok = s.object(func(key []byte) bool {
+		switch string(key) {
+		case "src", "dest":
+			_, ok := s.plainString()
+			return ok
+		case "body":
+			return s.once(&seen, 1) && s.object(func(key []byte) bool {
+				return s.ledgerBodyMember(&r, &seen, key)
+			})
+		}
+		return false
+	})
+	return r, ok && seen&1 != 0 && s.i == len(s.b)
+}
+
+// ledgerBodyMember reads the value of one member of a ledger RPC reply's
+// body.
+func (s *compactReader) ledgerBodyMember(r *ledgerRPCReply, seen *uint8, key []byte) bool {
+	var ok bool
+	switch string(key) {
+	case "type":
+		var v []byte
+		v, ok = s.plainString()
+		r.Body.Type = string(v)
+		return ok && s.once(seen, 2)
+	case "text":
+		_, ok = s.plainString()
+		return ok
+	case "msg_id":
+		_, ok = s.integer()
+		return ok
+	case "in_reply_to":
+		r.Body.InReplyTo, ok = s.integer()
+		return ok && s.once(seen, 4)
+	case "code":
+		var v int64
+		v, ok = s.integer()
+		r.Body.Code = int(v)
+		return ok && s.once(seen, 8)
+	case "results":
+		r.Body.Results = []string{} // an empty array is an empty slice, as encoding/json has it
+		return s.once(seen, 16) && s.array(func() bool {
+			v, ok := s.plainString()
+			r.Body.Results = append(r.Body.Results, resultName(v))
+			return ok
+		})
+	case "accounts":
+		r.Body.Accounts = []ledgerRPCAccount{}
+		return s.once(seen, 32) && s.array(func() bool {
+			var a ledgerRPCAccount
+			var fields uint16
+			ok := s.object(func(key []byte) bool { return s.accountMember(&a, &fields, key) })
+			r.Body.Accounts = append(r.Body.Accounts, a)
+			return ok
+		})
+	}
+	return false
+}
+
+// accountMember reads the value of one member of an account.
+func (s *compactReader) accountMember(a *ledgerRPCAccount, seen *uint16, key []byte) bool {
+	field := func(bit uint16) bool {
+		if *seen&bit != 0 {
+			return false
+		}
+		*seen |= bit
+		return true
+	}
+	str := func(out *string, bit uint16) bool {
+		v, ok := s.plainString()
+		*out = string(v)
+		return ok && field(bit)
+	}
+	switch string(key) {
+	case "id":
+		return str(&a.ID, 1)
+	case "debits_pending":
+		return str(&a.DebitsPending, 2)
+	case "debits_posted":
+		return str(&a.DebitsPosted, 4)
+	case "credits_pending":
+		return str(&a.CreditsPending, 8)
+	case "credits_posted":
+		return str(&a.CreditsPosted, 16)
+	case "ledger":
+		v, ok := s.unsigned(32)
+		a.Ledger = uint32(v)
+		return ok && field(32)
+	case "code":
+		v, ok := s.unsigned(16)
+		a.Code = uint16(v)
+		return ok && field(64)
+	case "flags":
+		v, ok := s.unsigned(16)
+		a.Flags = uint16(v)
+		return ok && field(128)
+	case "timestamp":
+		_, ok := s.unsigned(64)
+		return ok
+	}
+	return false
+}
+
+// array reads an array, calling element to read each element.
+func (s *compactReader) array(element func() bool) bool {
+	if !s.next('[') {
+		return false
+	}
+	if s.next(']') {
+		return true
+	}
+	for {
+		if !element() {
+			return false
+		}
+		if s.next(']') {
+			return true
+		}
+		if !s.next(',') {
+			return false
+		}
+	}
+}
+
+// unsigned reads a JSON integer that fits bits unsigned bits, as
+// encoding/json reads it into an unsigned field of that size.
+func (s *compactReader) unsigned(bits int) (uint64, bool) {
+	start := s.i
+	v, ok := s.integer()
+	if !ok || v < 0 && bits < 64 {
+		return 0, false
+	}
+	u, err := strconv.ParseUint(string(s.b[start:s.i]), 10, bits)
+	return u, err == nil
+}
+
+// resultName returns a result's wire name, without allocating for the
+// names the ledger's results have.
+func resultName(b []byte) string {
+	if r, ok := resultNamed[string(b)]; ok {
+		return r.String()
+	}
+	return string(b)
+}

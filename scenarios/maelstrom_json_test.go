@@ -3,6 +3,7 @@ package scenarios
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -168,6 +169,65 @@ func sameAsEncodingJSON(t *testing.T, line []byte) bool {
 		t.Fatalf("%s: read fast as %+v, but encoding/json refuses it: %v", line, got, err)
 	}
 	if got != want {
+		t.Fatalf("%s: read fast as %+v, encoding/json reads %+v", line, got, want)
+	}
+	return true
+}
+
+// ledgerReplyLines are ledger RPC replies as nodes write them, and lines
+// the fast reader must leave to encoding/json (or read as it does).
+var ledgerReplyLines = []string{
+	`{"body":{"in_reply_to":7,"results":["ok","exceeds_credits"],"type":"create_transfers_ok"},"dest":"c9","src":"n0"}`,
+	`{"body":{"in_reply_to":7,"results":[],"type":"create_accounts_ok"},"dest":"c9","src":"n0"}`,
+	`{"body":{"accounts":[{"code":1,"credits_pending":"0","credits_posted":"12.5","debits_pending":"0.01","debits_posted":"0","flags":2,"id":"17","ledger":1,"timestamp":123}],"in_reply_to":8,"type":"lookup_accounts_ok"},"dest":"c9","src":"n0"}`,
+	`{"body":{"accounts":[],"in_reply_to":8,"type":"lookup_accounts_ok"},"dest":"c9","src":"n0"}`,
+	`{"body":{"code":11,"in_reply_to":9,"text":"temporarily unavailable","type":"error"},"dest":"c9","src":"n0"}`,
+	`{"body":{"accounts":[{"code":70000,"id":"17","ledger":1}],"in_reply_to":8,"type":"lookup_accounts_ok"},"dest":"c9","src":"n0"}`,
+	`{"body":{"accounts":[{"code":1,"id":"17","ledger":-1}],"in_reply_to":8,"type":"lookup_accounts_ok"},"dest":"c9","src":"n0"}`,
+	`{"body":{"accounts":[{"code":1,"id":17,"ledger":1}],"in_reply_to":8,"type":"lookup_accounts_ok"},"dest":"c9","src":"n0"}`,
+	`{"body":{"accounts":[{"Code":1,"id":"17","ledger":1}],"in_reply_to":8,"type":"lookup_accounts_ok"},"dest":"c9","src":"n0"}`,
+	`{"body":{"accounts":[{"code":1,"code":2}],"in_reply_to":8,"type":"lookup_accounts_ok"},"dest":"c9","src":"n0"}`,
+	`{"body":{"accounts":[{"timestamp":18446744073709551615}],"in_reply_to":8,"type":"lookup_accounts_ok"},"dest":"c9","src":"n0"}`,
+	`{"body":{"accounts":null,"in_reply_to":8,"type":"lookup_accounts_ok"},"dest":"c9","src":"n0"}`,
+	`{"body":{"in_reply_to":7,"results":["ok",3],"type":"create_transfers_ok"},"dest":"c9","src":"n0"}`,
+	`{"body":{"in_reply_to":7,"results":["ok"],"results":["exists"],"type":"create_transfers_ok"},"dest":"c9","src":"n0"}`,
+	`{"body":{"in_reply_to":7,"results":["o\"k"],"type":"create_transfers_ok"},"dest":"c9","src":"n0"}`,
+	`{"body":{"in_reply_to":7,"results":["ok",],"type":"create_transfers_ok"},"dest":"c9","src":"n0"}`,
+	`{"body":{"in_reply_to":7,"results":["ok"]`,
+}
+
+// TestLedgerRepliesReadAsEncodingJSONReadsThem: wherever the fast reader
+// reads a reply, encoding/json reads the same; see also
+// FuzzReadLedgerRPCReply.
+func TestLedgerRepliesReadAsEncodingJSONReadsThem(t *testing.T) {
+	fast := 0
+	for _, line := range append(ledgerReplyLines, kvReplyLines...) {
+		if sameLedgerReplyAsEncodingJSON(t, []byte(line)) {
+			fast++
+		}
+	}
+	if fast < 5 {
+		t.Fatalf("the fast reader read only %d of the lines nodes write", fast)
+	}
+}
+
+func FuzzReadLedgerRPCReply(f *testing.F) {
+	for _, line := range ledgerReplyLines {
+		f.Add([]byte(line))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) { sameLedgerReplyAsEncodingJSON(t, line) })
+}
+
+func sameLedgerReplyAsEncodingJSON(t *testing.T, line []byte) bool {
+	got, ok := readLedgerRPCReply(line)
+	if !ok {
+		return false
+	}
+	var want ledgerRPCReply
+	if err := json.Unmarshal(line, &want); err != nil {
+		t.Fatalf("%s: read fast as %+v, but encoding/json refuses it: %v", line, got, err)
+	}
+	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("%s: read fast as %+v, encoding/json reads %+v", line, got, want)
 	}
 	return true
