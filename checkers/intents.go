@@ -119,14 +119,28 @@ func checkIntents(st *ledger.State, intents []Intent, ids map[ledger.ID]IntentRe
 // ledger that carry it out.
 func attribute(st *ledger.State, intents []Intent, ids map[ledger.ID]IntentRef) ([][][]ledger.ID, []string) {
 	effects := make([][][]ledger.ID, len(intents))
+	positions := 0
 	for i := range intents {
-		effects[i] = make([][]ledger.ID, len(intents[i].Transfers))
+		positions += len(intents[i].Transfers)
+	}
+	// One array holds every intent's positions, another one transfer ID
+	// per position: a position's first transfer (all a correct run has)
+	// takes its slot without allocating, a second one moves it out.
+	all, slots := make([][]ledger.ID, positions), make([]ledger.ID, positions)
+	for i := range intents {
+		n := len(intents[i].Transfers)
+		effects[i], all = all[:n:n], all[n:]
+		for p := range effects[i] {
+			effects[i][p], slots = slots[:0:1], slots[1:]
+		}
 	}
 	var evidence []string
-	for _, t := range st.Transfers() {
+	for i := range st.TransferCount() {
+		t := st.TransferUnitsAt(i) // its ID is all the usual case reads
 		ref, ok := ids[t.ID]
 		if !ok {
-			ref, ok = matchIntent(t, intents, ids)
+			full, _ := st.LookupTransfer(t.ID)
+			ref, ok = matchIntent(full, intents, ids)
 			if !ok {
 				evidence = append(evidence, fmt.Sprintf("transfer %s matches no intent: money moved that no application asked for", t.ID))
 				continue
@@ -214,7 +228,7 @@ func reconcileIntents(st *ledger.State, intents []Intent, ids map[ledger.ID]Inte
 	}
 	var out []string
 	for _, a := range st.Accounts() {
-		got := accountUnits(a)
+		got, _ := accountCents(st, a.ID)
 		if want := b[a.ID]; got != want {
 			out = append(out, fmt.Sprintf("account %s has balances %v, the intents that took effect sum to %v", a.ID, got, want))
 		}
@@ -244,9 +258,17 @@ func (b balanceSheet) sub(id ledger.ID, i int, v Units) {
 	b[id] = s
 }
 
-// accountUnits are an account's four balances in units.
-func accountUnits(a ledger.Account) [4]Units {
-	return [4]Units{cents(a.DebitsPending), cents(a.DebitsPosted), cents(a.CreditsPending), cents(a.CreditsPosted)}
+// accountCents are the four balances of st's account id in cents, and
+// whether it exists (all zero if not), as cents converts the decimals
+// LookupAccount gives, without them when its ledger counts in cents.
+func accountCents(st *ledger.State, id ledger.ID) ([4]Units, bool) {
+	a, ok := st.LookupAccountUnits(id)
+	if ok && a.Scale != 2 {
+		d, _ := st.LookupAccount(id)
+		return [4]Units{cents(d.DebitsPending), cents(d.DebitsPosted), cents(d.CreditsPending), cents(d.CreditsPosted)}, true
+	}
+	b := a.Balances
+	return [4]Units{unitsOf(b[0]), unitsOf(b[1]), unitsOf(b[2]), unitsOf(b[3])}, ok
 }
 
 // apply moves what one transfer of an intent asked for. A settlement

@@ -1,6 +1,7 @@
 package checkers
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -130,56 +131,96 @@ const (
 // that may follow batches of other groups), it keeps every outcome the
 // ledger could have reached: the model is nondeterministic.
 func LedgerModel(groups [][]GroupAccount, scale uint8) porcupine.Model {
-	nm := porcupine.NondeterministicModel{
-		Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
-			return partitionByGroup(history, groups, scale)
-		},
-		Init: func() []any { return []any{(*groupState)(nil)} },
-		Step: func(state, input, output any) []any {
-			in := input.(LedgerInput)
-			s := state.(*groupState)
+	step := func(ctx context.Context, state, input, output any) (bool, any) {
+		in, out := input.(LedgerInput), output.(LedgerOutput)
+		var next []any
+		for _, st := range state.([]any) {
+			if ctx.Err() != nil {
+				return false, nil
+			}
+			s := st.(*groupState)
 			if s == nil {
 				s = newGroupState(in.Group, groups[in.Group])
 			}
-			return s.step(in, output.(LedgerOutput), scale)
-		},
-		Equal:             groupStatesEqual,
-		Hash:              groupStateHash,
-		DescribeOperation: describeLedgerOp,
-		DescribeState:     func(state any) string { return groupStateKey(state) },
+			next = s.step(next, in, out, scale)
+		}
+		if ctx.Err() != nil {
+			return false, nil
+		}
+		if next = mergeStates(next); len(next) == 0 {
+			return false, nil
+		}
+		return true, next
 	}
-	return nm.ToModel()
+	return porcupine.Model{
+		Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
+			return partitionByGroup(history, groups, scale)
+		},
+		Init: func() any { return []any{(*groupState)(nil)} },
+		Step: func(state, input, output any) (bool, any) {
+			return step(context.Background(), state, input, output)
+		},
+		StepContext:       step,
+		Equal:             stateSetsEqual,
+		Hash:              stateSetHash,
+		DescribeOperation: describeLedgerOp,
+		DescribeState:     describeStateSet,
+	}
 }
 
 func newGroupState(group int, accounts []GroupAccount) *groupState {
-	return &groupState{group: group, accounts: accounts, balances: make([][4]Units, len(accounts))}
+	return withBalances(groupState{group: group, accounts: accounts}, make([][4]Units, len(accounts)))
 }
 
 // clone makes a state to step from: the balances are copied, the lists are
 // shared.
 func (s *groupState) clone() *groupState {
-	c := *s
-	c.balances = slices.Clone(s.balances)
+	c := withBalances(*s, s.balances)
 	c.timers = slices.Clone(s.timers)
-	return &c
+	return c
 }
 
-// step returns every state the operation may leave, none if its output is
-// impossible from s.
-func (s *groupState) step(in LedgerInput, out LedgerOutput, scale uint8) []any {
+// inlineAccounts is how many accounts' balances a state holds in the same
+// allocation as itself: the workload's groups have five. Porcupine's
+// search clones a state for nearly every step it tries, so one allocation
+// per clone rather than two counts.
+const inlineAccounts = 5
+
+// stateWithBalances is a state and the array its balances use, allocated
+// together.
+type stateWithBalances struct {
+	state    groupState
+	balances [inlineAccounts][4]Units
+}
+
+// withBalances returns a new state s with a copy of balances.
+func withBalances(s groupState, balances [][4]Units) *groupState {
+	n := len(balances)
+	if n > inlineAccounts {
+		s.balances = slices.Clone(balances)
+		return &s
+	}
+	b := &stateWithBalances{state: s}
+	b.state.balances = b.balances[:n:n] // full: an append could never write past it
+	copy(b.state.balances, balances)
+	return &b.state
+}
+
+// step appends to next every state the operation may leave, none if its
+// output is impossible from s.
+func (s *groupState) step(next []any, in LedgerInput, out LedgerOutput, scale uint8) []any {
 	if len(in.Accounts) > 0 {
 		if out.Unknown || slices.Equal(s.accountResults(in.Accounts), out.Results) {
-			return []any{s}
+			return append(next, s)
 		}
-		return nil
+		return next
 	}
 	if len(in.TransferIDs) > 0 {
-		return s.stepTransferLookup(in.TransferIDs, out)
+		return s.stepTransferLookup(next, in.TransferIDs, out)
 	}
 	if in.isLookup() {
-		return s.stepLookup(out)
+		return s.stepLookup(next, out)
 	}
-	var next []any
 	for _, b := range s.atBatch(in, out) {
 		results := b.applyBatch(in.Transfers, out.Timestamp, scale)
 		if out.Unknown || slices.Equal(results, out.Results) {
@@ -191,23 +232,23 @@ func (s *groupState) step(in LedgerInput, out LedgerOutput, scale uint8) []any {
 
 // stepTransferLookup checks which transfers a lookup found, and the
 // amounts the ledger resolved them to. Expiry changes neither.
-func (s *groupState) stepTransferLookup(ids []ledger.ID, out LedgerOutput) []any {
+func (s *groupState) stepTransferLookup(next []any, ids []ledger.ID, out LedgerOutput) []any {
 	if out.Unknown {
-		return []any{s}
+		return append(next, s)
 	}
-	next := s
+	after := s
 	if t := out.Timestamp; t != 0 {
 		if t < s.floor { // as for a lookup of accounts (atLookup)
-			return nil
+			return next
 		}
-		next = s.clone()
-		next.narrow(lookupBound(s.floor, t))
-		next.floor = max(s.floor, t-1)
+		after = s.clone()
+		after.narrow(lookupBound(s.floor, t))
+		after.floor = max(s.floor, t-1)
 	}
 	if !slices.Equal(out.Found, s.found(ids)) {
-		return nil
+		return next
 	}
-	return []any{next}
+	return append(next, after)
 }
 
 // FoundTransfer is what a lookup found under one ID: whether a transfer
@@ -238,11 +279,10 @@ func (s *groupState) found(ids []ledger.ID) []FoundTransfer {
 // stepLookup returns the states a lookup may have read: expiries that
 // batches of other groups may have carried out are resolved both ways,
 // and kept where the balances read agree.
-func (s *groupState) stepLookup(out LedgerOutput) []any {
+func (s *groupState) stepLookup(next []any, out LedgerOutput) []any {
 	if out.Unknown {
-		return []any{s}
+		return append(next, s)
 	}
-	var next []any
 	for _, b := range s.atLookup(out.Timestamp) {
 		if slices.Equal(out.Balances, b.balances) && out.Closed == b.closed {
 			next = append(next, b)

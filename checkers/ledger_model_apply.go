@@ -146,6 +146,12 @@ const knownTransferFlags = ledger.Linked | ledger.Pending | ledger.PostPending |
 // finer than the scale, at or beyond 2^128 units, or zero where a zero
 // means nothing.
 func amountResult(t *ledger.Transfer, scale uint8, zeroAllowed bool) ledger.Result {
+	if u, ok := unitsExact(t.Amount, scale); ok { // the everyday amount: whole, below 2^64 units
+		if u.IsZero() && !zeroAllowed {
+			return ledger.AmountMustBePositive
+		}
+		return ledger.Ok
+	}
 	shifted := t.Amount.Shift(int32(scale))
 	switch {
 	case t.Amount.Sign() < 0:

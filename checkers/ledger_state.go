@@ -108,11 +108,11 @@ func Durability(states []ReplicaState, acked map[ledger.ID]ledger.Transfer) Verd
 		for _, id := range sortedIDs(acked) {
 			want := acked[id]
 			for _, s := range states {
-				got, ok := s.State.LookupTransfer(id)
+				got, ok := s.State.LookupTransferUnits(id)
 				switch {
 				case !ok:
 					evidence = append(evidence, fmt.Sprintf("%s lost acknowledged transfer %s", s.Name, id))
-				case !sameTransfer(got, want):
+				case !sameTransfer(s.State, got, want):
 					evidence = append(evidence, fmt.Sprintf("%s holds transfer %s with other fields than acknowledged", s.Name, id))
 				}
 			}
@@ -123,16 +123,41 @@ func Durability(states []ReplicaState, acked map[ledger.ID]ledger.Transfer) Verd
 
 // sameTransfer compares the fields a client chose (post and void events
 // inherit accounts and amounts from their reservation, so those are
-// compared only when the client set them).
-func sameTransfer(got, want ledger.Transfer) bool {
+// compared only when the client set them). got is st's.
+func sameTransfer(st *ledger.State, got ledger.TransferUnits, want ledger.Transfer) bool {
 	if got.PendingID != want.PendingID || got.Flags != want.Flags&^ledger.Linked {
 		return false
 	}
 	if want.PendingID.IsZero() {
 		return got.DebitAccountID == want.DebitAccountID && got.CreditAccountID == want.CreditAccountID &&
-			got.Amount.Equal(want.Amount) && got.Ledger == want.Ledger && got.Code == want.Code
+			amountEqual(st, got, want.Amount) && got.Ledger == want.Ledger && got.Code == want.Code
 	}
 	return true
+}
+
+// amountEqual reports whether got's amount (a transfer of st) equals the
+// decimal want, as decimal.Equal would: in units when want converts to
+// units at got's scale exactly, else through got's decimal.
+func amountEqual(st *ledger.State, got ledger.TransferUnits, want decimal.Decimal) bool {
+	if u, ok := unitsExact(want, got.Scale); ok {
+		return u == unitsOf(got.Amount)
+	}
+	d, _ := st.LookupTransfer(got.ID)
+	return d.Amount.Equal(want)
+}
+
+// unitsOf is an amount the ledger keeps, as the checkers count it.
+func unitsOf(a ledger.UnitsAmount) Units { return Units{Hi: a.Hi, Lo: a.Lo} }
+
+// transferCents is t's amount (t a transfer of st) in cents, as
+// cents(LookupTransfer(t.ID).Amount) gives it, without the decimal when
+// its ledger counts in cents.
+func transferCents(st *ledger.State, t ledger.TransferUnits) Units {
+	if t.Scale == 2 {
+		return unitsOf(t.Amount)
+	}
+	d, _ := st.LookupTransfer(t.ID)
+	return cents(d.Amount)
 }
 
 // ExactlyOnce checks that each replica's state holds only transfers some
@@ -157,18 +182,18 @@ func reconcile(s ReplicaState, submitted map[ledger.ID]ledger.Transfer) []string
 	balances := balanceSheet{}
 	add, sub := balances.add, balances.sub
 	held := 0
-	var timed []ledger.Transfer // reservations with a timeout, not expired
+	var timed []ledger.TransferUnits // reservations with a timeout, not expired
 	settled := map[ledger.ID]bool{}
 	var latest uint64 // the latest timestamp of a transfer held
 	var evidence []string
 	for _, id := range sortedIDs(submitted) {
-		t, ok := s.State.LookupTransfer(id)
+		t, ok := s.State.LookupTransferUnits(id)
 		if !ok {
 			continue
 		}
 		held++
 		latest = max(latest, t.Timestamp)
-		amount := cents(t.Amount)
+		amount := transferCents(s.State, t)
 		switch {
 		case t.Flags&ledger.Pending != 0 && s.State.Expired(id):
 			// reserved, then released when its timeout passed: it moved
@@ -184,9 +209,9 @@ func reconcile(s ReplicaState, submitted map[ledger.ID]ledger.Transfer) []string
 			add(t.DebitAccountID, 0, amount) // reserved; settlement moves it below
 			add(t.CreditAccountID, 2, amount)
 		case t.Flags&(ledger.PostPending|ledger.VoidPending) != 0:
-			p, _ := s.State.LookupTransfer(t.PendingID)
+			p, _ := s.State.LookupTransferUnits(t.PendingID)
 			settled[t.PendingID] = true
-			pa := cents(p.Amount)
+			pa := transferCents(s.State, p)
 			sub(p.DebitAccountID, 0, pa)
 			sub(p.CreditAccountID, 2, pa)
 			if t.Flags&ledger.PostPending != 0 {
@@ -203,9 +228,8 @@ func reconcile(s ReplicaState, submitted map[ledger.ID]ledger.Transfer) []string
 		evidence = append(evidence, fmt.Sprintf("%s holds %d transfers no client submitted", s.Name, s.State.TransferCount()-held))
 	}
 	for _, id := range sortedIDs(balances) {
-		a, ok := s.State.LookupAccount(id)
 		b := balances[id]
-		got := accountUnits(a)
+		got, ok := accountCents(s.State, id)
 		if !ok || got != b {
 			evidence = append(evidence, fmt.Sprintf("%s: account %s has balances %v, its transfers sum to %v", s.Name, id, got, b))
 		}
@@ -217,7 +241,7 @@ func reconcile(s ReplicaState, submitted map[ledger.ID]ledger.Transfer) []string
 // applied was stamped at or after their deadline: the ledger expires every
 // reservation due when a batch starts, and a batch holding a transfer
 // stamped latest started at most BatchEventsMax-1 before it.
-func overdue(name string, timed []ledger.Transfer, settled map[ledger.ID]bool, latest uint64) []string {
+func overdue(name string, timed []ledger.TransferUnits, settled map[ledger.ID]bool, latest uint64) []string {
 	var evidence []string
 	for _, t := range timed {
 		deadline := t.Timestamp + t.Timeout

@@ -83,15 +83,15 @@ func TestPinUnknownsLeavesAPartlyHeldChainAlone(t *testing.T) {
 // evidence; one settled, or whose deadline no batch has surely passed, is
 // not.
 func TestOverdueFindsAReservationThatOutlivedItsDeadline(t *testing.T) {
-	r := ledger.Transfer{ID: ledger.IDFromUint64(10), Timestamp: 1000, Timeout: 50}
+	r := ledger.TransferUnits{ID: ledger.IDFromUint64(10), Timestamp: 1000, Timeout: 50}
 	late := uint64(1050 + ledger.BatchEventsMax - 1)
-	if got := overdue("n0", []ledger.Transfer{r}, nil, late); len(got) != 1 {
+	if got := overdue("n0", []ledger.TransferUnits{r}, nil, late); len(got) != 1 {
 		t.Fatalf("overdue reservation not reported: %v", got)
 	}
-	if got := overdue("n0", []ledger.Transfer{r}, map[ledger.ID]bool{r.ID: true}, late); len(got) != 0 {
+	if got := overdue("n0", []ledger.TransferUnits{r}, map[ledger.ID]bool{r.ID: true}, late); len(got) != 0 {
 		t.Fatalf("a settled reservation reported: %v", got)
 	}
-	if got := overdue("n0", []ledger.Transfer{r}, nil, late-1); len(got) != 0 {
+	if got := overdue("n0", []ledger.TransferUnits{r}, nil, late-1); len(got) != 0 {
 		t.Fatalf("a batch that may have started before the deadline counted: %v", got)
 	}
 }

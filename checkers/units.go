@@ -21,6 +21,9 @@ type Units struct{ Hi, Lo uint64 }
 // checkers that call this only pass amounts the ledger accepted, or
 // balances it reported).
 func UnitsOf(d decimal.Decimal, scale uint8) Units {
+	if u, ok := unitsExact(d, scale); ok {
+		return u
+	}
 	shifted := d.Shift(int32(scale))
 	if shifted.Sign() >= 0 && shifted.Exponent() >= 0 && shifted.NumDigits()+int(shifted.Exponent()) <= 18 {
 		return Units{Lo: uint64(shifted.IntPart())}
@@ -30,6 +33,26 @@ func UnitsOf(d decimal.Decimal, scale uint8) Units {
 	lo := new(big.Int).And(v, mask64).Uint64()
 	return Units{Hi: new(big.Int).Rsh(v, 64).Uint64(), Lo: lo}
 }
+
+// unitsExact converts the everyday amount without math/big: zero, or a
+// positive coefficient of at most 15 digits (16 if NumDigits, which goes
+// through a float64 logarithm, counted one short) at an exponent that
+// leaves it whole at scale, times at most 10^3: below 2^64, so exact. It
+// reports false for any other amount, which it leaves to math/big.
+func unitsExact(d decimal.Decimal, scale uint8) (Units, bool) {
+	switch sign := d.Sign(); {
+	case sign == 0:
+		return Units{}, true
+	case sign > 0 && d.NumDigits() <= 15:
+		if shift := int(d.Exponent()) + int(scale); shift >= 0 && shift <= 3 {
+			return Units{Lo: uint64(d.CoefficientInt64()) * pow10Small[shift]}, true
+		}
+	}
+	return Units{}, false
+}
+
+// pow10Small are the powers of ten UnitsOf's fast path multiplies by.
+var pow10Small = [4]uint64{1, 10, 100, 1000}
 
 var (
 	mask64  = new(big.Int).SetUint64(^uint64(0))

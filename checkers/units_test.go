@@ -67,3 +67,44 @@ func TestLedgerModelSumsPast64Bits(t *testing.T) {
 		t.Fatal("a sum past 2^128 was accepted")
 	}
 }
+
+// TestUnitsOfFastPathAgreesWithBig: the conversion without math/big (small
+// coefficients, a small shift) gives what math/big gives, at the edges of
+// its range too (15 and 16 digits, shifts 0 to 3), and amounts outside it
+// still convert through math/big.
+func TestUnitsOfFastPathAgreesWithBig(t *testing.T) {
+	coefficients := []int64{1, 7, 10, 99, 123456789, 999999999999999, 1000000000000000, 9999999999999999, 12345678901234567}
+	for _, c := range coefficients {
+		for exp := int32(-5); exp <= 4; exp++ {
+			for _, scale := range []uint8{0, 2, 3} {
+				d := decimal.New(c, exp)
+				if got, want := UnitsOf(d, scale), unitsOfBig(d, scale); got != want {
+					t.Errorf("UnitsOf(%s, %d) = %v, math/big gives %v", d, scale, got, want)
+				}
+			}
+		}
+	}
+	if got := UnitsOf(decimal.Decimal{}, 2); !got.IsZero() {
+		t.Errorf("UnitsOf(zero value) = %v", got)
+	}
+	if got, want := UnitsOf(decimal.New(-5, 0), 2), unitsOfBig(decimal.New(-5, 0), 2); got != want {
+		t.Errorf("UnitsOf(-5) = %v, want %v (modulo 2^128)", got, want)
+	}
+}
+
+// unitsOfBig is UnitsOf's conversion, all in math/big: the integer part of
+// d shifted by scale, modulo 2^128.
+func unitsOfBig(d decimal.Decimal, scale uint8) Units {
+	v := d.Shift(int32(scale)).BigInt()
+	v.And(v, mask128)
+	return Units{Hi: new(big.Int).Rsh(v, 64).Uint64(), Lo: new(big.Int).And(v, mask64).Uint64()}
+}
+
+// TestUnitsOfEverydayAmountAllocatesNothing: the checkers convert every
+// amount of the workload (whole cents below 10^15) without math/big.
+func TestUnitsOfEverydayAmountAllocatesNothing(t *testing.T) {
+	amount := decimal.New(5000, -2)
+	if n := testing.AllocsPerRun(100, func() { _ = UnitsOf(amount, 2) }); n != 0 {
+		t.Fatalf("UnitsOf(50.00) allocates %v times", n)
+	}
+}

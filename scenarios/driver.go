@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/faultline/faultline/checkers"
 	"github.com/faultline/faultline/ledger"
 	"github.com/faultline/faultline/ledger/client"
@@ -29,6 +31,9 @@ type workload struct {
 	// acknowledged (whatever became of them since).
 	heldReservations [][]ledger.ID
 	history          *History
+	// reply is the last reply decoded, its arrays reused from reply to
+	// reply (all but its Results, which the history keeps).
+	reply ledger.ReplyUnits
 }
 
 func newWorkload(spec WorkloadSpec) *workload {
@@ -151,7 +156,7 @@ func (d *driver) Completed(c *cluster.Client, op *cluster.Op) {
 		return // definitely not applied (never sent): not part of the history, nor a submission
 	}
 	if !out.Unknown {
-		rep, err := ledger.DecodeReply(op.Result)
+		rep, err := d.w.decodeReply(op.Result)
 		if err != nil {
 			out.Unknown = true // a garbled answer tells nothing
 		} else {
@@ -220,14 +225,49 @@ func (w *workload) encode(in checkers.LedgerInput) []byte {
 	return ledger.EncodeCommand(ledger.Command{Op: ledger.OpCreateTransfers, Transfers: in.Transfers})
 }
 
+// decodeReply reads a reply with its amounts in units, into w.reply (the
+// result is valid until the next call). A reply whose amounts are not
+// whole USD units (no ledger at USD's scale sends one) is read through
+// decimals instead, and converted as checkers.UnitsOf converts, so that
+// what the history records never depends on which path read it.
+func (w *workload) decodeReply(b []byte) (*ledger.ReplyUnits, error) {
+	if err := ledger.DecodeReplyUnits(b, USD.Scale, &w.reply); err == nil {
+		return &w.reply, nil
+	}
+	rep, err := ledger.DecodeReply(b)
+	if err != nil {
+		return nil, err
+	}
+	w.reply = ledger.ReplyUnits{Results: rep.Results, Timestamp: rep.Timestamp}
+	for _, a := range rep.Accounts {
+		w.reply.Accounts = append(w.reply.Accounts, ledger.AccountUnits{ID: a.ID, Ledger: a.Ledger, Code: a.Code,
+			Flags: a.Flags, Timestamp: a.Timestamp, Balances: [4]ledger.UnitsAmount{
+				unitsAmountOf(a.DebitsPending), unitsAmountOf(a.DebitsPosted),
+				unitsAmountOf(a.CreditsPending), unitsAmountOf(a.CreditsPosted)}})
+	}
+	for _, t := range rep.Transfers {
+		w.reply.Transfers = append(w.reply.Transfers, ledger.TransferUnits{ID: t.ID, Amount: unitsAmountOf(t.Amount)})
+	}
+	return &w.reply, nil
+}
+
+// unitsAmountOf converts a decimal as checkers.UnitsOf does, at USD's scale.
+func unitsAmountOf(d decimal.Decimal) ledger.UnitsAmount {
+	u := checkers.UnitsOf(d, USD.Scale)
+	return ledger.UnitsAmount{Hi: u.Hi, Lo: u.Lo}
+}
+
+// unitsOf is an amount the ledger reported, as the checkers count it.
+func unitsOf(a ledger.UnitsAmount) checkers.Units { return checkers.Units{Hi: a.Hi, Lo: a.Lo} }
+
 // found lays a transfer lookup's answer out in the order of ids: each
 // transfer's amount in units, where the ledger has one.
-func found(ids []ledger.ID, transfers []ledger.Transfer) []checkers.FoundTransfer {
+func found(ids []ledger.ID, transfers []ledger.TransferUnits) []checkers.FoundTransfer {
 	out := make([]checkers.FoundTransfer, len(ids))
 	for i, id := range ids {
 		for _, t := range transfers {
 			if t.ID == id {
-				out[i] = checkers.FoundTransfer{OK: true, Amount: checkers.UnitsOf(t.Amount, USD.Scale)}
+				out[i] = checkers.FoundTransfer{OK: true, Amount: unitsOf(t.Amount)}
 			}
 		}
 	}
@@ -236,14 +276,14 @@ func found(ids []ledger.ID, transfers []ledger.Transfer) []checkers.FoundTransfe
 
 // balancesOf lays a lookup's accounts out in the group's order, in units,
 // with the closed ones as bits.
-func (w *workload) balancesOf(group int, accounts []ledger.Account) ([][4]checkers.Units, uint32) {
+func (w *workload) balancesOf(group int, accounts []ledger.AccountUnits) ([][4]checkers.Units, uint32) {
 	out := make([][4]checkers.Units, len(w.groups[group]))
 	var closed uint32
 	for _, a := range accounts {
 		for i, ga := range w.groups[group] {
 			if ga.ID == a.ID {
-				out[i] = [4]checkers.Units{checkers.UnitsOf(a.DebitsPending, USD.Scale), checkers.UnitsOf(a.DebitsPosted, USD.Scale),
-					checkers.UnitsOf(a.CreditsPending, USD.Scale), checkers.UnitsOf(a.CreditsPosted, USD.Scale)}
+				out[i] = [4]checkers.Units{unitsOf(a.Balances[0]), unitsOf(a.Balances[1]),
+					unitsOf(a.Balances[2]), unitsOf(a.Balances[3])}
 				if a.Flags&ledger.Closed != 0 {
 					closed |= 1 << i
 				}

@@ -110,14 +110,7 @@ func (c *kvClient) next() {
 	in := randomKVInput(rng.IntN, rng.Int64N)
 	server := sim.NodeID(rng.IntN(c.servers))
 	c.msgID++
-	body := map[string]any{"type": in.Op, "msg_id": c.msgID, "key": in.Key}
-	switch in.Op {
-	case "write":
-		body["value"] = in.Value
-	case "cas":
-		body["from"], body["to"] = in.From, in.To
-	}
-	line, _ := json.Marshal(map[string]any{"src": c.env.Name(), "dest": cluster.ReplicaName(int(server)), "body": body}) // plain data
+	line := appendKVRequest(nil, c.env.Name(), cluster.ReplicaName(int(server)), in, c.msgID)
 	c.pending = &kvRequest{msgID: c.msgID, in: in, call: c.now(), timeout: c.env.SetTimer(kvRequestTimeout, kvTagTimeout)}
 	c.env.Send(server, line)
 }
@@ -149,8 +142,14 @@ type kvReply struct {
 // any other (a late reply to a request that timed out, a duplicate) is
 // dropped, as Maelstrom's client drops it.
 func (c *kvClient) Receive(_ sim.NodeID, msg []byte) {
-	var r kvReply
-	if json.Unmarshal(msg, &r) != nil || c.pending == nil || r.Body.InReplyTo != c.pending.msgID {
+	r, ok := readKVReply(msg)
+	if !ok {
+		r = kvReply{} // encoding/json leaves alone what the line lacks
+		if json.Unmarshal(msg, &r) != nil {
+			return
+		}
+	}
+	if c.pending == nil || r.Body.InReplyTo != c.pending.msgID {
 		return
 	}
 	p := c.pending

@@ -122,18 +122,13 @@ func (c *ledgerRPCClient) next() {
 	}
 	rng := c.env.Rand()
 	req := &ledgerRPCRequest{setup: !c.created}
-	var body map[string]any
-	if req.setup {
-		body = map[string]any{"type": "create_accounts", "accounts": accountsJSON(c.w.gen.setupCommand().Accounts)}
-	} else {
+	if !req.setup {
 		req.in = c.w.nextOperation(rng)
-		body = c.w.requestBody(req.in)
 	}
 	c.msgID++
 	req.msgID = c.msgID
-	body["msg_id"] = c.msgID
 	server := sim.NodeID(rng.IntN(c.servers))
-	line, _ := json.Marshal(map[string]any{"src": c.env.Name(), "dest": cluster.ReplicaName(int(server)), "body": body}) // plain data
+	line := c.w.appendRequest(nil, c.env.Name(), cluster.ReplicaName(int(server)), req)
 	req.call, req.timeout = c.now(), c.env.SetTimer(kvRequestTimeout, kvTagTimeout)
 	c.pending = req
 	c.env.Send(server, line)
@@ -170,45 +165,23 @@ func (w *ledgerRPCWorkload) nextOperation(rng *rand.Rand) checkers.LedgerInput {
 	return in
 }
 
-// requestBody is the RPC that carries in, without its msg_id. Every
-// transfer sent is noted as submitted (a reused ID keeps its first).
-func (w *ledgerRPCWorkload) requestBody(in checkers.LedgerInput) map[string]any {
-	if len(in.Transfers) == 0 {
-		ids := []string{}
-		for _, a := range w.gen.groups[in.Group] {
-			ids = append(ids, decimalID(a.ID))
+// appendRequest appends the RPC that carries req: the setup's
+// create_accounts, or req.in. Every transfer sent is noted as submitted
+// (a reused ID keeps its first).
+func (w *ledgerRPCWorkload) appendRequest(b []byte, src, dest string, req *ledgerRPCRequest) []byte {
+	switch in := &req.in; {
+	case req.setup:
+		return appendCreateAccounts(b, src, dest, w.gen.setupCommand().Accounts, req.msgID)
+	case len(in.Transfers) == 0:
+		return appendLookupAccounts(b, src, dest, w.gen.groups[in.Group], req.msgID)
+	default:
+		for _, t := range in.Transfers {
+			if _, again := w.gen.history.Submitted[t.ID]; !again {
+				w.gen.history.Submitted[t.ID] = t
+			}
 		}
-		return map[string]any{"type": "lookup_accounts", "ids": ids}
+		return appendCreateTransfers(b, src, dest, in.Transfers, req.msgID)
 	}
-	transfers := []map[string]any{}
-	for _, t := range in.Transfers {
-		if _, again := w.gen.history.Submitted[t.ID]; !again {
-			w.gen.history.Submitted[t.ID] = t
-		}
-		transfers = append(transfers, transferJSON(t))
-	}
-	return map[string]any{"type": "create_transfers", "transfers": transfers}
-}
-
-// transferJSON writes a transfer as the RPC takes it: IDs and amounts as
-// decimal strings, a zero pending ID left out.
-func transferJSON(t ledger.Transfer) map[string]any {
-	m := map[string]any{"id": decimalID(t.ID), "debit_account_id": decimalID(t.DebitAccountID),
-		"credit_account_id": decimalID(t.CreditAccountID), "amount": t.Amount.String(),
-		"ledger": t.Ledger, "code": t.Code, "flags": uint16(t.Flags), "timeout": t.Timeout, "timestamp": t.Timestamp}
-	if !t.PendingID.IsZero() {
-		m["pending_id"] = decimalID(t.PendingID)
-	}
-	return m
-}
-
-// accountsJSON writes accounts as create_accounts takes them.
-func accountsJSON(accounts []ledger.Account) []map[string]any {
-	out := []map[string]any{}
-	for _, a := range accounts {
-		out = append(out, map[string]any{"id": decimalID(a.ID), "ledger": a.Ledger, "code": a.Code, "flags": uint16(a.Flags)})
-	}
-	return out
 }
 
 // ledgerRPCReply is the part of a reply a ledger client reads.
@@ -237,8 +210,14 @@ type ledgerRPCAccount struct {
 // Receive implements sim.Node: the reply to the pending request ends it;
 // any other is dropped, as Maelstrom's client drops it.
 func (c *ledgerRPCClient) Receive(_ sim.NodeID, msg []byte) {
-	var r ledgerRPCReply
-	if json.Unmarshal(msg, &r) != nil || c.pending == nil || r.Body.InReplyTo != c.pending.msgID {
+	r, ok := readLedgerRPCReply(msg)
+	if !ok {
+		r = ledgerRPCReply{} // encoding/json leaves alone what the line lacks
+		if json.Unmarshal(msg, &r) != nil {
+			return
+		}
+	}
+	if c.pending == nil || r.Body.InReplyTo != c.pending.msgID {
 		return
 	}
 	p := c.pending
@@ -321,23 +300,22 @@ func (w *ledgerRPCWorkload) interpret(in checkers.LedgerInput, r ledgerRPCReply)
 	return checkers.LedgerOutput{Unknown: true}, false
 }
 
-// accountsOf reads a lookup's accounts.
-func (w *ledgerRPCWorkload) accountsOf(r ledgerRPCReply) ([]ledger.Account, bool) {
-	var out []ledger.Account
+// accountsOf reads a lookup's accounts, their balances in units as
+// checkers.UnitsOf converts them.
+func (w *ledgerRPCWorkload) accountsOf(r ledgerRPCReply) ([]ledger.AccountUnits, bool) {
+	var out []ledger.AccountUnits
 	for _, a := range r.Body.Accounts {
 		id, err := parseDecimalID(a.ID)
 		if err != nil {
 			return nil, false
 		}
-		acct := ledger.Account{ID: id, Ledger: a.Ledger, Code: a.Code, Flags: ledger.AccountFlags(a.Flags)}
-		for _, f := range []struct {
-			in  string
-			out *decimal.Decimal
-		}{{a.DebitsPending, &acct.DebitsPending}, {a.DebitsPosted, &acct.DebitsPosted},
-			{a.CreditsPending, &acct.CreditsPending}, {a.CreditsPosted, &acct.CreditsPosted}} {
-			if *f.out, err = decimal.NewFromString(f.in); err != nil {
+		acct := ledger.AccountUnits{ID: id, Ledger: a.Ledger, Code: a.Code, Flags: ledger.AccountFlags(a.Flags)}
+		for i, in := range [4]string{a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted} {
+			d, err := decimal.NewFromString(in)
+			if err != nil {
 				return nil, false
 			}
+			acct.Balances[i] = unitsAmountOf(d)
 		}
 		out = append(out, acct)
 	}

@@ -168,6 +168,9 @@ type running struct {
 
 	// ledgerRPC is the ledger clients of a Maelstrom scenario, else nil.
 	ledgerRPC *ledgerRPCWorkload
+	// finalDigests are, per replica, its final ledger's recomputed digest,
+	// once judging has computed it (see finalDigest).
+	finalDigests []*[32]byte
 }
 
 func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule, params Parameters) (*running, error) {

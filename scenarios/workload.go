@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -127,5 +128,28 @@ func (w *WorkloadSpec) validate() error {
 	return nil
 }
 
-// amountOf is a transfer amount of whole cents, 0.01 to 50.00.
-func amountOf(cents int64) decimal.Decimal { return decimal.New(cents, -2) }
+// amountOf is a transfer amount of whole cents, 0.01 to 50.00 (and a
+// little beyond, for settlements of more than was reserved). Amounts up to
+// amountsSharedMax come from one table: a decimal is immutable (every
+// operation on it makes a new one), so sharing them is safe, and drawing
+// one then costs no allocation.
+func amountOf(cents int64) decimal.Decimal {
+	if cents >= 0 && cents <= amountsSharedMax {
+		return sharedAmounts()[cents]
+	}
+	return decimal.New(cents, -2)
+}
+
+// amountsSharedMax is the largest amount in cents amountOf shares: the
+// workload draws up to 5000, and settles up to 100 more than a reservation.
+const amountsSharedMax = 5200
+
+// sharedAmounts is amountOf's table, built once per process (sweeps run
+// simulations on several goroutines; sync.OnceValue makes that safe).
+var sharedAmounts = sync.OnceValue(func() []decimal.Decimal {
+	out := make([]decimal.Decimal, amountsSharedMax+1)
+	for c := range out {
+		out[c] = decimal.New(int64(c), -2)
+	}
+	return out
+})

@@ -55,6 +55,11 @@ type Client struct {
 	backoffs   int           // pauses in a row, for the exponential backoff
 	hints      int           // leader hints followed in a row
 	ready      Ready
+	spare      Ready // the arrays the last Ready returned, reused by the next one
+	// regRequest and curRequest are where reg and cur point when set:
+	// one request of each kind is in flight at a time, so they need no
+	// allocation of their own.
+	regRequest, curRequest request
 }
 
 // New returns a client; Start registers its session.
@@ -93,7 +98,8 @@ func (c *Client) Submit(now time.Duration, command []byte) (uint64, error) {
 		return 0, ErrInFlight
 	}
 	c.seq++
-	c.cur = &request{seq: c.seq, command: command, deadline: now + c.cfg.GiveUpAfter}
+	c.curRequest = request{seq: c.seq, command: command, deadline: now + c.cfg.GiveUpAfter}
+	c.cur = &c.curRequest
 	switch {
 	case c.registered:
 		c.resetRetries()
@@ -107,10 +113,16 @@ func (c *Client) Submit(now time.Duration, command []byte) (uint64, error) {
 	return c.seq, nil
 }
 
-// Ready returns what the caller must do now and forgets it.
+// Ready returns what the caller must do now and forgets it. Its slices
+// are valid until the next call to Ready: the client alternates between
+// two pairs of arrays, so that what the caller does with this Ready
+// (submitting the next request as it hands out a completion) never writes
+// into the arrays it is reading, and a client in steady state allocates
+// none.
 func (c *Client) Ready() Ready {
 	rd := c.ready
-	c.ready = Ready{}
+	c.ready = Ready{Messages: c.spare.Messages[:0], Completions: c.spare.Completions[:0]}
+	c.spare = rd
 	rd.WakeAt = c.wakeAt()
 	return rd
 }
@@ -144,7 +156,8 @@ func (c *Client) active() *request {
 
 func (c *Client) register(now time.Duration) {
 	c.registered = false
-	c.reg = &request{}
+	c.regRequest = request{}
+	c.reg = &c.regRequest
 	c.resetRetries()
 	c.attempt(now)
 }

@@ -48,7 +48,8 @@ type Driver interface {
 	// Next returns the next command, after waiting wait; a nil command
 	// with ok true means "ask again after wait"; ok false stops the client.
 	Next(c *Client) (command []byte, wait time.Duration, ok bool)
-	// Completed reports a finished request.
+	// Completed reports a finished request. op is the client's, valid
+	// during the call only: the client reuses it for its next request.
 	Completed(c *Client, op *Op)
 }
 
@@ -99,7 +100,8 @@ type Client struct {
 	driver   Driver
 
 	lib       *client.Client
-	current   *Op
+	current   *Op    // the request in flight, nil if none; it points to op
+	op        Op     // the one request a client has in flight at a time
 	queued    []byte // the next command, waiting out its think time
 	nextTimer sim.TimerID
 	wakeTimer sim.TimerID
@@ -221,7 +223,8 @@ func (c *Client) armWake(at time.Duration) {
 }
 
 func (c *Client) submit(command []byte) {
-	c.current = &Op{Command: command, Invoked: c.sim.Now()}
+	c.op = Op{Command: command, Invoked: c.sim.Now()}
+	c.current = &c.op
 	seq, err := c.lib.Submit(c.env.Monotonic(), command)
 	if err != nil {
 		panic(fmt.Sprintf("client %d: %v", c.id, err)) // the adapter runs one request at a time
