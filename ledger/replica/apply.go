@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 )
 
 // ErrBadSnapshot is wrapped by errors restoring a damaged snapshot.
@@ -28,7 +29,7 @@ func (r *Replica) applyCommitted() {
 		r.applied = e.Index
 		r.sinceSnap += uint64(len(e.Data))
 		r.stats.Applied++
-		r.digest = chainDigest(r.digest, e)
+		r.digest = r.chain.next(r.digest, e)
 		if r.cfg.OnApply != nil {
 			r.cfg.OnApply(e, r.digest)
 		}
@@ -56,22 +57,38 @@ func (r *Replica) snapshotDue() bool {
 	return r.applied-r.log.snap.Index >= r.cfg.SnapshotEntries && r.sinceSnap >= uint64(len(r.snapData))
 }
 
-// chainDigest extends the digest of the applied log by one entry. Two
-// replicas that applied the same entries in the same order hold the same
-// digest at every index; the convergence checker compares them.
-func chainDigest(prev [32]byte, e *Entry) [32]byte {
-	h := sha256.New()
-	var hdr [25]byte
+// chainHasher extends the digest of the applied log by one entry at a
+// time: SHA-256(previous digest | index | term | kind | timestamp | data).
+// Two replicas that applied the same entries in the same order hold the
+// same digest at every index; the convergence checker compares them. The
+// replica keeps one, so that the hash state and the header are not
+// allocated again for every entry applied.
+type chainHasher struct {
+	h   hash.Hash
+	hdr [32 + chainHeaderSize]byte // the previous digest, then the entry's header
+	out [sha256.Size]byte
+}
+
+// chainHeaderSize is an entry's header in the chain digest: index u64 |
+// term u64 | kind u8 | timestamp i64.
+const chainHeaderSize = 8 + 8 + 1 + 8
+
+// next returns the digest after prev of the log extended by e.
+func (c *chainHasher) next(prev [32]byte, e *Entry) [32]byte {
+	if c.h == nil {
+		c.h = sha256.New()
+	}
+	c.h.Reset()
+	copy(c.hdr[:32], prev[:])
+	hdr := c.hdr[32:]
 	binary.LittleEndian.PutUint64(hdr[0:], e.Index)
 	binary.LittleEndian.PutUint64(hdr[8:], e.Term)
 	hdr[16] = byte(e.Kind)
 	binary.LittleEndian.PutUint64(hdr[17:], uint64(e.Timestamp))
-	h.Write(prev[:])
-	h.Write(hdr[:])
-	h.Write(e.Data)
-	var out [32]byte
-	h.Sum(out[:0])
-	return out
+	c.h.Write(c.hdr[:])
+	c.h.Write(e.Data)
+	c.h.Sum(c.out[:0])
+	return c.out
 }
 
 // takeSnapshot saves the applied state and compacts the log behind it.
@@ -110,10 +127,13 @@ func (r *Replica) encodeSnapshot() []byte {
 }
 
 // snapshotParts splits a replica snapshot into its version, the applied
-// digest, the sessions and the state machine's data, which alias data. It
-// reports false if data is not exactly that.
+// digest, the sessions and the state machine's data, which alias data (a
+// copy would cost a second snapshot's bytes each time one is taken, where
+// it is only checked, and each time one is restored, where the sessions
+// and the state machine copy what they keep). It reports false if data is
+// not exactly that.
 func snapshotParts(data []byte) (version uint8, digest, sessions, sm []byte, ok bool) {
-	d := decoder{buf: data}
+	d := decoder{buf: data, alias: true}
 	version = d.u8()
 	digest = d.take(32)
 	sessions = d.bytes(SnapshotDataMax)

@@ -66,7 +66,8 @@ type Replica struct {
 
 	sessions sessionTable
 	digest   [32]byte // running digest of the applied log
-	snapData []byte   // the latest snapshot, served to lagging followers
+	chain    chainHasher
+	snapData []byte // the latest snapshot, served to lagging followers
 	// incoming is the snapshot a leader is streaming to this follower,
 	// assembled chunk by chunk until it is whole.
 	incoming *snapshotAssembly
@@ -494,6 +495,19 @@ func (r *Replica) releaseHeld(through uint64) {
 		}
 		return
 	}
+	if sent == 0 {
+		return
+	}
+	// The bytes of the messages sent go too: under steady load some
+	// message is always held (the next barrier's), so the buffer is
+	// rarely empty, and without this it would grow by every message ever
+	// held. What remains is one barrier's worth: the copy is small.
+	base := r.held[sent].start
+	for i := sent; i < len(r.held); i++ {
+		r.held[i].start -= base
+		r.held[i].end -= base
+	}
+	r.heldWire = r.heldWire[:copy(r.heldWire, r.heldWire[base:])]
 	r.held = append(r.held[:0], r.held[sent:]...)
 }
 
