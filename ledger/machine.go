@@ -31,6 +31,13 @@ func (m *Machine) Apply(command []byte, timestamp int64) []byte {
 // Snapshot returns the state's canonical snapshot.
 func (m *Machine) Snapshot() []byte { return m.State.Snapshot() }
 
+// SnapshotSize returns the length of Snapshot's encoding.
+func (m *Machine) SnapshotSize() int { return m.State.SnapshotSize() }
+
+// AppendSnapshot appends Snapshot's encoding to b (see
+// State.AppendSnapshot).
+func (m *Machine) AppendSnapshot(b []byte) []byte { return m.State.AppendSnapshot(b) }
+
 // Restore replaces the state with a snapshot's.
 func (m *Machine) Restore(b []byte) error {
 	s, err := Restore(b)

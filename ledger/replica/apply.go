@@ -109,19 +109,47 @@ func (r *Replica) takeSnapshot() {
 // snapshotVersion is the first byte of a replica snapshot.
 const snapshotVersion = 1
 
+// SnapshotAppender is a StateMachine that can write its snapshot straight
+// into the replica's snapshot record: SnapshotSize is the exact length
+// AppendSnapshot appends, and the bytes are Snapshot's. The replica then
+// allocates one buffer per snapshot instead of two (the state machine's,
+// and the record it is copied into), at hundreds of kilobytes each.
+type SnapshotAppender interface {
+	SnapshotSize() int
+	AppendSnapshot(b []byte) []byte
+}
+
 // encodeSnapshot serializes the replicated state: the applied digest, the
-// client sessions and the state machine.
+// client sessions and the state machine, each part written in place into
+// one buffer of the planned size.
 func (r *Replica) encodeSnapshot() []byte {
-	sessions, sm := r.sessions.encode(), r.sm.Snapshot()
-	e := encoder{buf: make([]byte, 0, 1+len(r.digest)+4+len(sessions)+4+len(sm))}
+	sessionsSize := r.sessions.encodedSize()
+	appender, direct := r.sm.(SnapshotAppender)
+	var sm []byte
+	smSize := 0
+	if direct {
+		smSize = appender.SnapshotSize()
+	} else {
+		sm = r.sm.Snapshot()
+		smSize = len(sm)
+	}
+	size := 1 + len(r.digest) + 4 + sessionsSize + 4 + smSize
+	e := encoder{buf: make([]byte, 0, size)}
 	e.u8(snapshotVersion)
 	e.buf = append(e.buf, r.digest[:]...)
-	e.bytes(sessions)
-	e.bytes(sm)
+	e.u32(uint32(sessionsSize))
+	r.sessions.appendTo(&e)
+	e.u32(uint32(smSize))
+	if direct {
+		e.buf = appender.AppendSnapshot(e.buf)
+	} else {
+		e.buf = append(e.buf, sm...)
+	}
 	// Checked before it is written as restoreSnapshot will read it.
-	if v, digest, s, m, ok := snapshotParts(e.buf); !ok || v != snapshotVersion ||
-		!bytes.Equal(digest, r.digest[:]) || len(s) != len(sessions) || len(m) != len(sm) {
-		panicf("snapshot of %d bytes at applied %d does not read back (version %d, ok %t)", len(e.buf), r.applied, v, ok)
+	if v, digest, s, m, ok := snapshotParts(e.buf); !ok || v != snapshotVersion || len(e.buf) != size ||
+		!bytes.Equal(digest, r.digest[:]) || len(s) != sessionsSize || len(m) != smSize {
+		panicf("snapshot of %d bytes (planned %d) at applied %d does not read back (version %d, ok %t)",
+			len(e.buf), size, r.applied, v, ok)
 	}
 	return e.buf
 }

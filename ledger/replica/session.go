@@ -87,14 +87,26 @@ func (t *sessionTable) evictIfFull() {
 	delete(t.byClient, victim)
 }
 
-// encode serializes the sessions sorted by client ID.
-func (t *sessionTable) encode() []byte {
+// encodedSize is the length of the sessions' encoding (see appendTo).
+func (t *sessionTable) encodedSize() int {
+	n := 4
+	for _, s := range t.byClient {
+		n += sessionEncodedFixed + len(s.result)
+	}
+	return n
+}
+
+// sessionEncodedFixed is a session's encoding without its result: client
+// ID, last sequence, last index, result length.
+const sessionEncodedFixed = 8 + 8 + 8 + 4
+
+// appendTo writes the sessions sorted by client ID.
+func (t *sessionTable) appendTo(e *encoder) {
 	ids := make([]uint64, 0, len(t.byClient))
 	for id := range t.byClient {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	e := encoder{}
 	e.u32(uint32(len(ids)))
 	for _, id := range ids {
 		s := t.byClient[id]
@@ -103,13 +115,12 @@ func (t *sessionTable) encode() []byte {
 		e.u64(s.lastIndex)
 		e.bytes(s.result)
 	}
-	return e.buf
 }
 
 func decodeSessions(d *decoder, max int) (sessionTable, error) {
 	t := newSessionTable(max)
 	n := d.u32()
-	if int64(n) > int64(max) || int64(n)*28 > int64(len(d.buf)) {
+	if int64(n) > int64(max) || int64(n)*sessionEncodedFixed > int64(len(d.buf)) {
 		return t, fmt.Errorf("%w: %d sessions", ErrBadSnapshot, n)
 	}
 	for range n {
