@@ -18,6 +18,8 @@ func TestApplyEncodedMatchesApply(t *testing.T) {
 		cfg := Config{Ledgers: []LedgerSpec{{ID: 1, Scale: 2}, {ID: 2, Scale: 0}, {ID: 3, Scale: 18}}}
 		viaDecimals, _ := New(cfg)
 		viaBytes, _ := New(cfg)
+		viaAppend, _ := New(cfg) // AppendApplyEncoded, into one reused buffer after a prefix
+		appended := []byte("prefix")
 		ts := uint64(1000)
 		for step := range rapid.IntRange(1, 30).Draw(t, "steps") {
 			cmd := genCommand(t, step)
@@ -35,6 +37,16 @@ func TestApplyEncodedMatchesApply(t *testing.T) {
 			}
 			if want := EncodeReply(rep); string(got) != string(want) {
 				t.Fatalf("step %d (%s): ApplyEncoded replied %x, Apply %x", step, cmd.Op, got, want)
+			}
+			appended, err = viaAppend.AppendApplyEncoded(appended[:len("prefix")], EncodeCommand(cmd), ts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(appended) != "prefix"+string(got) {
+				t.Fatalf("step %d (%s): AppendApplyEncoded appended %x, ApplyEncoded replied %x", step, cmd.Op, appended, got)
+			}
+			if viaAppend.StateDigest() != viaBytes.StateDigest() {
+				t.Fatalf("step %d (%s): AppendApplyEncoded and ApplyEncoded left different states", step, cmd.Op)
 			}
 			if viaBytes.ChainDigest() != viaDecimals.ChainDigest() || viaBytes.StateDigest() != viaDecimals.StateDigest() {
 				t.Fatalf("step %d (%s): the two ledgers' digests differ", step, cmd.Op)

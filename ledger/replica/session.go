@@ -50,10 +50,39 @@ func (t *sessionTable) apply(req *Request, index uint64, timestamp int64, sm Sta
 	case req.Seq < s.lastSeq:
 		return StatusStaleRequest, nil
 	}
-	s.result = sm.Apply(req.Command, timestamp)
+	s.result = applyInto(sm, s.result, req.Command, timestamp)
 	s.lastSeq = req.Seq
 	s.lastIndex = index
 	return StatusOK, s.result
+}
+
+// ResultAppender is a StateMachine that can append a command's result to
+// a buffer instead of allocating it: ApplyAppend(dst, ...) is
+// append(dst, Apply(...)...). A session keeps only its client's latest
+// result, so the replica writes each new one over the last, in the same
+// buffer, and applying a command allocates nothing.
+type ResultAppender interface {
+	ApplyAppend(dst, command []byte, timestamp int64) []byte
+}
+
+// sessionResultRetainMax bounds the result buffer a session reuses: a
+// large lookup's reply is let go rather than held, per client, for small
+// ones.
+const sessionResultRetainMax = 4 << 10
+
+// applyInto applies command and returns its result, written over old, the
+// session's previous result, when the state machine can: nothing else
+// holds old by then (a reply is encoded into its message when it is sent,
+// and the snapshot and a restored session copy what they keep).
+func applyInto(sm StateMachine, old, command []byte, timestamp int64) []byte {
+	ra, ok := sm.(ResultAppender)
+	if !ok {
+		return sm.Apply(command, timestamp)
+	}
+	if cap(old) > sessionResultRetainMax {
+		old = nil
+	}
+	return ra.ApplyAppend(old[:0], command, timestamp)
 }
 
 // lookup answers a request from the sessions alone when it can: a retry of
