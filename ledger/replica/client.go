@@ -59,7 +59,7 @@ func (r *Replica) propose(req Request, from NodeID, done func(Reply)) {
 			reply.Status, reply.Result = status, result
 			break
 		}
-		index := r.appendEntry(EntryCommand, encodeRequest(&req))
+		index := r.appendEntry(EntryCommand, r.encodeRequest(&req))
 		r.waiters = append(r.waiters, waiter{index: index, clientID: req.ClientID, seq: req.Seq, from: from, done: done})
 		return
 	}

@@ -86,6 +86,8 @@ type Replica struct {
 	waiters []waiter // requests awaiting commit, by increasing log index
 	outbox  []outgoing
 	wire    []byte // the outbox's encoded messages, one after another
+	// arena holds the data of the log's entries (see entryArena).
+	arena entryArena
 	// received is the entry array the message in hand is decoded into,
 	// reused from one message to the next (see Receive).
 	received []Entry

@@ -163,12 +163,13 @@ func decodeSessions(d *decoder, max int) (sessionTable, error) {
 	return t, nil
 }
 
-// encodeRequest is the data of a command entry.
-func encodeRequest(req *Request) []byte {
-	b := make([]byte, 16, 16+len(req.Command))
+// encodeRequest is the data of a command entry, in the arena's memory.
+func (r *Replica) encodeRequest(req *Request) []byte {
+	b := r.arena.alloc(16 + len(req.Command))
 	binary.LittleEndian.PutUint64(b, req.ClientID)
 	binary.LittleEndian.PutUint64(b[8:], req.Seq)
-	return append(b, req.Command...)
+	copy(b[16:], req.Command)
+	return b
 }
 
 func decodeRequest(b []byte) (Request, error) {
