@@ -197,6 +197,12 @@ type snapshotAssembly struct {
 	data     []byte
 }
 
+// assemblyPresizeMax bounds the buffer an incoming snapshot is given up
+// front, from the size its first chunk announces: a snapshot of up to
+// this size is assembled without a copy per chunk, and a claimed size,
+// checksummed but not yet backed by bytes, never allocates more than this.
+const assemblyPresizeMax = 8 << 20
+
 func (a *snapshotAssembly) continues(from NodeID, m *Message) bool {
 	return a != nil && a.term == m.Term && a.leader == from && a.meta == m.Snapshot &&
 		a.size == m.SnapshotSize && a.checksum == m.SnapshotChecksum
@@ -225,7 +231,8 @@ func (r *Replica) handleSnapshot(from NodeID, m *Message) {
 			r.send(from, Message{Kind: MsgSnapshotResp, Snapshot: m.Snapshot, Offset: 0})
 			return
 		}
-		r.incoming = &snapshotAssembly{term: m.Term, leader: from, meta: m.Snapshot, size: m.SnapshotSize, checksum: m.SnapshotChecksum}
+		r.incoming = &snapshotAssembly{term: m.Term, leader: from, meta: m.Snapshot, size: m.SnapshotSize, checksum: m.SnapshotChecksum,
+			data: make([]byte, 0, min(m.SnapshotSize, assemblyPresizeMax))}
 	}
 	a := r.incoming
 	have, end := uint64(len(a.data)), m.Offset+uint64(len(m.SnapshotData))
