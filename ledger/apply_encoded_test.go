@@ -173,3 +173,31 @@ func TestApplyLeavesTheCommandAlone(t *testing.T) {
 		t.Fatalf("a later command overwrote one given to Apply: %v, %+v", lookup.IDs, accounts.Accounts[0])
 	}
 }
+
+// The replicas' path allocates nothing in steady state once the reply goes
+// into a reused buffer: a resubmitted command (every transfer answered
+// exists) and lookups of transfers and accounts.
+func TestAppendApplyEncodedAllocatesNothing(t *testing.T) {
+	s, cmd := codecBenchState(t)
+	lookup := Command{Op: OpLookupTransfers}
+	lookupAccounts := Command{Op: OpLookupAccounts}
+	for i := range cmd.Transfers {
+		lookup.IDs = append(lookup.IDs, cmd.Transfers[i].ID)
+		lookupAccounts.IDs = append(lookupAccounts.IDs, IDFromUint64(uint64(i+1)))
+	}
+	for _, c := range []Command{cmd, lookup, lookupAccounts} {
+		encoded := EncodeCommand(c)
+		var reply []byte
+		ts := uint64(10)
+		allocs := testing.AllocsPerRun(20, func() {
+			var err error
+			ts++
+			if reply, err = s.AppendApplyEncoded(reply[:0], encoded, ts); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%s: %.1f allocations per command, want 0", c.Op, allocs)
+		}
+	}
+}
