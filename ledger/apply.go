@@ -52,6 +52,28 @@ func (s *State) Apply(cmd Command, timestamp uint64) (Reply, error) {
 // reply is encoded from the state's own records, so a command costs one
 // allocation (the reply, which the caller keeps) in steady state.
 func (s *State) ApplyEncoded(b []byte, timestamp uint64) ([]byte, error) {
+	reply, err := s.applyEncoded(b, timestamp)
+	if err != nil {
+		return nil, err
+	}
+	return append(make([]byte, 0, len(reply)), reply...), nil
+}
+
+// AppendApplyEncoded is ApplyEncoded with the reply appended to dst rather
+// than allocated: a caller that keeps one reply per client, and lets each
+// go when the next arrives (a replica's session), reuses its buffer and
+// applies a command without allocating. On error dst is returned as it was.
+func (s *State) AppendApplyEncoded(dst, b []byte, timestamp uint64) ([]byte, error) {
+	reply, err := s.applyEncoded(b, timestamp)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, reply...), nil
+}
+
+// applyEncoded applies an encoded command and returns its encoded reply in
+// the state's scratch, valid until the next command.
+func (s *State) applyEncoded(b []byte, timestamp uint64) ([]byte, error) {
 	if err := s.decoded.decode(b); err != nil {
 		return nil, err
 	}

@@ -123,9 +123,9 @@ func (r *reader) transferEvent(t *transferEvent) {
 // encodeReply encodes the reply to the command ev that apply just applied
 // at base: byte for byte what EncodeReply gives for the Reply Apply
 // returns, written straight from the state's records rather than through
-// exported decimals. It is built in a buffer the state reuses and copied
-// out once, at its exact size: the caller keeps it (a replica's session
-// table holds every client's last reply).
+// exported decimals. It is built in a buffer the state reuses, and valid
+// until the next command: ApplyEncoded copies it out at its exact size,
+// AppendApplyEncoded into the caller's buffer.
 func (s *State) encodeReply(ev *events, base uint64, results []Result) []byte {
 	w := writer{b: s.reply[:0]}
 	w.u8(codecVersion)
@@ -164,7 +164,7 @@ func (s *State) encodeReply(ev *events, base uint64, results []Result) []byte {
 	}
 	w.seal()
 	s.reply = w.b
-	return append(make([]byte, 0, len(w.b)), w.b...)
+	return w.b
 }
 
 // exportedAccount writes an account as the Account it exports at scale:

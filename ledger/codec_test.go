@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"errors"
 	"reflect"
 	"testing"
@@ -157,4 +158,18 @@ func FuzzRestore(f *testing.F) {
 			_ = r.CheckInvariants()
 		}
 	})
+}
+
+// AppendSnapshot writes Snapshot's bytes after whatever the buffer holds,
+// its checksum over its own bytes only, and exactly SnapshotSize of them.
+func TestAppendSnapshotIsSnapshotInPlace(t *testing.T) {
+	s := fixture(t)
+	prefix := []byte("a replica's framing")
+	b := s.AppendSnapshot(append([]byte(nil), prefix...))
+	if !bytes.Equal(b[:len(prefix)], prefix) || !bytes.Equal(b[len(prefix):], s.Snapshot()) {
+		t.Fatal("AppendSnapshot after a prefix differs from the prefix and Snapshot")
+	}
+	if len(b)-len(prefix) != s.SnapshotSize() {
+		t.Fatalf("appended %d bytes, SnapshotSize %d", len(b)-len(prefix), s.SnapshotSize())
+	}
 }

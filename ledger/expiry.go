@@ -1,7 +1,5 @@
 package ledger
 
-import "container/heap"
-
 // expiry is a pending transfer's deadline. The timestamp identifies the
 // transfer uniquely, so an entry whose transfer was rolled back (and whose
 // index may since hold another) is recognised as stale and skipped.
@@ -12,23 +10,56 @@ type expiry struct {
 }
 
 // expiryQueue orders deadlines by (deadline, timestamp): a total order, so
-// pending transfers expire in the same order on every replica.
+// pending transfers expire in the same order on every replica. It is a
+// binary min-heap kept by push and pop, which are container/heap's Push
+// and Pop written for this one type: the generic ones box every entry in
+// an interface, an allocation per pending transfer queued and per expiry.
+// The array's layout is container/heap's too (watchExpiry reads it).
 type expiryQueue []expiry
 
-func (q expiryQueue) Len() int { return len(q) }
-func (q expiryQueue) Less(i, j int) bool {
+func (q expiryQueue) less(i, j int) bool {
 	if q[i].deadline != q[j].deadline {
 		return q[i].deadline < q[j].deadline
 	}
 	return q[i].timestamp < q[j].timestamp
 }
-func (q expiryQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *expiryQueue) Push(x any)   { *q = append(*q, x.(expiry)) }
-func (q *expiryQueue) Pop() any {
-	old := *q
-	x := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return x
+
+// push adds e (heap.Push).
+func (q *expiryQueue) push(e expiry) {
+	*q = append(*q, e)
+	h := *q
+	for j := len(h) - 1; j > 0; {
+		i := (j - 1) / 2 // parent
+		if !h.less(j, i) {
+			break
+		}
+		h[i], h[j] = h[j], h[i]
+		j = i
+	}
+}
+
+// pop removes and returns the earliest entry, which must exist (heap.Pop).
+func (q *expiryQueue) pop() expiry {
+	h := *q
+	n := len(h) - 1
+	h[0], h[n] = h[n], h[0]
+	for i := 0; ; {
+		j := 2*i + 1 // left child
+		if j >= n {
+			break
+		}
+		if r := j + 1; r < n && h.less(r, j) {
+			j = r
+		}
+		if !h.less(j, i) {
+			break
+		}
+		h[i], h[j] = h[j], h[i]
+		i = j
+	}
+	e := h[n]
+	*q = h[:n]
+	return e
 }
 
 func deadlineOf(timestamp, timeout uint64) uint64 {
@@ -41,7 +72,7 @@ func deadlineOf(timestamp, timeout uint64) uint64 {
 // expire releases every pending transfer whose deadline is at or before now.
 func (s *State) expire(now uint64) {
 	for len(s.expiries) > 0 && s.expiries[0].deadline <= now {
-		e := heap.Pop(&s.expiries).(expiry)
+		e := s.expiries.pop()
 		if int(e.index) >= s.transfers.len() {
 			continue
 		}
@@ -70,5 +101,3 @@ func (s *State) release(t *transfer) {
 		cr.flags &^= Closed
 	}
 }
-
-func (q *expiryQueue) push(e expiry) { heap.Push(q, e) }

@@ -31,6 +31,21 @@ func (m *Machine) Apply(command []byte, timestamp int64) []byte {
 // Snapshot returns the state's canonical snapshot.
 func (m *Machine) Snapshot() []byte { return m.State.Snapshot() }
 
+// SnapshotSize returns the length of Snapshot's encoding.
+func (m *Machine) SnapshotSize() int { return m.State.SnapshotSize() }
+
+// AppendSnapshot appends Snapshot's encoding to b (see
+// State.AppendSnapshot).
+func (m *Machine) AppendSnapshot(b []byte) []byte { return m.State.AppendSnapshot(b) }
+
+// ApplyAppend is Apply with the result appended to dst (see
+// State.AppendApplyEncoded): a command that does not decode appends
+// nothing.
+func (m *Machine) ApplyAppend(dst, command []byte, timestamp int64) []byte {
+	out, _ := m.State.AppendApplyEncoded(dst, command, uint64(max(timestamp, 0)))
+	return out
+}
+
 // Restore replaces the state with a snapshot's.
 func (m *Machine) Restore(b []byte) error {
 	s, err := Restore(b)

@@ -1,13 +1,26 @@
 package ledger
 
-import "fmt"
+import (
+	"fmt"
+	"hash/crc32"
+)
 
 // Snapshot serializes the whole state canonically: the config, the last
 // timestamp, the chain digest, accounts by ID and transfers in the order
 // they were applied, with a CRC-32C trailer.
-func (s *State) Snapshot() []byte {
-	size := s.snapshotSize()
-	w := writer{b: make([]byte, 0, size)}
+func (s *State) Snapshot() []byte { return s.AppendSnapshot(make([]byte, 0, s.SnapshotSize())) }
+
+// SnapshotSize is the exact length of Snapshot's encoding, so that the
+// buffer, often hundreds of kilobytes, is allocated once and never copied.
+func (s *State) SnapshotSize() int { return s.snapshotSize() }
+
+// AppendSnapshot appends Snapshot's encoding to b and returns the extended
+// buffer: a caller that frames the snapshot in a larger record (a replica's
+// snapshot, with its sessions) writes it in place rather than copying it.
+// The checksum trailer covers the snapshot's own bytes, not b's.
+func (s *State) AppendSnapshot(b []byte) []byte {
+	size, start := s.snapshotSize(), len(b)
+	w := writer{b: b}
 	totals := make(map[uint32][2]u128, len(s.cfg.Ledgers))
 	w.u8(codecVersion)
 	w.u32(uint32(len(s.cfg.Ledgers)))
@@ -31,7 +44,7 @@ func (s *State) Snapshot() []byte {
 	for i := range s.transfers.len() {
 		w.transferRecord(s.transfers.at(uint32(i)))
 	}
-	w.seal()
+	w.u32(crc32.Checksum(w.b[start:], castagnoli)) // the seal of the snapshot's own bytes
 	// Checked before it is written, as Restore will check it after it is
 	// read: every ledger balances, the encoding has the size planned, and
 	// the state digest kept as commands applied is the one every record
@@ -41,8 +54,8 @@ func (s *State) Snapshot() []byte {
 			panicf("snapshot of ledger %d: debits minus credits %v pending, %v posted (mod 2^128)", l.ID, t[0], t[1])
 		}
 	}
-	if len(w.b) != size {
-		panicf("snapshot of %d bytes, planned %d", len(w.b), size)
+	if len(w.b)-start != size {
+		panicf("snapshot of %d bytes, planned %d", len(w.b)-start, size)
 	}
 	s.checkDigest()
 	return w.b

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 )
 
 // ErrBadSnapshot is wrapped by errors restoring a damaged snapshot.
@@ -28,7 +29,7 @@ func (r *Replica) applyCommitted() {
 		r.applied = e.Index
 		r.sinceSnap += uint64(len(e.Data))
 		r.stats.Applied++
-		r.digest = chainDigest(r.digest, e)
+		r.digest = r.chain.next(r.digest, e)
 		if r.cfg.OnApply != nil {
 			r.cfg.OnApply(e, r.digest)
 		}
@@ -56,22 +57,38 @@ func (r *Replica) snapshotDue() bool {
 	return r.applied-r.log.snap.Index >= r.cfg.SnapshotEntries && r.sinceSnap >= uint64(len(r.snapData))
 }
 
-// chainDigest extends the digest of the applied log by one entry. Two
-// replicas that applied the same entries in the same order hold the same
-// digest at every index; the convergence checker compares them.
-func chainDigest(prev [32]byte, e *Entry) [32]byte {
-	h := sha256.New()
-	var hdr [25]byte
+// chainHasher extends the digest of the applied log by one entry at a
+// time: SHA-256(previous digest | index | term | kind | timestamp | data).
+// Two replicas that applied the same entries in the same order hold the
+// same digest at every index; the convergence checker compares them. The
+// replica keeps one, so that the hash state and the header are not
+// allocated again for every entry applied.
+type chainHasher struct {
+	h   hash.Hash
+	hdr [32 + chainHeaderSize]byte // the previous digest, then the entry's header
+	out [sha256.Size]byte
+}
+
+// chainHeaderSize is an entry's header in the chain digest: index u64 |
+// term u64 | kind u8 | timestamp i64.
+const chainHeaderSize = 8 + 8 + 1 + 8
+
+// next returns the digest after prev of the log extended by e.
+func (c *chainHasher) next(prev [32]byte, e *Entry) [32]byte {
+	if c.h == nil {
+		c.h = sha256.New()
+	}
+	c.h.Reset()
+	copy(c.hdr[:32], prev[:])
+	hdr := c.hdr[32:]
 	binary.LittleEndian.PutUint64(hdr[0:], e.Index)
 	binary.LittleEndian.PutUint64(hdr[8:], e.Term)
 	hdr[16] = byte(e.Kind)
 	binary.LittleEndian.PutUint64(hdr[17:], uint64(e.Timestamp))
-	h.Write(prev[:])
-	h.Write(hdr[:])
-	h.Write(e.Data)
-	var out [32]byte
-	h.Sum(out[:0])
-	return out
+	c.h.Write(c.hdr[:])
+	c.h.Write(e.Data)
+	c.h.Sum(c.out[:0])
+	return c.out
 }
 
 // takeSnapshot saves the applied state and compacts the log behind it.
@@ -92,28 +109,59 @@ func (r *Replica) takeSnapshot() {
 // snapshotVersion is the first byte of a replica snapshot.
 const snapshotVersion = 1
 
+// SnapshotAppender is a StateMachine that can write its snapshot straight
+// into the replica's snapshot record: SnapshotSize is the exact length
+// AppendSnapshot appends, and the bytes are Snapshot's. The replica then
+// allocates one buffer per snapshot instead of two (the state machine's,
+// and the record it is copied into), at hundreds of kilobytes each.
+type SnapshotAppender interface {
+	SnapshotSize() int
+	AppendSnapshot(b []byte) []byte
+}
+
 // encodeSnapshot serializes the replicated state: the applied digest, the
-// client sessions and the state machine.
+// client sessions and the state machine, each part written in place into
+// one buffer of the planned size.
 func (r *Replica) encodeSnapshot() []byte {
-	sessions, sm := r.sessions.encode(), r.sm.Snapshot()
-	e := encoder{buf: make([]byte, 0, 1+len(r.digest)+4+len(sessions)+4+len(sm))}
+	sessionsSize := r.sessions.encodedSize()
+	appender, direct := r.sm.(SnapshotAppender)
+	var sm []byte
+	smSize := 0
+	if direct {
+		smSize = appender.SnapshotSize()
+	} else {
+		sm = r.sm.Snapshot()
+		smSize = len(sm)
+	}
+	size := 1 + len(r.digest) + 4 + sessionsSize + 4 + smSize
+	e := encoder{buf: make([]byte, 0, size)}
 	e.u8(snapshotVersion)
 	e.buf = append(e.buf, r.digest[:]...)
-	e.bytes(sessions)
-	e.bytes(sm)
+	e.u32(uint32(sessionsSize))
+	r.sessions.appendTo(&e)
+	e.u32(uint32(smSize))
+	if direct {
+		e.buf = appender.AppendSnapshot(e.buf)
+	} else {
+		e.buf = append(e.buf, sm...)
+	}
 	// Checked before it is written as restoreSnapshot will read it.
-	if v, digest, s, m, ok := snapshotParts(e.buf); !ok || v != snapshotVersion ||
-		!bytes.Equal(digest, r.digest[:]) || len(s) != len(sessions) || len(m) != len(sm) {
-		panicf("snapshot of %d bytes at applied %d does not read back (version %d, ok %t)", len(e.buf), r.applied, v, ok)
+	if v, digest, s, m, ok := snapshotParts(e.buf); !ok || v != snapshotVersion || len(e.buf) != size ||
+		!bytes.Equal(digest, r.digest[:]) || len(s) != sessionsSize || len(m) != smSize {
+		panicf("snapshot of %d bytes (planned %d) at applied %d does not read back (version %d, ok %t)",
+			len(e.buf), size, r.applied, v, ok)
 	}
 	return e.buf
 }
 
 // snapshotParts splits a replica snapshot into its version, the applied
-// digest, the sessions and the state machine's data, which alias data. It
-// reports false if data is not exactly that.
+// digest, the sessions and the state machine's data, which alias data (a
+// copy would cost a second snapshot's bytes each time one is taken, where
+// it is only checked, and each time one is restored, where the sessions
+// and the state machine copy what they keep). It reports false if data is
+// not exactly that.
 func snapshotParts(data []byte) (version uint8, digest, sessions, sm []byte, ok bool) {
-	d := decoder{buf: data}
+	d := decoder{buf: data, alias: true}
 	version = d.u8()
 	digest = d.take(32)
 	sessions = d.bytes(SnapshotDataMax)

@@ -24,7 +24,10 @@ func (r *Replica) answer(w *waiter, rep Reply) {
 // Propose submits a request from a client attached to this replica (the
 // Maelstrom adapter's way in); done is called exactly once with the outcome,
 // possibly before Propose returns. A NotLeader answer means the request may
-// or may not apply: retry it, with the same Seq, at the leader.
+// or may not apply: retry it, with the same Seq, at the leader. The reply's
+// Result is valid only until done returns: it may be the client session's
+// buffer, which the client's next request reuses (see applyInto); copy it
+// to keep it.
 func (r *Replica) Propose(req Request, done func(Reply)) {
 	if done == nil {
 		panicf("propose of client %d seq %d with no callback", req.ClientID, req.Seq)
@@ -56,7 +59,7 @@ func (r *Replica) propose(req Request, from NodeID, done func(Reply)) {
 			reply.Status, reply.Result = status, result
 			break
 		}
-		index := r.appendEntry(EntryCommand, encodeRequest(&req))
+		index := r.appendEntry(EntryCommand, r.encodeRequest(&req))
 		r.waiters = append(r.waiters, waiter{index: index, clientID: req.ClientID, seq: req.Seq, from: from, done: done})
 		return
 	}

@@ -17,7 +17,9 @@ type StateMachine interface {
 	Apply(command []byte, timestamp int64) (result []byte)
 	// Snapshot serializes the whole state.
 	Snapshot() []byte
-	// Restore replaces the whole state with a snapshot's.
+	// Restore replaces the whole state with a snapshot's. It must not
+	// modify snapshot: the bytes are the replica's own copy, which it
+	// serves to lagging followers.
 	Restore(snapshot []byte) error
 }
 

@@ -121,7 +121,7 @@ func (r *Replica) appendFromLeader(es []Entry) bool {
 		r.unpersist(first - 1)
 		r.checkPositions("truncation")
 	}
-	ownData(es)
+	r.ownData(es)
 	r.log.append(es...)
 	if err := r.wal.Append(es); err != nil {
 		r.stop(err)
@@ -133,10 +133,10 @@ func (r *Replica) appendFromLeader(es []Entry) bool {
 
 // ownData gives the entries' data a home of their own: they alias the
 // received message (see Replica.Receive), whose buffer the environment
-// reuses, and the log keeps them. One buffer holds them all, each entry's
-// slice capacity-capped to its own bytes, so taking an Append costs one
-// allocation, not one per entry.
-func ownData(es []Entry) {
+// reuses, and the log keeps them. One piece of the arena holds them all,
+// each entry's slice capacity-capped to its own bytes, so taking an Append
+// costs no allocation of its own.
+func (r *Replica) ownData(es []Entry) {
 	size := 0
 	for i := range es {
 		size += len(es[i].Data)
@@ -144,7 +144,7 @@ func ownData(es []Entry) {
 	if size == 0 {
 		return
 	}
-	buf := make([]byte, 0, size)
+	buf := r.arena.alloc(size)[:0]
 	for i := range es {
 		if len(es[i].Data) == 0 {
 			continue
@@ -152,6 +152,9 @@ func ownData(es []Entry) {
 		start := len(buf)
 		buf = append(buf, es[i].Data...)
 		es[i].Data = buf[start:len(buf):len(buf)]
+	}
+	if len(buf) != size {
+		panicf("entry data of %d bytes copied as %d", size, len(buf))
 	}
 }
 
@@ -194,6 +197,12 @@ type snapshotAssembly struct {
 	data     []byte
 }
 
+// assemblyPresizeMax bounds the buffer an incoming snapshot is given up
+// front, from the size its first chunk announces: a snapshot of up to
+// this size is assembled without a copy per chunk, and a claimed size,
+// checksummed but not yet backed by bytes, never allocates more than this.
+const assemblyPresizeMax = 8 << 20
+
 func (a *snapshotAssembly) continues(from NodeID, m *Message) bool {
 	return a != nil && a.term == m.Term && a.leader == from && a.meta == m.Snapshot &&
 		a.size == m.SnapshotSize && a.checksum == m.SnapshotChecksum
@@ -222,7 +231,8 @@ func (r *Replica) handleSnapshot(from NodeID, m *Message) {
 			r.send(from, Message{Kind: MsgSnapshotResp, Snapshot: m.Snapshot, Offset: 0})
 			return
 		}
-		r.incoming = &snapshotAssembly{term: m.Term, leader: from, meta: m.Snapshot, size: m.SnapshotSize, checksum: m.SnapshotChecksum}
+		r.incoming = &snapshotAssembly{term: m.Term, leader: from, meta: m.Snapshot, size: m.SnapshotSize, checksum: m.SnapshotChecksum,
+			data: make([]byte, 0, min(m.SnapshotSize, assemblyPresizeMax))}
 	}
 	a := r.incoming
 	have, end := uint64(len(a.data)), m.Offset+uint64(len(m.SnapshotData))

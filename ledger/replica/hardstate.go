@@ -45,10 +45,9 @@ func (w *WAL) SaveHardState(hs HardState) error {
 	var payload [hardStatePayloadSize]byte
 	binary.LittleEndian.PutUint64(payload[:], hs.Term)
 	binary.LittleEndian.PutUint32(payload[8:], uint32(hs.Vote))
-	w.slotBuf = appendSlot(w.slotBuf[:0], hardStateMagic, w.hardSeq, payload[:])
 	for _, slot := range order {
 		name := hardStateFiles[slot]
-		if err := writeSlot(w.disk, name, w.slotBuf); err != nil {
+		if err := w.writeSlot(name, hardStateMagic, w.hardSeq, payload[:]); err != nil {
 			return err
 		}
 		if err := syncDisk(w.disk, name); err != nil {

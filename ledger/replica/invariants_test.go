@@ -1,6 +1,7 @@
 package replica
 
 import (
+	"encoding/binary"
 	"strings"
 	"testing"
 )
@@ -174,16 +175,31 @@ func TestAWALBatchKeepsItsTermsInOrder(t *testing.T) {
 }
 
 func TestASlotRecordIsCheckedBeforeItIsWritten(t *testing.T) {
-	d := newTestEnv(t).disk
-	payload := []byte("term and vote")
-	hdr := appendSlotHeader(nil, hardStateMagic, 1, payload)
-	if err := writeSlot(d, "slot", hdr, payload); err != nil {
+	w, _ := newWALSim(t, 1).open(t, WALOptions{})
+	if err := w.writeSlot("slot", hardStateMagic, 1, []byte("term and "), []byte("vote")); err != nil {
 		t.Fatal(err)
 	}
+	b, err := w.disk.ReadAll("slot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seq, payload, ok := decodeSlot(b, hardStateMagic, slotSize{0, 64}); !ok || seq != 1 || string(payload) != "term and vote" {
+		t.Fatalf("slot written as %q reads back as seq %d, %q, ok %t", b, seq, payload, ok)
+	}
+	payload := []byte("term and vote")
+	record := appendSlot(nil, hardStateMagic, 1, payload)
+	sum := binary.LittleEndian.Uint32(record[20:])
+	checkSlot("slot", record, nil, hardStateMagic, 1, sum)
 	mustPanic(t, "slot slot: header does not cover the 13 bytes written after it", func() {
-		_ = writeSlot(d, "slot", hdr, []byte("term and VOTE"))
+		checkSlot("slot", record, nil, hardStateMagic, 1, sum^1) // a checksum taken over other bytes
 	})
-	mustPanic(t, "slot slot: record without a header", func() { _ = writeSlot(d, "slot", payload) })
+	mustPanic(t, "slot slot: header does not cover the 17 bytes written after it", func() {
+		checkSlot("slot", record, [][]byte{[]byte("more")}, hardStateMagic, 1, sum) // bytes the header does not count
+	})
+	mustPanic(t, "slot slot: header does not cover the 13 bytes written after it", func() {
+		checkSlot("slot", record, nil, markMagic, 1, sum)
+	})
+	mustPanic(t, "slot slot: record without a header", func() { checkSlot("slot", payload, nil, hardStateMagic, 1, sum) })
 }
 
 func TestASnapshotNeverReplacesALaterOne(t *testing.T) {

@@ -69,6 +69,15 @@ func (l *raftLog) isUpToDate(lastTerm, lastIndex uint64) bool {
 
 // append adds entries that must continue the log exactly.
 func (l *raftLog) append(es ...Entry) {
+	if need := len(l.entries) + len(es); need > cap(l.entries) {
+		// Doubling: the log runs to tens of thousands of entries
+		// between snapshots (the byte rule of snapshotDue), and append
+		// grows a slice that long by a quarter at a time, copying it
+		// about five times its final size where doubling copies it twice.
+		grown := make([]Entry, len(l.entries), max(need, 2*cap(l.entries)))
+		copy(grown, l.entries)
+		l.entries = grown
+	}
 	for i := range es {
 		if es[i].Index != l.lastIndex()+1 {
 			panicf("appending entry %d after %d", es[i].Index, l.lastIndex())

@@ -50,10 +50,39 @@ func (t *sessionTable) apply(req *Request, index uint64, timestamp int64, sm Sta
 	case req.Seq < s.lastSeq:
 		return StatusStaleRequest, nil
 	}
-	s.result = sm.Apply(req.Command, timestamp)
+	s.result = applyInto(sm, s.result, req.Command, timestamp)
 	s.lastSeq = req.Seq
 	s.lastIndex = index
 	return StatusOK, s.result
+}
+
+// ResultAppender is a StateMachine that can append a command's result to
+// a buffer instead of allocating it: ApplyAppend(dst, ...) is
+// append(dst, Apply(...)...). A session keeps only its client's latest
+// result, so the replica writes each new one over the last, in the same
+// buffer, and applying a command allocates nothing.
+type ResultAppender interface {
+	ApplyAppend(dst, command []byte, timestamp int64) []byte
+}
+
+// sessionResultRetainMax bounds the result buffer a session reuses: a
+// large lookup's reply is let go rather than held, per client, for small
+// ones.
+const sessionResultRetainMax = 4 << 10
+
+// applyInto applies command and returns its result, written over old, the
+// session's previous result, when the state machine can: nothing else
+// holds old by then (a reply is encoded into its message when it is sent,
+// and the snapshot and a restored session copy what they keep).
+func applyInto(sm StateMachine, old, command []byte, timestamp int64) []byte {
+	ra, ok := sm.(ResultAppender)
+	if !ok {
+		return sm.Apply(command, timestamp)
+	}
+	if cap(old) > sessionResultRetainMax {
+		old = nil
+	}
+	return ra.ApplyAppend(old[:0], command, timestamp)
 }
 
 // lookup answers a request from the sessions alone when it can: a retry of
@@ -87,14 +116,26 @@ func (t *sessionTable) evictIfFull() {
 	delete(t.byClient, victim)
 }
 
-// encode serializes the sessions sorted by client ID.
-func (t *sessionTable) encode() []byte {
+// encodedSize is the length of the sessions' encoding (see appendTo).
+func (t *sessionTable) encodedSize() int {
+	n := 4
+	for _, s := range t.byClient {
+		n += sessionEncodedFixed + len(s.result)
+	}
+	return n
+}
+
+// sessionEncodedFixed is a session's encoding without its result: client
+// ID, last sequence, last index, result length.
+const sessionEncodedFixed = 8 + 8 + 8 + 4
+
+// appendTo writes the sessions sorted by client ID.
+func (t *sessionTable) appendTo(e *encoder) {
 	ids := make([]uint64, 0, len(t.byClient))
 	for id := range t.byClient {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	e := encoder{}
 	e.u32(uint32(len(ids)))
 	for _, id := range ids {
 		s := t.byClient[id]
@@ -103,13 +144,12 @@ func (t *sessionTable) encode() []byte {
 		e.u64(s.lastIndex)
 		e.bytes(s.result)
 	}
-	return e.buf
 }
 
 func decodeSessions(d *decoder, max int) (sessionTable, error) {
 	t := newSessionTable(max)
 	n := d.u32()
-	if int64(n) > int64(max) || int64(n)*28 > int64(len(d.buf)) {
+	if int64(n) > int64(max) || int64(n)*sessionEncodedFixed > int64(len(d.buf)) {
 		return t, fmt.Errorf("%w: %d sessions", ErrBadSnapshot, n)
 	}
 	for range n {
@@ -123,12 +163,13 @@ func decodeSessions(d *decoder, max int) (sessionTable, error) {
 	return t, nil
 }
 
-// encodeRequest is the data of a command entry.
-func encodeRequest(req *Request) []byte {
-	b := make([]byte, 16, 16+len(req.Command))
+// encodeRequest is the data of a command entry, in the arena's memory.
+func (r *Replica) encodeRequest(req *Request) []byte {
+	b := r.arena.alloc(16 + len(req.Command))
 	binary.LittleEndian.PutUint64(b, req.ClientID)
 	binary.LittleEndian.PutUint64(b[8:], req.Seq)
-	return append(b, req.Command...)
+	copy(b[16:], req.Command)
+	return b
 }
 
 func decodeRequest(b []byte) (Request, error) {

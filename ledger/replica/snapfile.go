@@ -42,10 +42,8 @@ func (w *WAL) SaveSnapshot(meta SnapshotMeta, data []byte) error {
 	binary.LittleEndian.PutUint64(m[:], meta.Index)
 	binary.LittleEndian.PutUint64(m[8:], meta.Term)
 	binary.LittleEndian.PutUint64(m[16:], uint64(meta.Timestamp))
-	w.slotBuf = appendSlotHeader(w.slotBuf[:0], snapMagic, w.snapSeq+1, m[:], data)
-	w.slotBuf = append(w.slotBuf, m[:]...)
 	name := snapFiles[slot]
-	if err := writeSlot(w.disk, name, w.slotBuf, data); err != nil {
+	if err := w.writeSlot(name, snapMagic, w.snapSeq+1, m[:], data); err != nil {
 		return err
 	}
 	if err := syncDisk(w.disk, name); err != nil {

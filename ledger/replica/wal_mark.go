@@ -85,8 +85,7 @@ func (w *WAL) writeMark(index uint64) error {
 			slot = 1
 		}
 		w.mark.seq++
-		w.slotBuf = appendSlot(w.slotBuf[:0], markMagic, w.mark.seq, payload)
-		if err := writeSlot(w.disk, markFiles[slot], w.slotBuf); err != nil {
+		if err := w.writeSlot(markFiles[slot], markMagic, w.mark.seq, payload); err != nil {
 			return err
 		}
 		if err := syncDisk(w.disk, markFiles[slot]); err != nil {

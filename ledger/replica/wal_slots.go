@@ -19,7 +19,12 @@ const slotHeaderSize = 4 + 8 + 8 + 4 + 4
 // appendSlot encodes onto b a slot record whose payload is the parts,
 // concatenated.
 func appendSlot(b []byte, magic uint32, seq uint64, parts ...[]byte) []byte {
-	b = appendSlotHeader(b, magic, seq, parts...)
+	size, sum := 0, uint32(0)
+	for _, p := range parts {
+		size += len(p)
+		sum = crc32.Update(sum, castagnoli, p)
+	}
+	b = appendSlotHeader(b, magic, seq, size, sum)
 	for _, p := range parts {
 		b = append(b, p...)
 	}
@@ -27,15 +32,9 @@ func appendSlot(b []byte, magic uint32, seq uint64, parts ...[]byte) []byte {
 }
 
 // appendSlotHeader encodes onto b the header of a slot record whose payload
-// is the parts, concatenated, without the payload itself: a large payload
-// (a snapshot) is then written from where it is, never copied into b.
-func appendSlotHeader(b []byte, magic uint32, seq uint64, parts ...[]byte) []byte {
+// is size bytes with CRC-32C sum.
+func appendSlotHeader(b []byte, magic uint32, seq uint64, size int, sum uint32) []byte {
 	start := len(b)
-	size, sum := 0, uint32(0)
-	for _, p := range parts {
-		size += len(p)
-		sum = crc32.Update(sum, castagnoli, p)
-	}
 	b = binary.LittleEndian.AppendUint32(b, magic)
 	b = binary.LittleEndian.AppendUint64(b, seq)
 	b = binary.LittleEndian.AppendUint64(b, uint64(size))
@@ -110,19 +109,32 @@ func readSlots(d Disk, names [2]string, magic uint32, size slotSize) (slotPair, 
 	return p, nil
 }
 
-// writeSlot replaces the record in file name with the pieces, one after
-// another, volatile until a Sync. The file is emptied first rather than
+// writeSlot replaces the record in file name with a slot record whose
+// payload is head and then body, volatile until a Sync. The header is
+// built here, over the very slices written after it, so it cannot describe
+// other bytes; a large body (a snapshot) is checksummed once and written
+// from where it is, never copied. The file is emptied first rather than
 // overwritten in place: nothing of the older record can outlive the new
 // one, and no device (nor the simulated one, which would copy the synced
-// old record) has to preserve bytes about to be replaced.
-func writeSlot(d Disk, name string, pieces ...[]byte) error {
-	checkSlot(name, pieces)
-	if err := d.Truncate(name, 0); err != nil {
+// old record) has to preserve bytes about to be replaced. The record is
+// written as w.slotBuf (header and head) and then body, if given.
+func (w *WAL) writeSlot(name string, magic uint32, seq uint64, head []byte, body ...[]byte) error {
+	size, sum := len(head), crc32.Checksum(head, castagnoli)
+	for _, p := range body {
+		size += len(p)
+		sum = crc32.Update(sum, castagnoli, p)
+	}
+	w.slotBuf = append(appendSlotHeader(w.slotBuf[:0], magic, seq, size, sum), head...)
+	checkSlot(name, w.slotBuf, body, magic, seq, sum)
+	if err := w.disk.Truncate(name, 0); err != nil {
 		return storageErr("empty", name, err)
 	}
-	off := int64(0)
-	for _, p := range pieces {
-		if err := d.Write(name, off, p); err != nil {
+	if err := w.disk.Write(name, 0, w.slotBuf); err != nil {
+		return storageErr("write", name, err)
+	}
+	off := int64(len(w.slotBuf))
+	for _, p := range body {
+		if err := w.disk.Write(name, off, p); err != nil {
 			return storageErr("write", name, err)
 		}
 		off += int64(len(p))
@@ -130,21 +142,24 @@ func writeSlot(d Disk, name string, pieces ...[]byte) error {
 	return nil
 }
 
-// checkSlot checks a slot record about to be written as pieces, one after
-// another, as decodeSlot will read it: a valid header whose length and
-// checksum cover exactly the rest of the pieces. It reads them where they
-// are, so a large snapshot is checksummed again but never copied.
-func checkSlot(name string, pieces [][]byte) {
-	if len(pieces) == 0 || len(pieces[0]) < slotHeaderSize {
+// checkSlot checks a slot record about to be written as record and then
+// body, as decodeSlot will read it: a header that reads back (magic, its
+// own checksum, the sequence) and whose length covers exactly the bytes
+// written after it. The payload checksum is compared with sum, which
+// writeSlot took over these very slices just before: taking it a second
+// time would pair the checksum function with itself, and cost a snapshot
+// one more pass over its bytes.
+func checkSlot(name string, record []byte, body [][]byte, magic uint32, seq uint64, sum uint32) {
+	if len(record) < slotHeaderSize {
 		panicf("slot %s: record without a header", name)
 	}
-	h := pieces[0][:slotHeaderSize]
-	size, sum := uint64(len(pieces[0])-slotHeaderSize), crc32.Checksum(pieces[0][slotHeaderSize:], castagnoli)
-	for _, p := range pieces[1:] {
+	h := record[:slotHeaderSize]
+	size := uint64(len(record) - slotHeaderSize)
+	for _, p := range body {
 		size += uint64(len(p))
-		sum = crc32.Update(sum, castagnoli, p)
 	}
-	if binary.LittleEndian.Uint32(h[24:]) != crc32.Checksum(h[:24], castagnoli) ||
+	if binary.LittleEndian.Uint32(h) != magic || binary.LittleEndian.Uint64(h[4:]) != seq ||
+		binary.LittleEndian.Uint32(h[24:]) != crc32.Checksum(h[:24], castagnoli) ||
 		binary.LittleEndian.Uint64(h[12:]) != size || binary.LittleEndian.Uint32(h[20:]) != sum {
 		panicf("slot %s: header does not cover the %d bytes written after it", name, size)
 	}

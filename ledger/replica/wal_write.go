@@ -62,9 +62,18 @@ func (w *WAL) tail(index uint64) *segment {
 			return s
 		}
 	}
-	w.segments = append(w.segments, segment{name: segmentName(index), first: index})
+	// The offsets index is sized for a full segment up front (32 KiB at
+	// the default 4,096 entries): grown by append it would be copied
+	// about five times its final size.
+	offsets := make([]int64, 0, min(w.opts.SegmentEntriesMax, segmentOffsetsPresizeMax))
+	w.segments = append(w.segments, segment{name: segmentName(index), first: index, offsets: offsets})
 	return &w.segments[len(w.segments)-1]
 }
+
+// segmentOffsetsPresizeMax bounds the entries a new segment's offsets
+// index has room for up front: a configured SegmentEntriesMax far above
+// the default grows its index as it fills instead.
+const segmentOffsetsPresizeMax = SegmentEntriesDefault
 
 // TruncateFrom drops the entries from index on, because they conflict with
 // the leader's log. The cut itself is volatile until Sync, like an append;
