@@ -468,6 +468,13 @@ func RaftPayload(dst, line []byte) (data []byte, ok bool) {
 			return data, true
 		}
 	}
+	return raftPayloadJSON(line)
+}
+
+// raftPayloadJSON is RaftPayload by encoding/json alone: the reading the
+// fast path must agree with, and what it falls back to for any line it
+// does not read itself.
+func raftPayloadJSON(line []byte) ([]byte, bool) {
 	var m struct {
 		Body struct {
 			Type string `json:"type"`

@@ -247,20 +247,6 @@ func msgIDJSON(line []byte) (int64, bool) {
 	return m.Body.MsgID, true
 }
 
-// raftPayloadJSON is RaftPayload by encoding/json alone.
-func raftPayloadJSON(line []byte) ([]byte, bool) {
-	var m struct {
-		Body struct {
-			Type string `json:"type"`
-			Data []byte `json:"data"`
-		} `json:"body"`
-	}
-	if json.Unmarshal(line, &m) != nil || m.Body.Type != "raft" {
-		return nil, false
-	}
-	return m.Body.Data, true
-}
-
 func sameBytes(a, b []byte) bool { return bytes.Equal(a, b) && (a == nil) == (b == nil) }
 
 // Over random lines, the node reads every message as encoding/json does:

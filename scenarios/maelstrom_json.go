@@ -143,50 +143,65 @@ func appendJSONString(b []byte, s string) []byte {
 // integer, anything malformed.
 func readKVReply(line []byte) (r kvReply, ok bool) {
 	s := compactReader{b: line}
-	var seen uint8
-	ok = s.object(func(key []byte) bool {
+	seen := &s.seen
+	ok = s.reply(func(key []byte) bool {
+		if handled, ok := s.replyMember(key, &r.Body.InReplyTo, &r.Body.Code); handled {
+			return ok
+		}
+		switch string(key) {
+		case "type":
+			v, ok := s.plainString()
+			r.Body.Type = kvReplyType(v)
+			return ok && s.once(seen, 2)
+		case "value":
+			var ok bool
+			r.Body.Value, ok = s.integer()
+			return ok && s.once(seen, 16)
+		}
+		return false
+	})
+	return r, ok
+}
+
+// reply reads a reply line, an object of src, dest and body, in one pass,
+// handing each member of the body to member after its colon; s.seen's bit
+// 1 marks the body itself, the callers own the other bits. It is false for
+// any line that must go to encoding/json instead.
+func (s *compactReader) reply(member func(key []byte) bool) bool {
+	ok := s.object(func(key []byte) bool {
 		switch string(key) {
 		case "src", "dest":
 			_, ok := s.plainString()
 			return ok
 		case "body":
-			return s.once(&seen, 1) && s.object(func(key []byte) bool {
-				return s.kvBodyMember(&r, &seen, key)
-			})
+			return s.once(&s.seen, 1) && s.object(member)
 		}
 		return false
 	})
-	return r, ok && seen&1 != 0 && s.i == len(s.b)
+	return ok && s.seen&1 != 0 && s.i == len(s.b)
 }
 
-// kvBodyMember reads the value of one member of a lin-kv reply's body.
-func (s *compactReader) kvBodyMember(r *kvReply, seen *uint8, key []byte) bool {
-	var ok bool
+// replyMember reads the members every reply body may carry: text and
+// msg_id (read and dropped), in_reply_to and code (bits 4 and 8 of
+// s.seen). handled is false for any other key, which the caller reads.
+func (s *compactReader) replyMember(key []byte, inReplyTo *int64, code *int) (handled, ok bool) {
 	switch string(key) {
-	case "type":
-		var v []byte
-		v, ok = s.plainString()
-		r.Body.Type = kvReplyType(v)
-		return ok && s.once(seen, 2)
 	case "text":
 		_, ok = s.plainString()
-		return ok
+		return true, ok
 	case "msg_id":
 		_, ok = s.integer()
-		return ok
+		return true, ok
 	case "in_reply_to":
-		r.Body.InReplyTo, ok = s.integer()
-		return ok && s.once(seen, 4)
+		*inReplyTo, ok = s.integer()
+		return true, ok && s.once(&s.seen, 4)
 	case "code":
 		var v int64
 		v, ok = s.integer()
-		r.Body.Code = int(v)
-		return ok && s.once(seen, 8)
-	case "value":
-		r.Body.Value, ok = s.integer()
-		return ok && s.once(seen, 16)
+		*code = int(v)
+		return true, ok && s.once(&s.seen, 8)
 	}
-	return false
+	return false, false
 }
 
 // compactReader reads the compact JSON Maelstrom nodes write, byte by
@@ -195,6 +210,9 @@ func (s *compactReader) kvBodyMember(r *kvReply, seen *uint8, key []byte) bool {
 type compactReader struct {
 	b []byte
 	i int
+	// seen marks the members of a reply read so far (see reply), so that
+	// a repeated one is refused.
+	seen uint8
 }
 
 // once marks bit in seen, and refuses a key seen before: encoding/json
@@ -294,64 +312,36 @@ func kvReplyType(b []byte) string {
 // unsigned integers). ok is false for any other line.
 func readLedgerRPCReply(line []byte) (r ledgerRPCReply, ok bool) {
 	s := compactReader{b: line}
-	var seen uint8
-	ok = s.object(func(key []byte) bool {
-		switch string(key) {
-		case "src", "dest":
-			_, ok := s.plainString()
+	seen := &s.seen
+	ok = s.reply(func(key []byte) bool {
+		if handled, ok := s.replyMember(key, &r.Body.InReplyTo, &r.Body.Code); handled {
 			return ok
-		case "body":
-			return s.once(&seen, 1) && s.object(func(key []byte) bool {
-				return s.ledgerBodyMember(&r, &seen, key)
+		}
+		switch string(key) {
+		case "type":
+			v, ok := s.plainString()
+			r.Body.Type = string(v)
+			return ok && s.once(seen, 2)
+		case "results":
+			r.Body.Results = []string{} // an empty array is an empty slice, as encoding/json has it
+			return s.once(seen, 16) && s.array(func() bool {
+				v, ok := s.plainString()
+				r.Body.Results = append(r.Body.Results, resultName(v))
+				return ok
+			})
+		case "accounts":
+			r.Body.Accounts = []ledgerRPCAccount{}
+			return s.once(seen, 32) && s.array(func() bool {
+				var a ledgerRPCAccount
+				var fields uint16
+				ok := s.object(func(key []byte) bool { return s.accountMember(&a, &fields, key) })
+				r.Body.Accounts = append(r.Body.Accounts, a)
+				return ok
 			})
 		}
 		return false
 	})
-	return r, ok && seen&1 != 0 && s.i == len(s.b)
-}
-
-// ledgerBodyMember reads the value of one member of a ledger RPC reply's
-// body.
-func (s *compactReader) ledgerBodyMember(r *ledgerRPCReply, seen *uint8, key []byte) bool {
-	var ok bool
-	switch string(key) {
-	case "type":
-		var v []byte
-		v, ok = s.plainString()
-		r.Body.Type = string(v)
-		return ok && s.once(seen, 2)
-	case "text":
-		_, ok = s.plainString()
-		return ok
-	case "msg_id":
-		_, ok = s.integer()
-		return ok
-	case "in_reply_to":
-		r.Body.InReplyTo, ok = s.integer()
-		return ok && s.once(seen, 4)
-	case "code":
-		var v int64
-		v, ok = s.integer()
-		r.Body.Code = int(v)
-		return ok && s.once(seen, 8)
-	case "results":
-		r.Body.Results = []string{} // an empty array is an empty slice, as encoding/json has it
-		return s.once(seen, 16) && s.array(func() bool {
-			v, ok := s.plainString()
-			r.Body.Results = append(r.Body.Results, resultName(v))
-			return ok
-		})
-	case "accounts":
-		r.Body.Accounts = []ledgerRPCAccount{}
-		return s.once(seen, 32) && s.array(func() bool {
-			var a ledgerRPCAccount
-			var fields uint16
-			ok := s.object(func(key []byte) bool { return s.accountMember(&a, &fields, key) })
-			r.Body.Accounts = append(r.Body.Accounts, a)
-			return ok
-		})
-	}
-	return false
+	return r, ok
 }
 
 // accountMember reads the value of one member of an account.
