@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/binary"
 	"fmt"
 	"sort"
 	"unsafe"
@@ -55,4 +56,43 @@ func checkFileArrays(f *diskFile) error {
 func FileShared(d *Disk, name string) bool {
 	f := d.files[name]
 	return f != nil && f.shared
+}
+
+// HashBytes is the hash the trace folds a message's or a disk write's
+// bytes by, for its own tests and benchmarks.
+var HashBytes = hashBytes
+
+// HashBytesSerial is the byte hash the trace used before hashBytes: one
+// multiply-xorshift chain, eight bytes a step, each step waiting for the
+// last. BenchmarkTraceFoldBytes measures hashBytes against it.
+func HashBytesSerial(b []byte) uint64 {
+	h := traceSeed
+	for len(b) >= 8 {
+		h = mixWord(h, binary.LittleEndian.Uint64(b))
+		b = b[8:]
+	}
+	var tail [8]byte
+	copy(tail[:], b)
+	return mixWord(h, binary.LittleEndian.Uint64(tail[:])^uint64(len(b))<<56)
+}
+
+// DamageInFlight flips bit of byte off of every message in flight that
+// is long enough, as Network.corrupt flips a copy's bit, but without
+// drawing from the network's stream or tracing a fault: a test can then
+// compare a run with its twin whose messages arrived intact, differing in
+// nothing but the bytes received. It returns how many it damaged.
+func DamageInFlight(s *Sim, off int, bit uint) int {
+	damaged := 0
+	for h, live := range s.messages.live {
+		if !live {
+			continue
+		}
+		b := s.messages.bytes(uint32(h))
+		if off < len(b) {
+			b[off] ^= 1 << bit
+			s.messages.damage(uint32(h), len(b))
+			damaged++
+		}
+	}
+	return damaged
 }

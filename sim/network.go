@@ -260,20 +260,21 @@ func (nw *Network) route(from, to NodeID, delays *[2]time.Duration) (copies int,
 
 // corrupt damages one copy of a message in flight, with probability the
 // link's corrupt rate: half the time one bit of it flips, otherwise it is
-// cut short (possibly to nothing). It draws only from the network's
-// stream, and nothing at all on a link that never corrupts.
-func (nw *Network) corrupt(from, to NodeID, b []byte) []byte {
+// cut short (possibly to nothing). It returns what is left of b and
+// whether it was damaged. It draws only from the network's stream, and
+// nothing at all on a link that never corrupts.
+func (nw *Network) corrupt(from, to NodeID, b []byte) (kept []byte, damaged bool) {
 	if !chance(nw.rng, nw.links[nw.index(from, to)].corruptPPM) || len(b) == 0 {
-		return b
+		return b, false
 	}
 	nw.stats.Corrupted++
 	if nw.rng.IntN(2) == 0 {
 		off := nw.rng.IntN(len(b))
 		b[off] ^= 1 << nw.rng.IntN(8)
 		nw.sim.trace.fault(nw.sim.now, from, "corrupt", fmt.Sprintf("to=%s bit flipped at %d of %d bytes", nw.sim.NodeName(to), off, len(b)))
-		return b
+		return b, true
 	}
 	n := nw.rng.IntN(len(b))
 	nw.sim.trace.fault(nw.sim.now, from, "corrupt", fmt.Sprintf("to=%s cut to %d of %d bytes", nw.sim.NodeName(to), n, len(b)))
-	return b[:n]
+	return b[:n], true
 }

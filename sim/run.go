@@ -113,21 +113,21 @@ func (s *Sim) fireDeliver(e event) {
 	case nodeUp:
 	default:
 		s.network.stats.DroppedNodeDown++
-		s.trace.message(traceDrop, s.now, e.from, e.node, s.messages.bytes(e.ref), "node-down")
+		s.trace.messageInFlight(traceDrop, s.now, e.from, e.node, s.messages.bytes(e.ref), s.messages.origin(e.ref), "node-down")
 		s.messages.put(e.ref)
 		return
 	}
 	if !s.network.Connected(e.from, e.node) {
 		// The link was cut while the message was in flight.
 		s.network.stats.DroppedPartition++
-		s.trace.message(traceDrop, s.now, e.from, e.node, s.messages.bytes(e.ref), "partition")
+		s.trace.messageInFlight(traceDrop, s.now, e.from, e.node, s.messages.bytes(e.ref), s.messages.origin(e.ref), "partition")
 		s.messages.put(e.ref)
 		return
 	}
 	s.events++
 	s.network.stats.Delivered++
 	msg := s.messages.bytes(e.ref)
-	s.trace.message(traceDeliver, s.now, e.from, e.node, msg, "")
+	s.trace.messageInFlight(traceDeliver, s.now, e.from, e.node, msg, s.messages.origin(e.ref), "")
 	n.node.Receive(e.from, msg)
 	s.messages.put(e.ref)
 }

@@ -12,6 +12,7 @@ type Sim struct {
 	cfg     Config
 	now     Time
 	seq     uint64
+	sends   uint64 // messages sent so far: the last send's sequence number
 	queue   eventQueue
 	nodes   []*nodeState
 	names   []string
@@ -153,28 +154,33 @@ func (s *Sim) scheduleTimer(n *nodeState, slot uint32) {
 		timerVersion: ts.schedule, incarnation: n.incarnation})
 }
 
-// send routes one message through the network.
+// send routes one message through the network. Its bytes are folded into
+// the trace here, once; what becomes of each copy is traced by its origin
+// (see tracer.messageInFlight).
 func (s *Sim) send(from, to NodeID, msg []byte) {
 	nw := s.network
 	if !nw.valid(to) {
-		s.trace.message(traceDrop, s.now, from, to, msg, "unknown-destination")
+		s.trace.messageSent(traceDrop, s.now, from, to, msg, "unknown-destination")
 		return
 	}
 	nw.stats.Sent++
-	s.trace.message(traceSend, s.now, from, to, msg, "")
+	s.sends++
+	s.trace.messageSent(traceSend, s.now, from, to, msg, "")
 	if n := s.nodes[from]; n.crashPoint != nil {
 		s.crashPointAfterSend(n, msg)
 	}
 	var delays [2]time.Duration
 	copies, reason := nw.route(from, to, &delays)
 	if copies == 0 {
-		s.trace.message(traceDrop, s.now, from, to, msg, reason)
+		s.trace.messageInFlight(traceDrop, s.now, from, to, msg, messageOrigin{send: s.sends}, reason)
 		return
 	}
 	slow := s.nodes[to].slowDelay + s.nodes[from].slowDelay
 	for i := range copies {
-		h := s.messages.get(msg)
-		s.messages.cut(h, len(nw.corrupt(from, to, s.messages.bytes(h))))
+		h := s.messages.get(msg, messageOrigin{send: s.sends, copy: uint8(i)})
+		if kept, damaged := nw.corrupt(from, to, s.messages.bytes(h)); damaged {
+			s.messages.damage(h, len(kept))
+		}
 		s.push(s.now.Add(delays[i]+slow), event{kind: eventDeliver, node: to, from: from, ref: h})
 	}
 }

@@ -54,12 +54,15 @@ func (s *slab[T]) take(h uint32) T {
 type buffers struct {
 	arrays [][]byte
 	sizes  []int
-	live   []bool // catches a buffer freed twice or read after it was freed
-	free   []uint32
+	// origins name each message for the trace (see messageOrigin).
+	origins []messageOrigin
+	live    []bool // catches a buffer freed twice or read after it was freed
+	free    []uint32
 }
 
-// get copies msg into a free buffer and returns its handle.
-func (b *buffers) get(msg []byte) uint32 {
+// get copies msg into a free buffer, with the origin the trace names it
+// by, and returns its handle.
+func (b *buffers) get(msg []byte, origin messageOrigin) uint32 {
 	var h uint32
 	if n := len(b.free); n > 0 {
 		h = b.free[n-1]
@@ -71,6 +74,7 @@ func (b *buffers) get(msg []byte) uint32 {
 		h = uint32(len(b.arrays))
 		b.arrays = append(b.arrays, nil)
 		b.sizes = append(b.sizes, 0)
+		b.origins = append(b.origins, messageOrigin{})
 		b.live = append(b.live, false)
 	}
 	if b.live[h] {
@@ -84,6 +88,7 @@ func (b *buffers) get(msg []byte) uint32 {
 		b.arrays[h] = grown[:cap(grown)]
 	}
 	b.sizes[h] = copy(b.arrays[h], msg)
+	b.origins[h] = origin
 	return h
 }
 
@@ -95,13 +100,23 @@ func (b *buffers) bytes(h uint32) []byte {
 	return b.arrays[h][:b.sizes[h]]
 }
 
-// cut shortens the message of live buffer h to its first n bytes (a
-// message the network cut short).
-func (b *buffers) cut(h uint32, n int) {
+// origin returns the origin of live buffer h's message.
+func (b *buffers) origin(h uint32) messageOrigin {
+	if !b.live[h] {
+		panicf("message buffer %d read after it was freed", h)
+	}
+	return b.origins[h]
+}
+
+// damage records that the network altered the message of live buffer h
+// (flipped a bit of it in place, or cut it short to its first n bytes),
+// so that the trace folds the bytes that arrive.
+func (b *buffers) damage(h uint32, n int) {
 	if !b.live[h] || n < 0 || n > b.sizes[h] {
 		panicf("message buffer %d (live %v) of %d bytes cut to %d", h, b.live[h], b.sizes[h], n)
 	}
 	b.sizes[h] = n
+	b.origins[h].altered = true
 }
 
 // put frees buffer h for reuse, keeping its array.
