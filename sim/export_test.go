@@ -83,8 +83,8 @@ func HashBytesSerial(b []byte) uint64 {
 // nothing but the bytes received. It returns how many it damaged.
 func DamageInFlight(s *Sim, off int, bit uint) int {
 	damaged := 0
-	for h, live := range s.messages.live {
-		if !live {
+	for h, m := range s.messages.held {
+		if !m.live {
 			continue
 		}
 		b := s.messages.bytes(uint32(h))

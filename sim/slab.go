@@ -49,15 +49,20 @@ func (s *slab[T]) take(h uint32) T {
 // hands when sent. Unlike a slab it keeps a freed buffer's array, so that a
 // message sent later reuses it: steady-state messaging allocates only when
 // a message is longer than every free buffer that came before it. Arrays
-// are held at their full capacity and the message lengths apart, so that
-// reusing a buffer writes no pointer (and pays no write barrier).
+// are held at their full capacity and what describes each message apart,
+// in one pointer-free table, so that reusing a buffer writes no pointer
+// (and pays no write barrier), and the tables grow two at a time.
 type buffers struct {
 	arrays [][]byte
-	sizes  []int
-	// origins name each message for the trace (see messageOrigin).
-	origins []messageOrigin
-	live    []bool // catches a buffer freed twice or read after it was freed
-	free    []uint32
+	held   []heldMessage
+	free   []uint32
+}
+
+// heldMessage describes the message a buffer holds.
+type heldMessage struct {
+	size   int
+	origin messageOrigin // names the message for the trace
+	live   bool          // catches a buffer freed twice or read after it was freed
 }
 
 // get copies msg into a free buffer, with the origin the trace names it
@@ -73,57 +78,59 @@ func (b *buffers) get(msg []byte, origin messageOrigin) uint32 {
 		}
 		h = uint32(len(b.arrays))
 		b.arrays = append(b.arrays, nil)
-		b.sizes = append(b.sizes, 0)
-		b.origins = append(b.origins, messageOrigin{})
-		b.live = append(b.live, false)
+		b.held = append(b.held, heldMessage{})
 	}
-	if b.live[h] {
+	if b.held[h].live {
 		panicf("message buffer %d handed out twice", h)
 	}
-	b.live[h] = true
 	if len(b.arrays[h]) < len(msg) {
 		// append rounds the array up to the allocator's size class, whose
 		// slack a later, longer message may then use.
 		grown := append([]byte(nil), msg...)
 		b.arrays[h] = grown[:cap(grown)]
 	}
-	b.sizes[h] = copy(b.arrays[h], msg)
-	b.origins[h] = origin
+	b.held[h] = heldMessage{size: copy(b.arrays[h], msg), origin: origin, live: true}
 	return h
 }
 
-// bytes returns the message held by live buffer h.
-func (b *buffers) bytes(h uint32) []byte {
-	if !b.live[h] {
-		panicf("message buffer %d read after it was freed", h)
+// message returns what describes live buffer h's message.
+func (b *buffers) message(h uint32) *heldMessage {
+	m := &b.held[h]
+	if !m.live {
+		readAfterFree(h)
 	}
-	return b.arrays[h][:b.sizes[h]]
+	return m
 }
 
+// readAfterFree panics. It is kept out of line so that buffers.message,
+// which every read of a message goes through, is small enough to inline.
+//
+//go:noinline
+func readAfterFree(h uint32) { panicf("message buffer %d read after it was freed", h) }
+
+// bytes returns the message held by live buffer h.
+func (b *buffers) bytes(h uint32) []byte { return b.arrays[h][:b.message(h).size] }
+
 // origin returns the origin of live buffer h's message.
-func (b *buffers) origin(h uint32) messageOrigin {
-	if !b.live[h] {
-		panicf("message buffer %d read after it was freed", h)
-	}
-	return b.origins[h]
-}
+func (b *buffers) origin(h uint32) messageOrigin { return b.message(h).origin }
 
 // damage records that the network altered the message of live buffer h
 // (flipped a bit of it in place, or cut it short to its first n bytes),
 // so that the trace folds the bytes that arrive.
 func (b *buffers) damage(h uint32, n int) {
-	if !b.live[h] || n < 0 || n > b.sizes[h] {
-		panicf("message buffer %d (live %v) of %d bytes cut to %d", h, b.live[h], b.sizes[h], n)
+	m := b.message(h)
+	if n < 0 || n > m.size {
+		panicf("message buffer %d of %d bytes cut to %d", h, m.size, n)
 	}
-	b.sizes[h] = n
-	b.origins[h].altered = true
+	m.size = n
+	m.origin.altered = true
 }
 
 // put frees buffer h for reuse, keeping its array.
 func (b *buffers) put(h uint32) {
-	if !b.live[h] {
+	if !b.held[h].live {
 		panicf("message buffer %d freed twice", h)
 	}
-	b.live[h] = false
+	b.held[h].live = false
 	b.free = append(b.free, h)
 }
