@@ -92,8 +92,15 @@ func mixWord(h, w uint64) uint64 {
 // hashBytes hashes every byte of b and its length into one word. A
 // checksum of b would not do: a message that ends with its own CRC-32C
 // has the same CRC residue whatever it says, so runs whose messages
-// differ could share a hash; multiply-xorshift is not linear, so no
-// suffix cancels what came before it.
+// differ could share a hash; multiply-xorshift is not linear, so a
+// message's own checksum does not cancel what it says.
+//
+// It is not collision-proof against a chosen pair of changes: a multiply
+// passes a difference in the top bit through unchanged, so flipping bit
+// 63 of one word is undone by flipping bits 63 and 34 of the next word in
+// its lane (the single chain this replaced had the same blind spot, for
+// adjacent words). A run does not make such pairs by chance; a step with
+// a second multiply or a 128-bit product would close it, at some speed.
 //
 // The bytes are read as four lanes of 8-byte words, word i into lane
 // i%4, so that the four multiply chains are independent and the CPU runs
