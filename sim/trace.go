@@ -69,8 +69,10 @@ func (t *tracer) foldString(s string) {
 func (t *tracer) foldBytes(b []byte) { t.fold(hashBytes(b)) }
 
 // foldMultiplier is SplitMix64's odd multiplier (2^64 over the golden
-// ratio), which spreads each input bit over the bits above it; the
-// xorshift after each multiply brings the high bits back down.
+// ratio). mixWord keeps all 128 bits of the product and folds the high
+// half onto the low: the low half alone spreads each input bit only over
+// the bits above it, so a difference in the top bit would pass through a
+// multiply unchanged and a chosen flip in the next word could undo it.
 const foldMultiplier = 0x9e3779b97f4a7c15
 
 // Each lane of hashBytes starts from its own constant (the fractional
@@ -83,10 +85,13 @@ const (
 	laneSeed3 uint64 = 0x510e527fade682d1
 )
 
-// mixWord folds one 64-bit word into a lane (multiply-xorshift).
+// mixWord folds one 64-bit word into a lane: the 128-bit product of the
+// two with the multiplier, high half folded onto the low (the "folded
+// multiply" of wyhash and rapidhash). One MUL gives both halves, so it
+// costs what a 64-bit multiply and a shift cost.
 func mixWord(h, w uint64) uint64 {
-	h = (h ^ w) * foldMultiplier
-	return h ^ h>>29
+	hi, lo := bits.Mul64(h^w, foldMultiplier)
+	return hi ^ lo
 }
 
 // hashBytes hashes every byte of b and its length into one word. A
@@ -94,13 +99,6 @@ func mixWord(h, w uint64) uint64 {
 // has the same CRC residue whatever it says, so runs whose messages
 // differ could share a hash; multiply-xorshift is not linear, so a
 // message's own checksum does not cancel what it says.
-//
-// It is not collision-proof against a chosen pair of changes: a multiply
-// passes a difference in the top bit through unchanged, so flipping bit
-// 63 of one word is undone by flipping bits 63 and 34 of the next word in
-// its lane (the single chain this replaced had the same blind spot, for
-// adjacent words). A run does not make such pairs by chance; a step with
-// a second multiply or a 128-bit product would close it, at some speed.
 //
 // The bytes are read as four lanes of 8-byte words, word i into lane
 // i%4, so that the four multiply chains are independent and the CPU runs

@@ -1,6 +1,10 @@
 package sim
 
-import "testing"
+import (
+	"encoding/binary"
+	"slices"
+	"testing"
+)
 
 // A delivery folds which message it was, not its bytes: delivering another
 // message (another send, or the other copy of a duplicated one), at
@@ -44,5 +48,23 @@ func TestADeliveryIsFoldedByWhatItIs(t *testing.T) {
 			t.Errorf("delivering %s hashes as %s, %x", name, prev, h)
 		}
 		seen[h] = name
+	}
+}
+
+// TestHashBytesSeesATopBitFlipUndoneByTheNextWord pins the blind spot a
+// plain 64-bit multiply-xorshift has: it passes a top-bit difference
+// through unchanged, so flipping bit 63 of one word and bits 63 and 34 of
+// the next word in the same lane used to collide. The folded 128-bit
+// product carries the difference into the high half.
+func TestHashBytesSeesATopBitFlipUndoneByTheNextWord(t *testing.T) {
+	b := make([]byte, 64)
+	for i := range b {
+		b[i] = byte(i*7 + 3)
+	}
+	c := slices.Clone(b)
+	binary.LittleEndian.PutUint64(c[0:], binary.LittleEndian.Uint64(c[0:])^1<<63)
+	binary.LittleEndian.PutUint64(c[32:], binary.LittleEndian.Uint64(c[32:])^(1<<63|1<<34)) // word 4: lane 0 again
+	if hashBytes(b) == hashBytes(c) {
+		t.Fatal("a top-bit flip undone by a chosen flip in the next word of its lane hashes the same")
 	}
 }
