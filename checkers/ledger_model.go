@@ -344,8 +344,9 @@ func partitionByGroup(history []porcupine.Operation, groups [][]GroupAccount, sc
 	byGroup := map[int][]porcupine.Operation{}
 	alone := make([]bool, len(history))
 	applicable := map[ledger.ID]bool{}
+	var inBuf LedgerInput
 	for i, op := range history {
-		in := op.Input.(LedgerInput)
+		in := ledgerInput(op.Input, &inBuf)
 		alone[i] = staticallyRefused(in, groups, scale)
 		if !alone[i] && len(in.Accounts) == 0 {
 			for _, t := range in.Transfers {
@@ -355,7 +356,7 @@ func partitionByGroup(history []porcupine.Operation, groups [][]GroupAccount, sc
 	}
 	var singles [][]porcupine.Operation
 	for i, op := range history {
-		in := op.Input.(LedgerInput)
+		in := ledgerInput(op.Input, &inBuf)
 		if alone[i] && (len(in.Accounts) > 0 || !applicable[in.Transfers[0].ID]) {
 			singles = append(singles, []porcupine.Operation{op})
 			continue
@@ -392,8 +393,10 @@ func partitionByGroup(history []porcupine.Operation, groups [][]GroupAccount, sc
 // three unknown resubmissions, takes half a second without them.
 func withoutRedundantUnknowns(ops []porcupine.Operation) []porcupine.Operation {
 	drop := make([]bool, len(ops))
+	var inBuf, otherBuf LedgerInput
+	var outBuf, otherOutBuf LedgerOutput
 	for i, op := range ops {
-		in, out := op.Input.(LedgerInput), op.Output.(LedgerOutput)
+		in, out := ledgerInput(op.Input, &inBuf), ledgerOutput(op.Output, &outBuf)
 		if !out.Unknown {
 			continue
 		}
@@ -405,11 +408,11 @@ func withoutRedundantUnknowns(ops []porcupine.Operation) []porcupine.Operation {
 			continue
 		}
 		for j, other := range ops {
-			if j == i || drop[j] || !other.Output.(LedgerOutput).Unknown {
+			if j == i || drop[j] || !ledgerOutput(other.Output, &otherOutBuf).Unknown {
 				continue
 			}
 			earlier := other.Call < op.Call || (other.Call == op.Call && j < i)
-			if earlier && sameInput(other.Input.(LedgerInput), in) {
+			if earlier && sameInput(ledgerInput(other.Input, &otherBuf), in) {
 				drop[i] = true
 				break
 			}
@@ -437,7 +440,7 @@ func appliesAtMostOnce(ts []ledger.Transfer) bool {
 
 // sameInput reports whether two inputs are the same batch, field for field
 // (amounts to the digit: 1.5 and 1.50 are not the same request).
-func sameInput(a, b LedgerInput) bool {
+func sameInput(a, b *LedgerInput) bool {
 	return a.Group == b.Group && slices.EqualFunc(a.Transfers, b.Transfers, func(x, y ledger.Transfer) bool {
 		xa, ya := x.Amount, y.Amount
 		x.Amount, y.Amount = decimal.Decimal{}, decimal.Decimal{}
@@ -448,7 +451,7 @@ func sameInput(a, b LedgerInput) bool {
 // staticallyRefused reports whether in is one event that the ledger
 // refuses on its own fields, before or without looking at any balance or
 // reservation.
-func staticallyRefused(in LedgerInput, groups [][]GroupAccount, scale uint8) bool {
+func staticallyRefused(in *LedgerInput, groups [][]GroupAccount, scale uint8) bool {
 	if len(in.Accounts) > 0 {
 		return true // refused on its fields, or by an account the setup made
 	}
@@ -511,7 +514,9 @@ func groupStateKey(s *groupState) string {
 }
 
 func describeLedgerOp(input, output any) string {
-	in, out := input.(LedgerInput), output.(LedgerOutput)
+	var inBuf LedgerInput
+	var outBuf LedgerOutput
+	in, out := ledgerInput(input, &inBuf), ledgerOutput(output, &outBuf)
 	var b strings.Builder
 	if len(in.Accounts) > 0 {
 		fmt.Fprintf(&b, "create %d accounts (a%s...) -> ", len(in.Accounts), in.Accounts[0].ID)
