@@ -78,7 +78,9 @@ type groupState struct {
 	// next batch is stamped after it.
 	floor uint64
 	// timers are the reservations with a timeout not yet settled or
-	// expired, oldest first (see ledger_model_time.go).
+	// expired, oldest first (see ledger_model_time.go). The array is
+	// never written in place, so that clones share it: a change makes a
+	// new one (most steps change no timer).
 	timers []timer
 }
 
@@ -132,13 +134,16 @@ const (
 // ledger could have reached: the model is nondeterministic.
 func LedgerModel(groups [][]GroupAccount, scale uint8) porcupine.Model {
 	step := func(ctx context.Context, state, input, output any) (bool, any) {
-		in, out := input.(LedgerInput), output.(LedgerOutput)
-		var next []any
-		for _, st := range state.([]any) {
+		var inBuf LedgerInput
+		var outBuf LedgerOutput
+		in, out := ledgerInput(input, &inBuf), ledgerOutput(output, &outBuf)
+		var one [1]*groupState
+		var buf [stepStatesInline]*groupState
+		next := buf[:0]
+		for _, s := range members(state, &one) {
 			if ctx.Err() != nil {
 				return false, nil
 			}
-			s := st.(*groupState)
 			if s == nil {
 				s = newGroupState(in.Group, groups[in.Group])
 			}
@@ -150,13 +155,13 @@ func LedgerModel(groups [][]GroupAccount, scale uint8) porcupine.Model {
 		if next = mergeStates(next); len(next) == 0 {
 			return false, nil
 		}
-		return true, next
+		return true, setOf(next)
 	}
 	return porcupine.Model{
 		Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
 			return partitionByGroup(history, groups, scale)
 		},
-		Init: func() any { return []any{(*groupState)(nil)} },
+		Init: func() any { return (*groupState)(nil) },
 		Step: func(state, input, output any) (bool, any) {
 			return step(context.Background(), state, input, output)
 		},
@@ -168,16 +173,40 @@ func LedgerModel(groups [][]GroupAccount, scale uint8) porcupine.Model {
 	}
 }
 
+// stepStatesInline is how many successor states a step gathers on its own
+// stack before it allocates: one is the rule, a few where expiries or
+// unknown times fork the state.
+const stepStatesInline = 16
+
+// ledgerInput returns the input an operation carries, boxed as a pointer
+// (as the workload's history boxes it, into arrays of its own: boxing an
+// 80-byte value would copy it to the heap, one allocation an operation) or
+// as a value, copied into buf.
+func ledgerInput(v any, buf *LedgerInput) *LedgerInput {
+	if p, ok := v.(*LedgerInput); ok {
+		return p
+	}
+	*buf = v.(LedgerInput)
+	return buf
+}
+
+// ledgerOutput is ledgerInput for an operation's output.
+func ledgerOutput(v any, buf *LedgerOutput) *LedgerOutput {
+	if p, ok := v.(*LedgerOutput); ok {
+		return p
+	}
+	*buf = v.(LedgerOutput)
+	return buf
+}
+
 func newGroupState(group int, accounts []GroupAccount) *groupState {
 	return withBalances(groupState{group: group, accounts: accounts}, make([][4]Units, len(accounts)))
 }
 
-// clone makes a state to step from: the balances are copied, the lists are
-// shared.
+// clone makes a state to step from: the balances are copied, the lists
+// and the timers are shared (timers are never written in place).
 func (s *groupState) clone() *groupState {
-	c := withBalances(*s, s.balances)
-	c.timers = slices.Clone(s.timers)
-	return c
+	return withBalances(*s, s.balances)
 }
 
 // inlineAccounts is how many accounts' balances a state holds in the same
@@ -197,8 +226,10 @@ type stateWithBalances struct {
 func withBalances(s groupState, balances [][4]Units) *groupState {
 	n := len(balances)
 	if n > inlineAccounts {
-		s.balances = slices.Clone(balances)
-		return &s
+		c := new(groupState) // not &s: that would move s to the heap on every call, the rule's too
+		*c = s
+		c.balances = slices.Clone(balances)
+		return c
 	}
 	b := &stateWithBalances{state: s}
 	b.state.balances = b.balances[:n:n] // full: an append could never write past it
@@ -208,9 +239,10 @@ func withBalances(s groupState, balances [][4]Units) *groupState {
 
 // step appends to next every state the operation may leave, none if its
 // output is impossible from s.
-func (s *groupState) step(next []any, in LedgerInput, out LedgerOutput, scale uint8) []any {
+func (s *groupState) step(next []*groupState, in *LedgerInput, out *LedgerOutput, scale uint8) []*groupState {
+	var resultsBuf [batchInline]ledger.Result
 	if len(in.Accounts) > 0 {
-		if out.Unknown || slices.Equal(s.accountResults(in.Accounts), out.Results) {
+		if out.Unknown || slices.Equal(s.accountResults(resultsBuf[:0], in.Accounts), out.Results) {
 			return append(next, s)
 		}
 		return next
@@ -221,8 +253,9 @@ func (s *groupState) step(next []any, in LedgerInput, out LedgerOutput, scale ui
 	if in.isLookup() {
 		return s.stepLookup(next, out)
 	}
-	for _, b := range s.atBatch(in, out) {
-		results := b.applyBatch(in.Transfers, out.Timestamp, scale)
+	var starts [stepStatesInline]*groupState
+	for _, b := range s.atBatch(starts[:0], in, out) {
+		results := b.applyBatch(resultsBuf[:0], in.Transfers, out.Timestamp, scale)
 		if out.Unknown || slices.Equal(results, out.Results) {
 			next = append(next, b)
 		}
@@ -230,9 +263,13 @@ func (s *groupState) step(next []any, in LedgerInput, out LedgerOutput, scale ui
 	return next
 }
 
+// batchInline is how many events' results a step computes on its stack
+// before it allocates: the workload's batches are a few events.
+const batchInline = 16
+
 // stepTransferLookup checks which transfers a lookup found, and the
 // amounts the ledger resolved them to. Expiry changes neither.
-func (s *groupState) stepTransferLookup(next []any, ids []ledger.ID, out LedgerOutput) []any {
+func (s *groupState) stepTransferLookup(next []*groupState, ids []ledger.ID, out *LedgerOutput) []*groupState {
 	if out.Unknown {
 		return append(next, s)
 	}
@@ -245,7 +282,8 @@ func (s *groupState) stepTransferLookup(next []any, ids []ledger.ID, out LedgerO
 		after.narrow(lookupBound(s.floor, t))
 		after.floor = max(s.floor, t-1)
 	}
-	if !slices.Equal(out.Found, s.found(ids)) {
+	var foundBuf [batchInline]FoundTransfer
+	if !slices.Equal(out.Found, s.found(foundBuf[:0], ids)) {
 		return next
 	}
 	return append(next, after)
@@ -258,32 +296,33 @@ type FoundTransfer struct {
 	Amount Units
 }
 
-// found is what a lookup of ids finds. A post or void that named no amount
-// resolves to its reservation's.
-func (s *groupState) found(ids []ledger.ID) []FoundTransfer {
-	out := make([]FoundTransfer, len(ids))
-	for i, id := range ids {
+// found appends to dst what a lookup of ids finds. A post or void that
+// named no amount resolves to its reservation's.
+func (s *groupState) found(dst []FoundTransfer, ids []ledger.ID) []FoundTransfer {
+	for _, id := range ids {
 		t, ok := s.find(id)
 		switch {
 		case !ok:
+			dst = append(dst, FoundTransfer{})
 		case t.amount.IsZero() && !t.pendingID.IsZero():
 			p, _ := s.find(t.pendingID)
-			out[i] = FoundTransfer{OK: true, Amount: p.amount}
+			dst = append(dst, FoundTransfer{OK: true, Amount: p.amount})
 		default:
-			out[i] = FoundTransfer{OK: true, Amount: t.amount}
+			dst = append(dst, FoundTransfer{OK: true, Amount: t.amount})
 		}
 	}
-	return out
+	return dst
 }
 
 // stepLookup returns the states a lookup may have read: expiries that
 // batches of other groups may have carried out are resolved both ways,
 // and kept where the balances read agree.
-func (s *groupState) stepLookup(next []any, out LedgerOutput) []any {
+func (s *groupState) stepLookup(next []*groupState, out *LedgerOutput) []*groupState {
 	if out.Unknown {
 		return append(next, s)
 	}
-	for _, b := range s.atLookup(out.Timestamp) {
+	var reads [stepStatesInline]*groupState
+	for _, b := range s.atLookup(reads[:0], out.Timestamp) {
 		if slices.Equal(out.Balances, b.balances) && out.Closed == b.closed {
 			next = append(next, b)
 		}
@@ -305,8 +344,9 @@ func partitionByGroup(history []porcupine.Operation, groups [][]GroupAccount, sc
 	byGroup := map[int][]porcupine.Operation{}
 	alone := make([]bool, len(history))
 	applicable := map[ledger.ID]bool{}
+	var inBuf LedgerInput
 	for i, op := range history {
-		in := op.Input.(LedgerInput)
+		in := ledgerInput(op.Input, &inBuf)
 		alone[i] = staticallyRefused(in, groups, scale)
 		if !alone[i] && len(in.Accounts) == 0 {
 			for _, t := range in.Transfers {
@@ -316,7 +356,7 @@ func partitionByGroup(history []porcupine.Operation, groups [][]GroupAccount, sc
 	}
 	var singles [][]porcupine.Operation
 	for i, op := range history {
-		in := op.Input.(LedgerInput)
+		in := ledgerInput(op.Input, &inBuf)
 		if alone[i] && (len(in.Accounts) > 0 || !applicable[in.Transfers[0].ID]) {
 			singles = append(singles, []porcupine.Operation{op})
 			continue
@@ -353,8 +393,10 @@ func partitionByGroup(history []porcupine.Operation, groups [][]GroupAccount, sc
 // three unknown resubmissions, takes half a second without them.
 func withoutRedundantUnknowns(ops []porcupine.Operation) []porcupine.Operation {
 	drop := make([]bool, len(ops))
+	var inBuf, otherBuf LedgerInput
+	var outBuf, otherOutBuf LedgerOutput
 	for i, op := range ops {
-		in, out := op.Input.(LedgerInput), op.Output.(LedgerOutput)
+		in, out := ledgerInput(op.Input, &inBuf), ledgerOutput(op.Output, &outBuf)
 		if !out.Unknown {
 			continue
 		}
@@ -366,11 +408,11 @@ func withoutRedundantUnknowns(ops []porcupine.Operation) []porcupine.Operation {
 			continue
 		}
 		for j, other := range ops {
-			if j == i || drop[j] || !other.Output.(LedgerOutput).Unknown {
+			if j == i || drop[j] || !ledgerOutput(other.Output, &otherOutBuf).Unknown {
 				continue
 			}
 			earlier := other.Call < op.Call || (other.Call == op.Call && j < i)
-			if earlier && sameInput(other.Input.(LedgerInput), in) {
+			if earlier && sameInput(ledgerInput(other.Input, &otherBuf), in) {
 				drop[i] = true
 				break
 			}
@@ -398,7 +440,7 @@ func appliesAtMostOnce(ts []ledger.Transfer) bool {
 
 // sameInput reports whether two inputs are the same batch, field for field
 // (amounts to the digit: 1.5 and 1.50 are not the same request).
-func sameInput(a, b LedgerInput) bool {
+func sameInput(a, b *LedgerInput) bool {
 	return a.Group == b.Group && slices.EqualFunc(a.Transfers, b.Transfers, func(x, y ledger.Transfer) bool {
 		xa, ya := x.Amount, y.Amount
 		x.Amount, y.Amount = decimal.Decimal{}, decimal.Decimal{}
@@ -409,7 +451,7 @@ func sameInput(a, b LedgerInput) bool {
 // staticallyRefused reports whether in is one event that the ledger
 // refuses on its own fields, before or without looking at any balance or
 // reservation.
-func staticallyRefused(in LedgerInput, groups [][]GroupAccount, scale uint8) bool {
+func staticallyRefused(in *LedgerInput, groups [][]GroupAccount, scale uint8) bool {
 	if len(in.Accounts) > 0 {
 		return true // refused on its fields, or by an account the setup made
 	}
@@ -427,8 +469,7 @@ func staticallyRefused(in LedgerInput, groups [][]GroupAccount, scale uint8) boo
 	return s.newTransferResult(t, scale) != ledger.Ok
 }
 
-func groupStatesEqual(a, b any) bool {
-	x, y := a.(*groupState), b.(*groupState)
+func groupStatesEqual(x, y *groupState) bool {
 	if x == nil || y == nil {
 		return x == y
 	}
@@ -436,8 +477,7 @@ func groupStatesEqual(a, b any) bool {
 		slices.Equal(x.balances, y.balances) && slices.Equal(x.timers, y.timers)
 }
 
-func groupStateHash(state any) uint64 {
-	s := state.(*groupState)
+func groupStateHash(s *groupState) uint64 {
 	if s == nil {
 		return 0
 	}
@@ -466,8 +506,7 @@ func idHash(id ledger.ID, salt uint64) [2]uint64 {
 	return [2]uint64{mix(id.Hi ^ mix(id.Lo^salt)), mix(id.Lo ^ mix(id.Hi^salt^0x5bd1e995))}
 }
 
-func groupStateKey(state any) string {
-	s := state.(*groupState)
+func groupStateKey(s *groupState) string {
 	if s == nil {
 		return "init"
 	}
@@ -475,7 +514,9 @@ func groupStateKey(state any) string {
 }
 
 func describeLedgerOp(input, output any) string {
-	in, out := input.(LedgerInput), output.(LedgerOutput)
+	var inBuf LedgerInput
+	var outBuf LedgerOutput
+	in, out := ledgerInput(input, &inBuf), ledgerOutput(output, &outBuf)
 	var b strings.Builder
 	if len(in.Accounts) > 0 {
 		fmt.Fprintf(&b, "create %d accounts (a%s...) -> ", len(in.Accounts), in.Accounts[0].ID)

@@ -2,7 +2,8 @@ package checkers
 
 import "github.com/faultline/faultline/ledger"
 
-// accountResults answers a creation of accounts the way the ledger does,
+// accountResults appends to dst the answer to a creation of accounts, as
+// the ledger answers it,
 // in its order of checks. The workload sends accounts that are refused on
 // their own fields or whose ID is one of the group's accounts (made by the
 // setup, on the model's ledger with code 1), so no answer depends on what
@@ -12,8 +13,8 @@ import "github.com/faultline/faultline/ledger"
 // first account that fails it answers for itself, the others are
 // linked_event_failed (the workload's chains always fail, so nothing of
 // them is created).
-func (s *groupState) accountResults(accounts []ledger.Account) []ledger.Result {
-	out := make([]ledger.Result, len(accounts))
+func (s *groupState) accountResults(dst []ledger.Result, accounts []ledger.Account) []ledger.Result {
+	out := sized(dst, len(accounts))
 	failed := -1
 	for i := range accounts {
 		out[i] = s.accountResult(&accounts[i])

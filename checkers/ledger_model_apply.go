@@ -10,8 +10,8 @@ import (
 
 // applyBatch applies a batch stamped base (0: unknown) by the ledger's
 // rules for the subset the workload uses, chains all-or-none, and returns
-// the results. Event i is stamped base+i.
-func (s *groupState) applyBatch(ts []ledger.Transfer, base uint64, scale uint8) []ledger.Result {
+// the results, in dst's array if it has room. Event i is stamped base+i.
+func (s *groupState) applyBatch(dst []ledger.Result, ts []ledger.Transfer, base uint64, scale uint8) []ledger.Result {
 	// A batch at an unknown time leaves the floor where it was, although it
 	// took timestamps after it: whether it ran before or after a batch of
 	// known time must lead to equal states, or the search could not merge
@@ -28,7 +28,7 @@ func (s *groupState) applyBatch(ts []ledger.Transfer, base uint64, scale uint8) 
 		}
 		return base + uint64(i)
 	}
-	results := make([]ledger.Result, len(ts))
+	results := sized(dst, len(ts))
 	for i := 0; i < len(ts); {
 		end := i
 		for end < len(ts) && ts[end].Flags&ledger.Linked != 0 {
@@ -64,6 +64,17 @@ func (s *groupState) applyBatch(ts []ledger.Transfer, base uint64, scale uint8) 
 		i = end + 1
 	}
 	return results
+}
+
+// sized returns n zero results in dst's array, or in a new one if it has
+// no room.
+func sized(dst []ledger.Result, n int) []ledger.Result {
+	if cap(dst) < n {
+		return make([]ledger.Result, n)
+	}
+	out := dst[:n]
+	clear(out)
+	return out
 }
 
 // find returns the transfer applied with id, if any.

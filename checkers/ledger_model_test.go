@@ -164,8 +164,23 @@ func TestLedgerModelVerdicts(t *testing.T) {
 			if got := porcupine.CheckOperationsTimeout(model, tc.history, 5*time.Second); got != tc.want {
 				t.Fatalf("verdict %s, want %s", got, tc.want)
 			}
+			if got := porcupine.CheckOperationsTimeout(model, boxedByPointer(tc.history), 5*time.Second); got != tc.want {
+				t.Fatalf("boxed by pointer (as the workload's history is): verdict %s, want %s", got, tc.want)
+			}
 		})
 	}
+}
+
+// boxedByPointer returns a copy of history whose inputs and outputs are
+// boxed as pointers, as the workload's history boxes them.
+func boxedByPointer(history []porcupine.Operation) []porcupine.Operation {
+	out := make([]porcupine.Operation, len(history))
+	for i, op := range history {
+		in, res := op.Input.(LedgerInput), op.Output.(LedgerOutput)
+		op.Input, op.Output = &in, &res
+		out[i] = op
+	}
+	return out
 }
 
 // TestStaticallyRefusedEventsAreCheckedAlone: an event refused on its own

@@ -34,8 +34,10 @@ import (
 // written.
 func PinUnknowns(ops []porcupine.Operation, final *ledger.State) []porcupine.Operation {
 	applied := map[uint64]bool{} // timestamps of events applied by answered operations
+	var inBuf LedgerInput
+	var outBuf LedgerOutput
 	for _, op := range ops {
-		in, out := op.Input.(LedgerInput), op.Output.(LedgerOutput)
+		in, out := ledgerInput(op.Input, &inBuf), ledgerOutput(op.Output, &outBuf)
 		if out.Unknown || out.Timestamp == 0 {
 			continue
 		}
@@ -49,7 +51,7 @@ func PinUnknowns(ops []porcupine.Operation, final *ledger.State) []porcupine.Ope
 	keep := make([]bool, len(ops))
 	pinned := make([]uint64, len(ops))
 	for _, i := range byCall(ops) {
-		in, res := ops[i].Input.(LedgerInput), ops[i].Output.(LedgerOutput)
+		in, res := ledgerInput(ops[i].Input, &inBuf), ledgerOutput(ops[i].Output, &outBuf)
 		if !res.Unknown || len(in.Transfers) == 0 {
 			keep[i] = true
 			continue
@@ -71,13 +73,24 @@ func PinUnknowns(ops []porcupine.Operation, final *ledger.State) []porcupine.Ope
 			continue
 		}
 		if pinned[i] != 0 {
-			res := op.Output.(LedgerOutput)
-			res.Timestamp = pinned[i]
-			op.Output = res
+			op.Output = withTimestamp(op.Output, pinned[i])
 		}
 		out = append(out, op)
 	}
 	return out
+}
+
+// withTimestamp returns a copy of output with its timestamp set, boxed as
+// output is (by pointer or by value): the history's own stays as it was.
+func withTimestamp(output any, ts uint64) any {
+	if p, ok := output.(*LedgerOutput); ok {
+		c := *p
+		c.Timestamp = ts
+		return &c
+	}
+	res := output.(LedgerOutput)
+	res.Timestamp = ts
+	return res
 }
 
 // heldAt returns how many of ts the ledger holds as sent, and the batch's

@@ -14,6 +14,11 @@ import (
 // true invoke and return times, for the checkers, and what was
 // acknowledged, for durability.
 type History struct {
+	// Ops are the operations, for Porcupine: each Input is a
+	// *checkers.LedgerInput and each Output a *checkers.LedgerOutput
+	// (pointers into the history's own arrays, which boxing a value would
+	// copy to the heap one operation at a time), never written once
+	// recorded.
 	Ops []porcupine.Operation
 	// Acked holds every transfer a client saw succeed (Ok or Exists), as
 	// submitted: each must be in every replica's final state.
@@ -38,7 +43,16 @@ type History struct {
 	// event of every answered operation (the setup's accounts included).
 	ResultCodes map[ledger.Result]int
 	clients     int
+	// inputs and outputs are the arrays Ops point into, filled in chunks
+	// of historyChunkOps and never grown in place (which would move what
+	// Ops point to).
+	inputs  []checkers.LedgerInput
+	outputs []checkers.LedgerOutput
 }
+
+// historyChunkOps is how many operations' inputs and outputs one chunk
+// holds: a run records a few thousand.
+const historyChunkOps = 256
 
 // Latency is one completed operation's latency.
 type Latency struct {
@@ -98,7 +112,26 @@ func (h *History) record(client int, in checkers.LedgerInput, out checkers.Ledge
 			}
 		}
 	}
-	h.Ops = append(h.Ops, porcupine.Operation{ClientId: client, Input: in, Output: out, Call: int64(call), Return: r})
+	pin, pout := h.keep(in, out)
+	h.Ops = append(h.Ops, porcupine.Operation{ClientId: client, Input: pin, Output: pout, Call: int64(call), Return: r})
+}
+
+// keep copies an operation's input and output into the history's arrays.
+func (h *History) keep(in checkers.LedgerInput, out checkers.LedgerOutput) (*checkers.LedgerInput, *checkers.LedgerOutput) {
+	if len(h.inputs) == cap(h.inputs) {
+		h.inputs = make([]checkers.LedgerInput, 0, historyChunkOps)
+		h.outputs = make([]checkers.LedgerOutput, 0, historyChunkOps)
+	}
+	h.inputs, h.outputs = append(h.inputs, in), append(h.outputs, out)
+	return &h.inputs[len(h.inputs)-1], &h.outputs[len(h.outputs)-1]
+}
+
+// ledgerOp returns the input and output of an operation of a History
+// (record boxes pointers); ok is false for an operation of another kind.
+func ledgerOp(op porcupine.Operation) (in *checkers.LedgerInput, out *checkers.LedgerOutput, ok bool) {
+	in, okIn := op.Input.(*checkers.LedgerInput)
+	out, okOut := op.Output.(*checkers.LedgerOutput)
+	return in, out, okIn && okOut
 }
 
 func (h *History) countResults(rs []ledger.Result) {

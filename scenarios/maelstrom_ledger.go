@@ -405,9 +405,8 @@ func durableAfterWipe(states []checkers.ReplicaState, wiped []string, ops []porc
 	}
 	acked := map[ledger.ID]ledger.Transfer{}
 	for _, op := range ops {
-		in, okIn := op.Input.(checkers.LedgerInput)
-		out, okOut := op.Output.(checkers.LedgerOutput)
-		if !okIn || !okOut || out.Unknown || time.Duration(op.Return) >= wipeAt-wipeReplicationMargin {
+		in, out, ok := ledgerOp(op)
+		if !ok || out.Unknown || time.Duration(op.Return) >= wipeAt-wipeReplicationMargin {
 			continue
 		}
 		for i, t := range in.Transfers {

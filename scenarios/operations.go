@@ -11,7 +11,20 @@ import (
 	"github.com/faultline/faultline/ledger"
 )
 
-func units(d decimal.Decimal) int64 { return d.Shift(int32(USD.Scale)).IntPart() }
+// units is d in USD's smallest units, truncated toward zero: what
+// d.Shift(scale).IntPart() returns, without its copy of the coefficient
+// (math/big) for the everyday amount, whose coefficient has at most 14
+// digits (15 if NumDigits, through a float64 logarithm, counts one short)
+// at an exponent at most 3 below whole units: that times 10^3 fits int64.
+func units(d decimal.Decimal) int64 {
+	if shift := int(d.Exponent()) + int(USD.Scale); shift >= 0 && shift < len(unitsShift) && d.NumDigits() <= 14 {
+		return d.CoefficientInt64() * unitsShift[shift]
+	}
+	return d.Shift(int32(USD.Scale)).IntPart()
+}
+
+// unitsShift are the powers of ten units' fast path multiplies by.
+var unitsShift = [...]int64{1, 10, 100, 1000}
 
 func (w *workload) pickGroup(rng *rand.Rand) int {
 	if w.spec.HotGroupShare > 0 && rng.Float64() < w.spec.HotGroupShare {

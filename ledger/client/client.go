@@ -27,6 +27,10 @@ type Ready struct {
 	// WakeAt is the time, on the caller's clock, at which the client next
 	// needs a Tick; zero means it waits for nothing.
 	WakeAt time.Duration
+	// results holds the bytes of the Completions' Results: replies are
+	// decoded in place, in the caller's buffer, and a result is copied
+	// here, into an array that turns over with the Ready's others.
+	results []byte
 }
 
 // request is one request in flight: the application's, or a registration.
@@ -56,6 +60,9 @@ type Client struct {
 	hints      int           // leader hints followed in a row
 	ready      Ready
 	spare      Ready // the arrays the last Ready returned, reused by the next one
+	// encodedSpare is the encoding of the application's last request, whose
+	// array the next request's encoding reuses unless a Ready still holds it.
+	encodedSpare []byte
 	// regRequest and curRequest are where reg and cur point when set:
 	// one request of each kind is in flight at a time, so they need no
 	// allocation of their own.
@@ -98,6 +105,7 @@ func (c *Client) Submit(now time.Duration, command []byte) (uint64, error) {
 		return 0, ErrInFlight
 	}
 	c.seq++
+	c.encodedSpare = c.curRequest.encoded
 	c.curRequest = request{seq: c.seq, command: command, deadline: now + c.cfg.GiveUpAfter}
 	c.cur = &c.curRequest
 	switch {
@@ -114,14 +122,15 @@ func (c *Client) Submit(now time.Duration, command []byte) (uint64, error) {
 }
 
 // Ready returns what the caller must do now and forgets it. Its slices
-// are valid until the next call to Ready: the client alternates between
+// (and the bytes of its messages' Data and its completions' Results) are
+// valid until the next call to Ready: the client alternates between
 // two pairs of arrays, so that what the caller does with this Ready
 // (submitting the next request as it hands out a completion) never writes
 // into the arrays it is reading, and a client in steady state allocates
 // none.
 func (c *Client) Ready() Ready {
 	rd := c.ready
-	c.ready = Ready{Messages: c.spare.Messages[:0], Completions: c.spare.Completions[:0]}
+	c.ready = Ready{Messages: c.spare.Messages[:0], Completions: c.spare.Completions[:0], results: c.spare.results[:0]}
 	c.spare = rd
 	rd.WakeAt = c.wakeAt()
 	return rd
@@ -167,7 +176,7 @@ func (c *Client) attempt(now time.Duration) {
 	r := c.active()
 	if r.encoded == nil {
 		req := replica.Request{ClientID: c.session, Seq: r.seq, Command: r.command}
-		r.encoded = replica.EncodeMessage(&replica.Message{Kind: replica.MsgClientRequest, Request: req})
+		r.encoded = replica.AppendMessage(c.encodeInto(r), &replica.Message{Kind: replica.MsgClientRequest, Request: req})
 	}
 	r.attempts++
 	c.ready.Messages = append(c.ready.Messages, Outbound{To: c.cfg.Replicas[c.target], Data: r.encoded})
@@ -175,3 +184,39 @@ func (c *Client) attempt(now time.Duration) {
 }
 
 func (c *Client) resetRetries() { c.backoffs, c.hints = 0, 0 }
+
+// encodeInto returns the array to encode request r into: the last
+// application request's, when r is the application's and no Ready the
+// caller may still read holds a message in it; else nil (a new array).
+func (c *Client) encodeInto(r *request) []byte {
+	spare := c.encodedSpare
+	c.encodedSpare = nil
+	if r != &c.curRequest || c.holds(&c.ready, spare) || c.holds(&c.spare, spare) {
+		return nil
+	}
+	return spare[:0]
+}
+
+// holds reports whether one of rd's messages is in b's array.
+func (c *Client) holds(rd *Ready, b []byte) bool {
+	if len(b) == 0 {
+		return true // nothing to reuse
+	}
+	for _, m := range rd.Messages {
+		if len(m.Data) > 0 && &m.Data[0] == &b[0] {
+			return true
+		}
+	}
+	return false
+}
+
+// keepResult copies a reply's result, which aliases the caller's buffer,
+// into the pending Ready's array of results.
+func (c *Client) keepResult(result []byte) []byte {
+	if len(result) == 0 {
+		return nil // as a copying decode reads an empty result
+	}
+	start := len(c.ready.results)
+	c.ready.results = append(c.ready.results, result...)
+	return c.ready.results[start:len(c.ready.results):len(c.ready.results)]
+}

@@ -317,3 +317,66 @@ func TestConfigValidation(t *testing.T) {
 		}
 	}
 }
+
+// okReply is the encoded OK answer, with result, to request seq of session.
+func okReply(session, seq uint64, result string) []byte {
+	return replica.EncodeMessage(&replica.Message{Kind: replica.MsgClientReply,
+		Reply: replica.Reply{ClientID: session, Seq: seq, Status: replica.StatusOK, Result: []byte(result)}})
+}
+
+// TestARequestInSteadyStateAllocatesNothing: once registered, a request's
+// round trip (submit, send, answer, completion) allocates nothing: the
+// request is encoded into the last one's array, and the reply is decoded
+// in place, its result copied into an array the Ready keeps.
+func TestARequestInSteadyStateAllocatesNothing(t *testing.T) {
+	const runs = 100
+	s := newStory(t, nil)
+	s.register()
+	replies := make([][]byte, runs+3) // AllocsPerRun runs once more to warm up
+	for i := range replies {
+		replies[i] = okReply(s.c.SessionID(), uint64(i), "done")
+	}
+	command := []byte("transfer")
+	roundTrip := func() {
+		seq, err := s.c.Submit(s.now, command)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd := s.c.Ready()
+		s.c.Receive(s.now, rd.Messages[0].To, replies[seq])
+		rd = s.c.Ready()
+		if len(rd.Completions) != 1 || !bytes.Equal(rd.Completions[0].Result, []byte("done")) {
+			t.Fatalf("completions %+v, want one answered done", rd.Completions)
+		}
+	}
+	roundTrip() // the arrays' first use
+	if allocs := testing.AllocsPerRun(runs, roundTrip); allocs != 0 {
+		t.Errorf("%.1f allocations a request, want 0", allocs)
+	}
+}
+
+// TestANewRequestNeverOverwritesAMessageAReadyHolds: a request submitted
+// before the caller calls Ready again (after the one that sent the last
+// request) is encoded into a new array, so that the message the caller may
+// still be reading stays as it was.
+func TestANewRequestNeverOverwritesAMessageAReadyHolds(t *testing.T) {
+	s := newStory(t, nil)
+	s.register()
+	seq, err := s.c.Submit(s.now, []byte("first"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := s.c.Ready()
+	sent := bytes.Clone(held.Messages[0].Data)
+	s.c.Receive(s.now, held.Messages[0].To, okReply(s.c.SessionID(), seq, "ok"))
+	if _, err := s.c.Submit(s.now, []byte("later")); err != nil { // as long as the first; no Ready in between
+		t.Fatal(err)
+	}
+	if !bytes.Equal(held.Messages[0].Data, sent) {
+		t.Fatal("the second request's encoding overwrote the first's, which the last Ready holds")
+	}
+	rd := s.c.Ready()
+	if len(rd.Completions) != 1 || len(rd.Messages) != 1 || bytes.Equal(rd.Messages[0].Data, sent) {
+		t.Fatalf("ready %+v, want the first completion and the second request", rd)
+	}
+}

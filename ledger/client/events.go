@@ -7,10 +7,11 @@ import (
 )
 
 // Receive feeds a message from a replica. Garbage, and answers to requests
-// the client no longer waits for, are dropped.
+// the client no longer waits for, are dropped. data is read during the
+// call only: the client copies what it keeps.
 func (c *Client) Receive(now time.Duration, from replica.NodeID, data []byte) {
-	m, err := replica.DecodeMessage(data)
-	if err != nil || m.Kind != replica.MsgClientReply {
+	var m replica.Message
+	if err := replica.DecodeMessageAliasing(data, &m); err != nil || m.Kind != replica.MsgClientReply {
 		return
 	}
 	r := c.active()
@@ -68,7 +69,7 @@ func (c *Client) answered(now time.Duration, r *request, rep *replica.Reply) {
 		}
 		return
 	}
-	c.complete(Completion{Outcome: OutcomeOK, Result: rep.Result, Index: rep.Index})
+	c.complete(Completion{Outcome: OutcomeOK, Result: c.keepResult(rep.Result), Index: rep.Index})
 }
 
 // lostSession handles a session the replicas no longer know (evicted) or

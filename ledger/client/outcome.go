@@ -73,7 +73,8 @@ type Completion struct {
 	// Status is the last reply's status, if any reply came.
 	Status replica.ReplyStatus
 	// Result and Index are the answer and the log index it applied at,
-	// when the outcome is OK.
+	// when the outcome is OK. Result's bytes, like the Ready's arrays, are
+	// valid until the next call to Ready: a caller that keeps them copies.
 	Result []byte
 	Index  uint64
 	// Attempts counts the sends of the request.

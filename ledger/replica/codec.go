@@ -128,6 +128,16 @@ func DecodeMessage(b []byte) (Message, error) {
 	return m, nil
 }
 
+// DecodeMessageAliasing parses the wire format into m, overwriting all of
+// it, as DecodeMessage does, except that m's byte slices are sub-slices of
+// b (capacity-capped): they are valid only while b is, and a caller that
+// keeps one must copy it. The client library decodes replies so, and copies
+// only the result it hands on.
+func DecodeMessageAliasing(b []byte, m *Message) error {
+	*m = Message{}
+	return decodeMessage(b, m, nil, true)
+}
+
 // decodeMessage parses the wire format into m. With alias, m's byte slices
 // (entry data, commands, results, snapshot chunks) are sub-slices of b,
 // capacity-capped so that no append can reach a neighbour: the replica's
