@@ -86,6 +86,9 @@ type Replica struct {
 	waiters []waiter // requests awaiting commit, by increasing log index
 	outbox  []outgoing
 	wire    []byte // the outbox's encoded messages, one after another
+	// shared are the Appends in the outbox that a follower at the same
+	// place is sent too (see sendAppend).
+	shared []sharedAppend
 	// arena holds the data of the log's entries (see entryArena).
 	arena entryArena
 	// received is the entry array the message in hand is decoded into,
@@ -144,6 +147,9 @@ type heldMessage struct {
 type outgoing struct {
 	to   NodeID
 	wire []byte
+	// sharesWith is 1 + the index in the outbox of the message whose
+	// encoding wire is (see sendAppend), or 0 for an encoding of its own.
+	sharesWith int
 }
 
 type recovery struct {
@@ -359,6 +365,7 @@ func (r *Replica) clearOutbox() {
 	clear(r.outbox)
 	r.outbox = r.outbox[:0]
 	r.wire = r.wire[:0]
+	r.shared = r.shared[:0]
 	if cap(r.wire) > wireRetainMax {
 		r.wire = nil
 	}
@@ -409,10 +416,19 @@ func (r *Replica) flush() {
 		if !durable && len(r.awaiting) > 0 && r.awaiting[len(r.awaiting)-1].fresh {
 			ticket = r.awaiting[len(r.awaiting)-1].ticket
 		}
+		base := len(r.held)
 		for i := range r.outbox {
+			o := &r.outbox[i]
+			if o.sharesWith > 0 {
+				// One encoding sent to several followers (see
+				// sendAppend) is held once, and sent from there to each.
+				h := r.held[base+o.sharesWith-1]
+				r.held = append(r.held, heldMessage{ticket: ticket, to: o.to, start: h.start, end: h.end})
+				continue
+			}
 			start := len(r.heldWire)
-			r.heldWire = appendDoubling(r.heldWire, r.outbox[i].wire)
-			r.held = append(r.held, heldMessage{ticket: ticket, to: r.outbox[i].to, start: start, end: len(r.heldWire)})
+			r.heldWire = appendDoubling(r.heldWire, o.wire)
+			r.held = append(r.held, heldMessage{ticket: ticket, to: o.to, start: start, end: len(r.heldWire)})
 		}
 	}
 	if n := len(r.awaiting); n > 0 {
@@ -520,7 +536,12 @@ func (r *Replica) releaseHeld(through uint64) {
 	// message is always held (the next barrier's), so the buffer is
 	// rarely empty, and without this it would grow by every message ever
 	// held. What remains is one barrier's worth: the copy is small.
+	// A message that shares another's encoding (see sendAppend) may
+	// point before the first one left: keep from the lowest start on.
 	base := r.held[sent].start
+	for i := sent + 1; i < len(r.held); i++ {
+		base = min(base, r.held[i].start)
+	}
 	for i := sent; i < len(r.held); i++ {
 		r.held[i].start -= base
 		r.held[i].end -= base
