@@ -178,7 +178,8 @@ func (r *Replica) sendAppend(to NodeID, m Message) {
 	}
 	for i := len(r.shared) - 1; i >= 0; i-- {
 		if a := &r.shared[i]; a.matches(&m) {
-			r.outbox = append(r.outbox, outgoing{to: to, wire: r.outbox[a.outbox].wire, sharesWith: a.outbox + 1})
+			o := r.outbox[a.outbox]
+			r.outbox = append(r.outbox, outgoing{to: to, wire: o.wire, chunk: o.chunk})
 			return
 		}
 	}
