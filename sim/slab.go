@@ -70,6 +70,7 @@ type heldMessage struct {
 func (b *buffers) get(msg []byte, origin messageOrigin) uint32 {
 	var h uint32
 	if n := len(b.free); n > 0 {
+		b.fitLast(len(msg))
 		h = b.free[n-1]
 		b.free = b.free[:n-1]
 	} else {
@@ -91,6 +92,33 @@ func (b *buffers) get(msg []byte, origin messageOrigin) uint32 {
 	}
 	b.held[h] = heldMessage{size: copy(b.arrays[h], msg), origin: origin, live: true}
 	return h
+}
+
+// fitScanMax bounds how many free buffers get looks through for one whose
+// array fits the message: enough to find one among the few sizes a
+// replica sends (answers of tens of bytes, requests of hundreds, Appends
+// and snapshot chunks of up to tens of KiB), few enough to cost nothing
+// beside the copy.
+const fitScanMax = 16
+
+// fitLast moves a free buffer whose array holds size bytes to the end of
+// the free list, if one of the last fitScanMax does, so that get reuses it
+// rather than growing the array of the last freed buffer: with messages
+// of mixed sizes, taking the last freed one alone made a large message
+// allocate whenever a small one had been freed last, until every buffer
+// had grown to the largest size. Which buffer a message takes is not
+// observable: the trace names messages by their origin.
+func (b *buffers) fitLast(size int) {
+	last := len(b.free) - 1
+	if len(b.arrays[b.free[last]]) >= size {
+		return
+	}
+	for i := last - 1; i >= max(0, last-fitScanMax); i-- {
+		if len(b.arrays[b.free[i]]) >= size {
+			b.free[i], b.free[last] = b.free[last], b.free[i]
+			return
+		}
+	}
 }
 
 // message returns what describes live buffer h's message.

@@ -54,13 +54,12 @@ type Replica struct {
 	// awaiting are the disk barriers issued and not yet complete, oldest
 	// first, each with the log's last index when it was issued; held are
 	// the messages queued behind them, in order, with their bytes in
-	// heldWire. Nothing held may leave before its barrier completes: a
+	// wire. Nothing held may leave before its barrier completes: a
 	// vote, an append acknowledgement or a client reply reports state
 	// that must be durable first (the persist/send boundary of etcd-io/
 	// raft's Ready and Advance).
 	awaiting []awaitedBarrier
 	held     []heldMessage
-	heldWire []byte
 	commit   uint64
 	applied  uint64
 
@@ -85,7 +84,11 @@ type Replica struct {
 
 	waiters []waiter // requests awaiting commit, by increasing log index
 	outbox  []outgoing
-	wire    []byte // the outbox's encoded messages, one after another
+	// wire holds the bytes of the outbox's and the held messages.
+	wire wireChunks
+	// shared are the Appends in the outbox that a follower at the same
+	// place is sent too (see sendAppend).
+	shared []sharedAppend
 	// arena holds the data of the log's entries (see entryArena).
 	arena entryArena
 	// received is the entry array the message in hand is decoded into,
@@ -131,19 +134,21 @@ type awaitedBarrier struct {
 	fresh bool
 }
 
-// heldMessage is a message waiting for barrier ticket; its bytes are
-// heldWire[start:end].
+// heldMessage is a message waiting for barrier ticket; its bytes are in
+// wire chunk chunk.
 type heldMessage struct {
-	ticket     uint64
-	to         NodeID
-	start, end int
+	ticket uint64
+	to     NodeID
+	wire   []byte
+	chunk  uint64
 }
 
 // outgoing is a message encoded when it was queued, so that later changes
 // to the log cannot alter what it says.
 type outgoing struct {
-	to   NodeID
-	wire []byte
+	to    NodeID
+	wire  []byte
+	chunk uint64 // the wire chunk that holds it (see wireChunks)
 }
 
 type recovery struct {
@@ -278,7 +283,7 @@ func (r *Replica) stop(err error) {
 	// became durable. The clients still waiting are told, since that
 	// reply depends on nothing stored.
 	r.clearOutbox()
-	r.held, r.heldWire, r.awaiting = nil, nil, nil
+	r.held, r.awaiting = nil, nil
 	r.failWaiters(StatusStopped)
 	for _, o := range r.outbox {
 		r.env.Send(o.to, o.wire)
@@ -343,24 +348,27 @@ func (r *Replica) send(to NodeID, m Message) {
 	if m.Term == 0 {
 		m.Term = r.term
 	}
-	start := len(r.wire)
-	r.wire = AppendMessage(r.wire, &m)
-	r.outbox = append(r.outbox, outgoing{to: to, wire: r.wire[start:len(r.wire):len(r.wire)]})
+	buf, chunk := r.wire.reserve(encodedSizeMax(&m))
+	start := len(buf)
+	buf = AppendMessage(buf, &m)
+	r.wire.filled(buf)
+	r.outbox = append(r.outbox, outgoing{to: to, wire: buf[start:len(buf):len(buf)], chunk: chunk})
 }
 
-// wireRetainMax bounds the encoding buffer kept between handlers: large
-// enough for a full pipeline of appends to catch a follower up, while one
-// that grew for a big snapshot is let go rather than held for heartbeats.
+// wireRetainMax bounds the encoding memory kept between handlers (see
+// wireChunks): large enough for a full pipeline of appends to catch a
+// follower up, while chunks that grew for a big snapshot or a long hold
+// are let go rather than kept for heartbeats.
 const wireRetainMax = 4 << 20
 
-// clearOutbox forgets the sent (or dropped) messages and reuses their
-// encoding buffer.
+// clearOutbox forgets the sent, held or dropped messages of the outbox,
+// and reuses the memory of their encodings unless messages are held.
 func (r *Replica) clearOutbox() {
 	clear(r.outbox)
 	r.outbox = r.outbox[:0]
-	r.wire = r.wire[:0]
-	if cap(r.wire) > wireRetainMax {
-		r.wire = nil
+	r.shared = r.shared[:0]
+	if len(r.held) == 0 {
+		r.wire.reset()
 	}
 }
 
@@ -410,9 +418,8 @@ func (r *Replica) flush() {
 			ticket = r.awaiting[len(r.awaiting)-1].ticket
 		}
 		for i := range r.outbox {
-			start := len(r.heldWire)
-			r.heldWire = appendDoubling(r.heldWire, r.outbox[i].wire)
-			r.held = append(r.held, heldMessage{ticket: ticket, to: r.outbox[i].to, start: start, end: len(r.heldWire)})
+			o := &r.outbox[i]
+			r.held = append(r.held, heldMessage{ticket: ticket, to: o.to, wire: o.wire, chunk: o.chunk})
 		}
 	}
 	if n := len(r.awaiting); n > 0 {
@@ -446,22 +453,6 @@ func (r *Replica) sync() (durable, ok bool) {
 		}
 	}
 	return false, true
-}
-
-// appendDoubling appends src to dst, doubling dst's capacity when it must
-// grow. The held messages pile up across handlers while a barrier is in
-// flight (megabytes of 64 KiB Appends to a lagging follower in an
-// end-of-day-burst); append grows a slice that large by a quarter at a
-// time, which allocated and copied it about five times its final size
-// where doubling costs twice. Doubling stops at wireRetainMax, the most
-// a drained buffer keeps: past it, append's own growth takes over.
-func appendDoubling(dst, src []byte) []byte {
-	if need := len(dst) + len(src); need > cap(dst) && need <= wireRetainMax {
-		grown := make([]byte, len(dst), min(max(need, 2*cap(dst)), wireRetainMax))
-		copy(grown, dst)
-		dst = grown
-	}
-	return append(dst, src...)
 }
 
 // Durable is called by the environment when the disk barrier with ticket,
@@ -501,32 +492,31 @@ func (r *Replica) releaseHeld(through uint64) {
 	sent := 0
 	for sent < len(r.held) && (r.held[sent].ticket != 0 || through == ^uint64(0)) && r.held[sent].ticket <= through {
 		h := r.held[sent]
-		r.env.Send(h.to, r.heldWire[h.start:h.end])
+		r.env.Send(h.to, h.wire)
 		sent++
 	}
 	if sent == len(r.held) {
 		clear(r.held)
 		r.held = r.held[:0]
-		r.heldWire = r.heldWire[:0]
-		if cap(r.heldWire) > wireRetainMax {
-			r.heldWire = nil
+		if len(r.outbox) == 0 {
+			r.wire.reset()
 		}
 		return
 	}
 	if sent == 0 {
 		return
 	}
-	// The bytes of the messages sent go too: under steady load some
-	// message is always held (the next barrier's), so the buffer is
-	// rarely empty, and without this it would grow by every message ever
-	// held. What remains is one barrier's worth: the copy is small.
-	base := r.held[sent].start
-	for i := sent; i < len(r.held); i++ {
-		r.held[i].start -= base
-		r.held[i].end -= base
+	// The messages of one barrier leave together, and every message was
+	// encoded after those held before it (or, sharing an encoding, after
+	// the first of its handler's): so the chunks before the first one
+	// still held hold nothing that waits.
+	if r.held[sent].ticket == r.held[sent-1].ticket {
+		panicf("released held messages of ticket %d in part", r.held[sent].ticket)
 	}
-	r.heldWire = r.heldWire[:copy(r.heldWire, r.heldWire[base:])]
-	r.held = append(r.held[:0], r.held[sent:]...)
+	r.wire.releaseBefore(r.held[sent].chunk)
+	n := copy(r.held, r.held[sent:])
+	clear(r.held[n:]) // what moved down keeps no chunk alive twice
+	r.held = r.held[:n]
 }
 
 // unpersist lowers what the replica counts as durable to index, because

@@ -129,7 +129,7 @@ func (r *Replica) maybeSendAppend(i int, sendIfEmpty bool) bool {
 		return false
 	}
 	r.checkAppendBounds(entries)
-	r.send(r.peers[i], Message{Kind: MsgAppend, PrevIndex: prevIndex, PrevTerm: prevTerm,
+	r.sendAppend(r.peers[i], Message{Kind: MsgAppend, Term: r.term, PrevIndex: prevIndex, PrevTerm: prevTerm,
 		Entries: entries, Commit: r.commit, LastIndex: r.log.lastIndex()})
 	switch pr.state {
 	case probeState:
@@ -141,6 +141,57 @@ func (r *Replica) maybeSendAppend(i int, sendIfEmpty bool) bool {
 		}
 	}
 	return len(entries) > 0 || pr.state == probeState
+}
+
+// sharedAppend is an Append encoded into the outbox, by what decides its
+// bytes, so that followers that stand at the same place get one encoding
+// (and one checksum) between them: in steady state every follower is sent
+// the same entries, and a leader of a five-node cluster would otherwise
+// encode each batch four times. The outbox is cleared (see clearOutbox)
+// before its bytes are reused, and the shared Appends with it.
+type sharedAppend struct {
+	term, prevIndex, prevTerm, commit, lastIndex uint64
+	first, count                                 uint64 // the entries' first index and how many
+	outbox                                       int    // the message's index in the outbox
+}
+
+// sharedAppendsMax bounds the Appends a handler offers for sharing: a
+// leader pipelines at most InflightMax Appends to each follower, and
+// followers that lag apart share nothing anyway.
+const sharedAppendsMax = 64
+
+// matches reports whether Append m would encode to the bytes of a. A
+// leader's log is append-only in its term (it never truncates or rewrites
+// an entry), so the same term and the same index range name the same
+// entries.
+func (a *sharedAppend) matches(m *Message) bool {
+	return a.term == m.Term && a.prevIndex == m.PrevIndex && a.prevTerm == m.PrevTerm &&
+		a.commit == m.Commit && a.lastIndex == m.LastIndex && a.count == uint64(len(m.Entries)) &&
+		(len(m.Entries) == 0 || a.first == m.Entries[0].Index)
+}
+
+// sendAppend queues Append m to follower to, sharing the encoding of an
+// Append already queued by this handler when the two are the same message.
+func (r *Replica) sendAppend(to NodeID, m Message) {
+	if m.Kind != MsgAppend || m.Term != r.term {
+		panicf("sendAppend of a %s in term %d, the replica's term %d", m.Kind, m.Term, r.term)
+	}
+	for i := len(r.shared) - 1; i >= 0; i-- {
+		if a := &r.shared[i]; a.matches(&m) {
+			o := r.outbox[a.outbox]
+			r.outbox = append(r.outbox, outgoing{to: to, wire: o.wire, chunk: o.chunk})
+			return
+		}
+	}
+	r.send(to, m)
+	if len(r.shared) < sharedAppendsMax {
+		a := sharedAppend{term: m.Term, prevIndex: m.PrevIndex, prevTerm: m.PrevTerm, commit: m.Commit,
+			lastIndex: m.LastIndex, count: uint64(len(m.Entries)), outbox: len(r.outbox) - 1}
+		if len(m.Entries) > 0 {
+			a.first = m.Entries[0].Index
+		}
+		r.shared = append(r.shared, a)
+	}
 }
 
 // limitAppendBytes returns the longest prefix of es whose encoded entries

@@ -21,11 +21,15 @@ type replicaNode struct {
 	// supervisor has scheduled the restart of this life.
 	startedAt  sim.Time
 	restarting bool
+	// answered is the highest term this life was recorded answering in
+	// (see Observer.sent).
+	answered uint64
 }
 
 func (n *replicaNode) Start(env *sim.Env) {
 	n.env = env
 	n.startedAt = n.c.Sim.Now()
+	n.answered = 0
 	// A replica that boots on a blank disk after its disk was lost (a
 	// disk-loss fault) rejoins as a member that may lack what it
 	// acknowledged. One that simply crashed before it wrote anything is

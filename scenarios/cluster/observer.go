@@ -71,7 +71,13 @@ func (o *Observer) leader(s *sim.Sim, id int, term uint64) {
 // sent notes a message replica id sends to a peer: the term it holds then.
 // A pre-vote names the term it would start, one past its own; a pre-vote
 // answer may carry the asker's, and a client's reply is no peer message.
-func (o *Observer) sent(id int, b []byte) {
+//
+// answered is the highest term the sender has been recorded answering in
+// during its current life (0 when it starts): a message in no later term
+// adds nothing to TermDurability, which keeps the highest, so it is not
+// recorded again. Replicas send thousands of messages per term, and the
+// record is a map update by name.
+func (o *Observer) sent(id int, b []byte, answered *uint64) {
 	kind, term, ok := replica.MessageHeader(b)
 	if !ok {
 		return
@@ -82,7 +88,10 @@ func (o *Observer) sent(id int, b []byte) {
 	case replica.MsgPreVoteResp, replica.MsgClientReply, replica.MsgClientRequest:
 		return
 	}
-	o.TermDurability.Answered(ReplicaName(id), term)
+	if term > *answered {
+		*answered = term
+		o.TermDurability.Answered(ReplicaName(id), term)
+	}
 }
 
 // clientRequest notes a client's request reaching replica r.
