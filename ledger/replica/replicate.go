@@ -384,9 +384,15 @@ func (r *Replica) handleAppendResp(from NodeID, m *Message) {
 			pr.inflight = pr.inflight[:0]
 		}
 		r.maybeCommit()
-	} else if pr.state == probeState {
-		pr.probeSent = false
 	}
+	// An answer that moves nothing sends nothing, not even in probe state:
+	// it may be one of many answers to copies of an old Append (a lagging
+	// follower answers every copy it was sent), and if each let another
+	// probe out, every copy would beget another and the population of
+	// copies would circulate for good (end-of-day-burst seed 11 sent
+	// 1.08 M Appends for 3,302 requests). A probe whose answer was lost
+	// or said nothing new is retried by the next heartbeat, which is
+	// also what unpauses a probe in etcd's raft.
 	if r.transferee == from && pr.match == r.log.lastIndex() {
 		r.send(from, Message{Kind: MsgTimeoutNow})
 	}

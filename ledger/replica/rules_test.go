@@ -153,3 +153,58 @@ func TestADamagedReplicaVotesOnlyForACandidateHoldingWhatItAcknowledged(t *testi
 		t.Error("a replica without damage is held back by the recovery rule")
 	}
 }
+
+// A leader probing a follower sends one probe at a time, however many
+// answers arrive that move nothing: answers to old copies of an Append
+// (a lagging follower answers each) must not each let another probe out,
+// or the copies multiply into a storm that never ends. A fresh answer
+// moves the follower on, and a heartbeat retries a probe whose answer was
+// lost.
+func TestStaleAnswersDoNotMultiplyProbes(t *testing.T) {
+	r, env := newTestReplica(t, 0, 3)
+	for i := uint64(1); i <= 5; i++ {
+		r.log.append(Entry{Term: 1, Index: i, Kind: EntryNoop})
+	}
+	if err := r.wal.Append(r.log.entries); err != nil {
+		t.Fatal(err)
+	}
+	r.term = 1
+	r.becomeCandidate() // term 2
+	r.becomeLeader()    // its no-op at 6
+	r.flush()
+	env.take()
+	appendsTo := func(sent []sentMessage, to NodeID) (n int) {
+		for _, s := range sent {
+			if s.to == to && s.msg.Kind == MsgAppend {
+				n++
+			}
+		}
+		return n
+	}
+	pr := &r.progress[r.peerIndex(1)]
+	pr.match = 2
+	pr.becomeProbe()
+	r.broadcastPending()
+	r.flush()
+	if n := appendsTo(env.take(), 1); n != 1 {
+		t.Fatalf("probing follower 1 sent %d Appends, want one", n)
+	}
+	for i := range 40 {
+		deliver(r, 1, Message{Kind: MsgAppendResp, Term: 2, Success: true, PrevIndex: 1, Match: uint64(1 + i%2)})
+	}
+	if n := appendsTo(env.take(), 1); n != 0 {
+		t.Fatalf("40 answers that moved nothing let %d more probes out, want none", n)
+	}
+	r.broadcastHeartbeat() // the probe's answer was lost: the heartbeat retries it
+	r.flush()
+	if n := appendsTo(env.take(), 1); n != 1 {
+		t.Fatalf("a heartbeat while probing sent %d Appends, want one probe", n)
+	}
+	deliver(r, 1, Message{Kind: MsgAppendResp, Term: 2, Success: true, PrevIndex: 2, Match: 4})
+	if pr.state != replicateState || pr.match != 4 {
+		t.Fatalf("after a fresh answer: state %d, match %d; want replicating from 4", pr.state, pr.match)
+	}
+	if n := appendsTo(env.take(), 1); n == 0 {
+		t.Fatal("a fresh answer sent follower 1 nothing more")
+	}
+}
