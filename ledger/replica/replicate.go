@@ -359,6 +359,15 @@ func (r *Replica) handleAppendResp(from NodeID, m *Message) {
 		if m.PrevIndex <= pr.match {
 			return // a stale rejection: the logs already match further
 		}
+		if pr.state == probeState && m.PrevIndex != pr.next-1 {
+			// Not the answer to the probe in flight but to an Append sent
+			// before it: every Append of a rejected pipeline is rejected,
+			// and if each sent a probe, the copies of that probe would be
+			// rejected in turn and multiply (end-of-day-burst seed 11:
+			// up to 101 copies of one probe at once). The first rejection
+			// started probing; a lost probe is retried by the heartbeat.
+			return
+		}
 		pr.becomeProbe()
 		pr.next = max(pr.match+1, min(m.RejectHint, m.PrevIndex))
 		r.maybeSendAppend(i, true)

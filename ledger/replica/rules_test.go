@@ -208,3 +208,50 @@ func TestStaleAnswersDoNotMultiplyProbes(t *testing.T) {
 		t.Fatal("a fresh answer sent follower 1 nothing more")
 	}
 }
+
+// A rejected pipeline sends one probe, not one per rejection: when a
+// follower misses an Append, every Append after it is rejected too (and a
+// network that reorders makes that common), and a probe per rejection
+// would have those probes rejected in turn and multiply.
+func TestARejectedPipelineSendsOneProbe(t *testing.T) {
+	r, env := newTestReplica(t, 0, 3)
+	for i := uint64(1); i <= 5; i++ {
+		r.log.append(Entry{Term: 1, Index: i, Kind: EntryNoop})
+	}
+	if err := r.wal.Append(r.log.entries); err != nil {
+		t.Fatal(err)
+	}
+	r.term = 1
+	r.becomeCandidate() // term 2
+	r.becomeLeader()    // its no-op at 6
+	r.flush()
+	env.take()
+	pr := &r.progress[r.peerIndex(1)]
+	*pr = progress{match: 2, next: 6, state: replicateState, inflight: []uint64{3, 4, 5}, recentActive: true}
+	// The Append of entry 3 was lost: those of 4 and 5 are rejected.
+	for _, prev := range []uint64{3, 4} {
+		deliver(r, 1, Message{Kind: MsgAppendResp, Term: 2, PrevIndex: prev, RejectHint: 3})
+	}
+	var probes []Message
+	for _, s := range env.take() {
+		if s.to == 1 && s.msg.Kind == MsgAppend {
+			probes = append(probes, s.msg)
+		}
+	}
+	if len(probes) != 1 || probes[0].PrevIndex != 2 {
+		t.Fatalf("two rejections of one pipeline sent %+v, want one probe after index 2", probes)
+	}
+	// A rejection of the probe itself is an answer: the leader probes
+	// further back at once.
+	pr.match = 0
+	deliver(r, 1, Message{Kind: MsgAppendResp, Term: 2, PrevIndex: 2, RejectHint: 1})
+	var next []Message
+	for _, s := range env.take() {
+		if s.to == 1 && s.msg.Kind == MsgAppend {
+			next = append(next, s.msg)
+		}
+	}
+	if len(next) != 1 || next[0].PrevIndex != 0 {
+		t.Fatalf("the probe's rejection sent %+v, want one probe after index 0", next)
+	}
+}
