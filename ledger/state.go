@@ -33,7 +33,7 @@ type State struct {
 	// apply path allocates nothing per event (apply.go).
 	decoded events   // the command being applied, decoded or converted
 	results []Result // its results
-	reply   []byte   // its reply, before it is copied out
+	reply   []byte   // ApplyEncoded's reply, before it is copied out
 
 	// undo records changes while a linked chain is open, so a failed chain
 	// can be rolled back; it is nil outside chains (no cost).
