@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"slices"
 )
 
 // The codec of State.ApplyEncoded, the replicas' path: commands decode
@@ -145,6 +146,9 @@ func (r *reader) transferEvent(t *transferEvent) {
 // caller's buffer (a session's, reused), ApplyEncoded into the state's
 // scratch, copied out at its exact size.
 func (s *State) appendReply(dst []byte, ev *events, base uint64, results []Result) []byte {
+	// Room for the longest reply first: appended field by field, a
+	// session's first reply (into a nil buffer) would grow it several times.
+	dst = slices.Grow(dst, replySizeMax(len(results), ev))
 	start := len(dst)
 	w := writer{b: dst}
 	w.u8(codecVersion)
@@ -178,11 +182,32 @@ func (s *State) appendReply(dst []byte, ev *events, base uint64, results []Resul
 		}
 		binary.LittleEndian.PutUint32(w.b[at:], uint32(found))
 	}
-	if found > len(ev.ids) {
-		panicf("a lookup of %d IDs found %d records", len(ev.ids), found)
+	if found > len(ev.ids) || len(w.b)-start > replySizeMax(len(results), ev) {
+		panicf("a lookup of %d IDs found %d records, a reply of %d bytes (at most %d)",
+			len(ev.ids), found, len(w.b)-start, replySizeMax(len(results), ev))
 	}
 	w.u32(crc32.Checksum(w.b[start:], castagnoli)) // the seal of the reply's own bytes
 	return w.b
+}
+
+// Upper bounds of what appendReply writes: a balance of 128 bits is a
+// canonical decimal of at most 16 coefficient bytes.
+const (
+	unitsSizeMax            = 1 + 4 + 1 + 16 // sign, exponent, length, coefficient
+	exportedAccountSizeMax  = 16 + 4 + 2 + 2 + 4*unitsSizeMax + 8
+	exportedTransferSizeMax = 3*16 + unitsSizeMax + 16 + 4 + 2 + 2 + 8 + 8
+)
+
+// replySizeMax bounds the reply to ev with n results.
+func replySizeMax(n int, ev *events) int {
+	size := 1 + 8 + 4 + 2*n + 4 + 4 + 4 // version, base, results, the two counts, seal
+	switch ev.op {
+	case OpLookupAccounts:
+		size += len(ev.ids) * exportedAccountSizeMax
+	case OpLookupTransfers:
+		size += len(ev.ids) * exportedTransferSizeMax
+	}
+	return size
 }
 
 // exportedAccount writes an account as the Account it exports at scale:
