@@ -68,14 +68,18 @@ const (
 	statusVoid                              // a void event itself
 )
 
-// transfer keeps an applied transfer twice: as submitted (idempotency
-// compares resubmissions against it) and as resolved (what it did).
+// transfer keeps an applied transfer as resolved (what it did) and, as
+// the fields its request left empty, as submitted (idempotency compares
+// resubmissions against it, and its record holds both): request() rebuilds
+// the request. A request is its resolution but for the fields a post or a
+// void may leave for its pending transfer to fill, so keeping it whole
+// would double a transfer's size for a few bits (store.go).
 type transfer struct {
-	req       transferFields // as submitted
 	res       transferFields // resolved: accounts, amount, ledger of effect
 	timestamp uint64
 	status    transferStatus
-	dirty     bool // out of the state digest until the command ends
+	dirty     bool        // out of the state digest until the command ends
+	empty     emptyFields // the request's fields the resolution filled in
 }
 
 type transferFields struct {
