@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/faultline/faultline/ledger/internal/sha256pad"
 )
 
 // State is the whole ledger. It is not safe for concurrent use; the
@@ -27,7 +29,8 @@ type State struct {
 	sum            stateSum
 	dirtyAccounts  []*account
 	dirtyTransfers []uint32
-	scratch        []byte // a record being hashed
+	scratch        []byte // a record being hashed, and its padding
+	recordHasher   sha256pad.Hasher
 
 	// Buffers apply reuses from command to command, so that the replicas'
 	// apply path allocates nothing per event (apply.go).
