@@ -1,6 +1,10 @@
 package ledger
 
 import (
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -67,4 +71,24 @@ func TestTransferKeepsItsRequest(t *testing.T) {
 			t.Fatalf("request %+v accepted as a compact form of %+v", other, res)
 		}
 	})
+}
+
+// TestRestoreRefusesARequestThatIsNotItsResolution checks that a snapshot
+// whose transfer record holds a request the compact form cannot keep (a
+// code other than the resolution's, not left empty) is refused as corrupt,
+// checksum notwithstanding, rather than panicking in insertTransfer.
+func TestRestoreRefusesARequestThatIsNotItsResolution(t *testing.T) {
+	snap := fixture(t).Snapshot()
+	// The last transfer's record ends just before the checksum: its request
+	// and then its resolution, each with its code after four IDs, the
+	// amount and the ledger. The request's code becomes another non-zero
+	// one than the resolution's.
+	record := snap[len(snap)-4-snapTransferSize:]
+	codeAt := 4*16 + 16 + 4
+	resolved := binary.LittleEndian.Uint16(record[snapFieldsSize+codeAt:])
+	binary.LittleEndian.PutUint16(record[codeAt:], resolved+7)
+	binary.LittleEndian.PutUint32(snap[len(snap)-4:], crc32.Checksum(snap[:len(snap)-4], castagnoli))
+	if _, err := Restore(snap); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "not its resolution") {
+		t.Fatalf("a snapshot whose request differs from its resolution restored with %v", err)
+	}
 }
