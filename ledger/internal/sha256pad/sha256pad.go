@@ -31,12 +31,13 @@ const blockSize = 64
 // boundary, and the message's length in bits. The message is normally
 // b's last n bytes; only n matters.
 func AppendPadding(b []byte, n int) []byte {
-	zeros := (blockSize - 8 - 1 - n%blockSize + 2*blockSize) % blockSize
-	var pad [1 + blockSize + 8]byte
-	pad[0] = 0x80
-	binary.BigEndian.PutUint64(pad[1+zeros:], uint64(n)*8)
-	return append(b, pad[:1+zeros+8]...)
+	k := (blockSize - 8 - 1 - n%blockSize + 2*blockSize) % blockSize // zero bytes
+	return binary.BigEndian.AppendUint64(append(append(b, 0x80), zeros[:k]...), uint64(n)*8)
 }
+
+// zeros is the longest run of zero bytes in a padding: appended from here,
+// they cost no array cleared on every call.
+var zeros [blockSize - 1]byte
 
 // PaddedSize is the length of a message of n bytes with its padding.
 func PaddedSize(n int) int { return (n + 1 + 8 + blockSize - 1) / blockSize * blockSize }
