@@ -146,9 +146,17 @@ func Restore(b []byte) (*State, error) {
 	return s, nil
 }
 
+// restoreRecords reads the accounts and transfers. The maps are sized for
+// the counts the snapshot states (bounded by its bytes), not grown and
+// rehashed record by record, and the accounts share one array: a restored
+// account is never deleted (a rollback deletes only accounts its chain
+// created).
 func (s *State) restoreRecords(r *reader) error {
-	for range r.count(snapRecordsMax, snapAccountSize) {
-		a := &account{id: r.id(), ledger: r.u32(), code: r.u16(), flags: AccountFlags(r.u16()), timestamp: r.u64(),
+	accounts := make([]account, r.count(snapRecordsMax, snapAccountSize))
+	s.accounts = make(map[ID]*account, len(accounts))
+	for i := range accounts {
+		a := &accounts[i]
+		*a = account{id: r.id(), ledger: r.u32(), code: r.u16(), flags: AccountFlags(r.u16()), timestamp: r.u64(),
 			debitsPending: r.u128(), debitsPosted: r.u128(), creditsPending: r.u128(), creditsPosted: r.u128()}
 		if _, dup := s.accounts[a.id]; dup || a.id.IsZero() {
 			r.fail("account %s repeated or zero", a.id)
@@ -158,7 +166,9 @@ func (s *State) restoreRecords(r *reader) error {
 		}
 		s.accounts[a.id] = a
 	}
-	for range r.count(snapRecordsMax, snapTransferSize) {
+	transfers := r.count(snapRecordsMax, snapTransferSize)
+	s.byID = make(map[ID]uint32, transfers)
+	for range transfers {
 		req, res := r.fields(), r.fields()
 		timestamp, status := r.u64(), transferStatus(r.u8())
 		if r.err != nil {
