@@ -29,8 +29,8 @@ type State struct {
 	sum            stateSum
 	dirtyAccounts  []*account
 	dirtyTransfers []uint32
-	scratch        []byte // a record being hashed, and its padding
-	recordHasher   sha256pad.Hasher
+	scratch        []byte           // a record being hashed, and its padding
+	recordHasher   sha256pad.Hasher // hashes the records (state_digest.go)
 
 	// Buffers apply reuses from command to command, so that the replicas'
 	// apply path allocates nothing per event (apply.go).

@@ -60,10 +60,11 @@ const (
 
 // Sum returns the SHA-256 digest of the message padded holds: its first n
 // bytes, which AppendPadding(padded[:n], n) padded. It panics if padded is
-// not that long.
+// not that long, or does not end in that padding's one bit and length.
 func (h *Hasher) Sum(padded []byte, n int) [sha256.Size]byte {
-	if len(padded) != PaddedSize(n) {
-		panic("sha256pad: a message of " + strconv.Itoa(n) + " bytes padded to " + strconv.Itoa(len(padded)))
+	if len(padded) != PaddedSize(n) || padded[n] != 0x80 ||
+		binary.BigEndian.Uint64(padded[len(padded)-8:]) != uint64(n)*8 {
+		panic("sha256pad: a message of " + strconv.Itoa(n) + " bytes is not padded in " + strconv.Itoa(len(padded)))
 	}
 	if !stateReadable {
 		return sha256.Sum256(padded[:n])

@@ -41,8 +41,9 @@ func TestSumAllocatesNothing(t *testing.T) {
 	}
 }
 
-// TestSumRefusesAnUnpaddedMessage checks that a buffer of the wrong length
-// for its message panics rather than hash something else.
+// TestSumRefusesAnUnpaddedMessage checks that a buffer of a message's
+// padded length that does not hold its padding panics rather than hash
+// something else.
 func TestSumRefusesAnUnpaddedMessage(t *testing.T) {
 	defer func() {
 		if recover() == nil {
@@ -50,7 +51,7 @@ func TestSumRefusesAnUnpaddedMessage(t *testing.T) {
 		}
 	}()
 	var h Hasher
-	h.Sum(make([]byte, 113), 113)
+	h.Sum(make([]byte, 128), 113) // the right length, without the padding
 }
 
 func BenchmarkSum(b *testing.B) {
