@@ -1,21 +1,19 @@
 package ledger
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
-	"slices"
-
-	"github.com/faultline/faultline/ledger/internal/sha256pad"
+	"hash"
 )
 
-// chainHasher extends the hash chain. It keeps one SHA-256 and a buffer
-// from command to command: the previous digest, the timestamp and the
-// command are copied into the buffer with SHA-256's padding after them and
-// hashed at once (sha256pad), which costs less than feeding the parts to
-// a hash.Hash and summing it, copy included. A command's bytes are small
-// next to what hashing them costs, however many events it holds.
+// chainHasher extends the hash chain. It keeps one SHA-256 and its buffers
+// from command to command: a fresh hash, and the arrays handed to it
+// through the hash.Hash interface, would each escape and cost an
+// allocation per command.
 type chainHasher struct {
-	h   sha256pad.Hasher
-	buf []byte // the previous digest, the timestamp, the command, its padding
+	h    hash.Hash
+	head [32 + 8]byte // the previous digest and the timestamp
+	sum  []byte       // the new digest, before it is copied out
 }
 
 // chainNext extends the hash chain by one command: SHA-256 over the
@@ -24,13 +22,16 @@ type chainHasher struct {
 // chain digest.
 func (s *State) chainNext(command []byte, timestamp uint64) {
 	c := &s.chainHash
-	n := len(s.chain) + 8 + len(command)
-	b := append(slices.Grow(c.buf[:0], sha256pad.PaddedSize(n)), s.chain[:]...) // grown once, not by appends
-	b = append(binary.LittleEndian.AppendUint64(b, timestamp), command...)
-	if len(b) != n {
-		panicf("chain message of %d bytes for a command of %d", len(b), len(command))
+	if c.h == nil {
+		c.h = sha256.New()
 	}
-	b = sha256pad.AppendPadding(b, n)
-	s.chain = c.h.Sum(b, n)
-	c.buf = b // kept at the largest command's size, as the decoded events are
+	c.h.Reset()
+	copy(c.head[:32], s.chain[:])
+	binary.LittleEndian.PutUint64(c.head[32:], timestamp)
+	c.h.Write(c.head[:])
+	c.h.Write(command)
+	c.sum = c.h.Sum(c.sum[:0])
+	if copy(s.chain[:], c.sum) != len(s.chain) {
+		panicf("chain digest of %d bytes", len(c.sum))
+	}
 }

@@ -5,8 +5,6 @@ import (
 	"slices"
 
 	"github.com/shopspring/decimal"
-
-	"github.com/faultline/faultline/ledger/internal/sha256pad"
 )
 
 // State is the whole ledger. It is not safe for concurrent use; the
@@ -29,8 +27,7 @@ type State struct {
 	sum            stateSum
 	dirtyAccounts  []*account
 	dirtyTransfers []uint32
-	scratch        []byte           // a record being hashed, and its padding
-	recordHasher   sha256pad.Hasher // hashes the records (state_digest.go)
+	scratch        []byte // a record being hashed
 
 	// Buffers apply reuses from command to command, so that the replicas'
 	// apply path allocates nothing per event (apply.go).

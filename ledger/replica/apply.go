@@ -2,12 +2,11 @@ package replica
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
-
-	"github.com/faultline/faultline/ledger/internal/sha256pad"
+	"hash"
 )
 
 // ErrBadSnapshot is wrapped by errors restoring a damaged snapshot.
@@ -62,14 +61,12 @@ func (r *Replica) snapshotDue() bool {
 // time: SHA-256(previous digest | index | term | kind | timestamp | data).
 // Two replicas that applied the same entries in the same order hold the
 // same digest at every index; the convergence checker compares them. The
-// replica keeps one, so that the hash state and the buffer are not
-// allocated again for every entry applied. The message is copied into the
-// buffer with SHA-256's padding after it and hashed at once (sha256pad),
-// which costs less than feeding its parts to a hash.Hash and summing it,
-// copy included.
+// replica keeps one, so that the hash state and the header are not
+// allocated again for every entry applied.
 type chainHasher struct {
-	h   sha256pad.Hasher
-	buf []byte // the message and its padding, kept at the largest entry's size
+	h   hash.Hash
+	hdr [32 + chainHeaderSize]byte // the previous digest, then the entry's header
+	out [sha256.Size]byte
 }
 
 // chainHeaderSize is an entry's header in the chain digest: index u64 |
@@ -78,17 +75,20 @@ const chainHeaderSize = 8 + 8 + 1 + 8
 
 // next returns the digest after prev of the log extended by e.
 func (c *chainHasher) next(prev [32]byte, e *Entry) [32]byte {
-	n := len(prev) + chainHeaderSize + len(e.Data)
-	b := append(slices.Grow(c.buf[:0], sha256pad.PaddedSize(n)), prev[:]...) // grown once, not by appends
-	b = binary.LittleEndian.AppendUint64(b, e.Index)
-	b = binary.LittleEndian.AppendUint64(b, e.Term)
-	b = binary.LittleEndian.AppendUint64(append(b, byte(e.Kind)), uint64(e.Timestamp))
-	if len(b) != len(prev)+chainHeaderSize {
-		panicf("chain header of %d bytes", len(b)-len(prev))
+	if c.h == nil {
+		c.h = sha256.New()
 	}
-	b = append(b, e.Data...)
-	c.buf = sha256pad.AppendPadding(b, n)
-	return c.h.Sum(c.buf, n)
+	c.h.Reset()
+	copy(c.hdr[:32], prev[:])
+	hdr := c.hdr[32:]
+	binary.LittleEndian.PutUint64(hdr[0:], e.Index)
+	binary.LittleEndian.PutUint64(hdr[8:], e.Term)
+	hdr[16] = byte(e.Kind)
+	binary.LittleEndian.PutUint64(hdr[17:], uint64(e.Timestamp))
+	c.h.Write(c.hdr[:])
+	c.h.Write(e.Data)
+	c.h.Sum(c.out[:0])
+	return c.out
 }
 
 // takeSnapshot saves the applied state and compacts the log behind it.
