@@ -73,6 +73,9 @@ const (
 // emptyFieldsOf returns the fields req left empty that res filled, and
 // false if req is not res with some of those fields empty.
 func emptyFieldsOf(req, res *transferFields) (emptyFields, bool) {
+	if *req == *res { // every transfer but a post or void that left a field empty
+		return 0, true
+	}
 	var e emptyFields
 	if req.id != res.id || req.pendingID != res.pendingID || req.flags != res.flags || req.timeout != res.timeout {
 		return 0, false
