@@ -52,10 +52,11 @@ func (s *State) Apply(cmd Command, timestamp uint64) (Reply, error) {
 // reply is encoded from the state's own records, so a command costs one
 // allocation (the reply, which the caller keeps) in steady state.
 func (s *State) ApplyEncoded(b []byte, timestamp uint64) ([]byte, error) {
-	reply, err := s.applyEncoded(b, timestamp)
+	reply, err := s.applyEncoded(s.reply[:0], b, timestamp)
 	if err != nil {
 		return nil, err
 	}
+	s.reply = reply // the scratch, kept for the next command's reply
 	return append(make([]byte, 0, len(reply)), reply...), nil
 }
 
@@ -64,24 +65,20 @@ func (s *State) ApplyEncoded(b []byte, timestamp uint64) ([]byte, error) {
 // go when the next arrives (a replica's session), reuses its buffer and
 // applies a command without allocating. On error dst is returned as it was.
 func (s *State) AppendApplyEncoded(dst, b []byte, timestamp uint64) ([]byte, error) {
-	reply, err := s.applyEncoded(b, timestamp)
-	if err != nil {
-		return dst, err
-	}
-	return append(dst, reply...), nil
+	return s.applyEncoded(dst, b, timestamp)
 }
 
-// applyEncoded applies an encoded command and returns its encoded reply in
-// the state's scratch, valid until the next command.
-func (s *State) applyEncoded(b []byte, timestamp uint64) ([]byte, error) {
+// applyEncoded applies an encoded command and returns its encoded reply
+// appended to dst, or dst as it was and an error.
+func (s *State) applyEncoded(dst, b []byte, timestamp uint64) ([]byte, error) {
 	if err := s.decoded.decode(b); err != nil {
-		return nil, err
+		return dst, err
 	}
 	base, results, err := s.apply(&s.decoded, b, timestamp)
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
-	return s.encodeReply(&s.decoded, base, results), nil
+	return s.appendReply(dst, &s.decoded, base, results), nil
 }
 
 // apply applies decoded events, encoded as encoded, and returns the batch's

@@ -3,6 +3,8 @@ package ledger
 import (
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
+	"slices"
 )
 
 // The codec of State.ApplyEncoded, the replicas' path: commands decode
@@ -114,20 +116,41 @@ func grow[E any](s []E, n int) []E {
 	return s[:n]
 }
 
+// transferEvent reads a transfer: its three IDs, the amount, and the
+// fixed-width fields after it, each run of fixed fields taken at once (a
+// take per field, each checked, was most of a command's decoding). A
+// truncated event fails as a take per field would: "truncated", at the
+// first field short of bytes.
 func (r *reader) transferEvent(t *transferEvent) {
-	*t = transferEvent{ID: r.id(), DebitAccountID: r.id(), CreditAccountID: r.id(), Amount: r.canonical(),
-		PendingID: r.id(), Ledger: r.u32(), Code: r.u16(), Flags: TransferFlags(r.u16()),
-		Timeout: r.u64(), Timestamp: r.u64()}
+	*t = transferEvent{}
+	head := r.take(3 * 16) // ID, debit and credit account IDs
+	amount := r.canonical()
+	tail := r.take(16 + 4 + 2 + 2 + 8 + 8) // pending ID, ledger, code, flags, timeout, timestamp
+	if r.err != nil {
+		return
+	}
+	le := binary.LittleEndian
+	t.ID = ID{Hi: le.Uint64(head[0:]), Lo: le.Uint64(head[8:])}
+	t.DebitAccountID = ID{Hi: le.Uint64(head[16:]), Lo: le.Uint64(head[24:])}
+	t.CreditAccountID = ID{Hi: le.Uint64(head[32:]), Lo: le.Uint64(head[40:])}
+	t.Amount = amount
+	t.PendingID = ID{Hi: le.Uint64(tail[0:]), Lo: le.Uint64(tail[8:])}
+	t.Ledger, t.Code, t.Flags = le.Uint32(tail[16:]), le.Uint16(tail[20:]), TransferFlags(le.Uint16(tail[22:]))
+	t.Timeout, t.Timestamp = le.Uint64(tail[24:]), le.Uint64(tail[32:])
 }
 
-// encodeReply encodes the reply to the command ev that apply just applied
+// appendReply appends the reply to the command ev that apply just applied
 // at base: byte for byte what EncodeReply gives for the Reply Apply
 // returns, written straight from the state's records rather than through
-// exported decimals. It is built in a buffer the state reuses, and valid
-// until the next command: ApplyEncoded copies it out at its exact size,
-// AppendApplyEncoded into the caller's buffer.
-func (s *State) encodeReply(ev *events, base uint64, results []Result) []byte {
-	w := writer{b: s.reply[:0]}
+// exported decimals. AppendApplyEncoded writes it straight into the
+// caller's buffer (a session's, reused), ApplyEncoded into the state's
+// scratch, copied out at its exact size.
+func (s *State) appendReply(dst []byte, ev *events, base uint64, results []Result) []byte {
+	// Room for the longest reply first: appended field by field, a
+	// session's first reply (into a nil buffer) would grow it several times.
+	dst = slices.Grow(dst, replySizeMax(len(results), ev))
+	start := len(dst)
+	w := writer{b: dst}
 	w.u8(codecVersion)
 	w.u64(base)
 	b := appendU32(w.b, uint32(len(results)))
@@ -159,22 +182,40 @@ func (s *State) encodeReply(ev *events, base uint64, results []Result) []byte {
 		}
 		binary.LittleEndian.PutUint32(w.b[at:], uint32(found))
 	}
-	if found > len(ev.ids) {
-		panicf("a lookup of %d IDs found %d records", len(ev.ids), found)
+	if found > len(ev.ids) || len(w.b)-start > replySizeMax(len(results), ev) {
+		panicf("a lookup of %d IDs found %d records, a reply of %d bytes (at most %d)",
+			len(ev.ids), found, len(w.b)-start, replySizeMax(len(results), ev))
 	}
-	w.seal()
-	s.reply = w.b
+	w.u32(crc32.Checksum(w.b[start:], castagnoli)) // the seal of the reply's own bytes
 	return w.b
+}
+
+// Upper bounds of what appendReply writes: a balance of 128 bits is a
+// canonical decimal of at most 16 coefficient bytes.
+const (
+	unitsSizeMax            = 1 + 4 + 1 + 16 // sign, exponent, length, coefficient
+	exportedAccountSizeMax  = 16 + 4 + 2 + 2 + 4*unitsSizeMax + 8
+	exportedTransferSizeMax = 3*16 + unitsSizeMax + 16 + 4 + 2 + 2 + 8 + 8
+)
+
+// replySizeMax bounds the reply to ev with n results.
+func replySizeMax(n int, ev *events) int {
+	size := 1 + 8 + 4 + 2*n + 4 + 4 + 4 // version, base, results, the two counts, seal
+	switch ev.op {
+	case OpLookupAccounts:
+		size += len(ev.ids) * exportedAccountSizeMax
+	case OpLookupTransfers:
+		size += len(ev.ids) * exportedTransferSizeMax
+	}
+	return size
 }
 
 // exportedAccount writes an account as the Account it exports at scale:
 // what account(&a.export(scale)) writes, without the decimals.
 func (w *writer) exportedAccount(a *account, scale uint8) {
 	b := appendU16(appendU16(appendU32(appendID(w.b, a.id), a.ledger), a.code), uint16(a.flags))
-	b = appendCanonical(b, canonicalOfUnits(a.debitsPending, scale))
-	b = appendCanonical(b, canonicalOfUnits(a.debitsPosted, scale))
-	b = appendCanonical(b, canonicalOfUnits(a.creditsPending, scale))
-	b = appendCanonical(b, canonicalOfUnits(a.creditsPosted, scale))
+	b = appendUnits(appendUnits(b, a.debitsPending, scale), a.debitsPosted, scale)
+	b = appendUnits(appendUnits(b, a.creditsPending, scale), a.creditsPosted, scale)
 	w.b = appendU64(b, a.timestamp)
 }
 
@@ -182,7 +223,7 @@ func (w *writer) exportedAccount(a *account, scale uint8) {
 // what transfer(&t.export(scale)) writes, without the decimal.
 func (w *writer) exportedTransfer(t *transfer, scale uint8) {
 	r := &t.res
-	b := appendCanonical(appendID(appendID(appendID(w.b, r.id), r.debit), r.credit), canonicalOfUnits(r.amount, scale))
+	b := appendUnits(appendID(appendID(appendID(w.b, r.id), r.debit), r.credit), r.amount, scale)
 	b = appendU16(appendU16(appendU32(appendID(b, r.pendingID), r.ledger), r.code), uint16(r.flags))
 	w.b = appendU64(appendU64(b, r.timeout), t.timestamp)
 }

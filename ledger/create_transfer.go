@@ -145,7 +145,11 @@ func checkLimits(dr, cr *account, amount u128) Result {
 }
 
 func (s *State) insertTransfer(req, res transferFields, timestamp uint64, status transferStatus) {
-	idx := s.transfers.push(transfer{req: req, res: res, timestamp: timestamp, status: status})
+	empty, ok := emptyFieldsOf(&req, &res)
+	if !ok {
+		panicf("transfer %s: request %+v is not its resolution %+v with fields left empty", req.id, req, res)
+	}
+	idx := s.transfers.push(transfer{res: res, timestamp: timestamp, status: status, empty: empty})
 	s.byID[req.id] = idx
 	s.markNewTransfer(idx)
 	if s.recording {

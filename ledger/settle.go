@@ -42,7 +42,7 @@ func (s *State) settlePending(t *transferEvent, timestamp uint64) Result {
 
 func checkAgainstPending(t *transferEvent, p *transfer) Result {
 	switch {
-	case p.req.flags&Pending == 0:
+	case p.res.flags&Pending == 0: // a request's flags are its resolution's
 		return PendingTransferNotPending
 	case !t.DebitAccountID.IsZero() && t.DebitAccountID != p.res.debit:
 		return PendingTransferHasDifferentDebitAccountID
@@ -103,7 +103,7 @@ func (s *State) applySettlement(t *transferEvent, p *transfer, pi uint32, amount
 // compareTransfer answers a resubmitted ID: Exists if the event is the one
 // already applied, else the first field that differs.
 func (s *State) compareTransfer(e *transfer, t *transferEvent) Result {
-	r := &e.req
+	r := e.request()
 	amount, st := t.Amount.units(s.scales[e.res.ledger])
 	switch {
 	case r.flags != t.Flags&^Linked:

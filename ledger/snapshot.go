@@ -71,7 +71,8 @@ func (w *writer) accountRecord(a *account) {
 
 // transferRecord writes a transfer's canonical record.
 func (w *writer) transferRecord(t *transfer) {
-	b := appendFields(appendFields(w.b, &t.req), &t.res)
+	req := t.request()
+	b := appendFields(appendFields(w.b, &req), &t.res)
 	w.b = append(appendU64(b, t.timestamp), uint8(t.status))
 }
 
@@ -145,9 +146,17 @@ func Restore(b []byte) (*State, error) {
 	return s, nil
 }
 
+// restoreRecords reads the accounts and transfers. The maps are sized for
+// the counts the snapshot states (bounded by its bytes), not grown and
+// rehashed record by record, and the accounts share one array: a restored
+// account is never deleted (a rollback deletes only accounts its chain
+// created).
 func (s *State) restoreRecords(r *reader) error {
-	for range r.count(snapRecordsMax, snapAccountSize) {
-		a := &account{id: r.id(), ledger: r.u32(), code: r.u16(), flags: AccountFlags(r.u16()), timestamp: r.u64(),
+	accounts := make([]account, r.count(snapRecordsMax, snapAccountSize))
+	s.accounts = make(map[ID]*account, len(accounts))
+	for i := range accounts {
+		a := &accounts[i]
+		*a = account{id: r.id(), ledger: r.u32(), code: r.u16(), flags: AccountFlags(r.u16()), timestamp: r.u64(),
 			debitsPending: r.u128(), debitsPosted: r.u128(), creditsPending: r.u128(), creditsPosted: r.u128()}
 		if _, dup := s.accounts[a.id]; dup || a.id.IsZero() {
 			r.fail("account %s repeated or zero", a.id)
@@ -157,20 +166,27 @@ func (s *State) restoreRecords(r *reader) error {
 		}
 		s.accounts[a.id] = a
 	}
-	for range r.count(snapRecordsMax, snapTransferSize) {
-		t := transfer{req: r.fields(), res: r.fields(), timestamp: r.u64(), status: transferStatus(r.u8())}
+	transfers := r.count(snapRecordsMax, snapTransferSize)
+	s.byID = make(map[ID]uint32, transfers)
+	for range transfers {
+		req, res := r.fields(), r.fields()
+		timestamp, status := r.u64(), transferStatus(r.u8())
 		if r.err != nil {
 			break
 		}
-		if _, dup := s.byID[t.req.id]; dup || t.status < statusPosted || t.status > statusVoid {
-			r.fail("transfer %s repeated or with status %d", t.req.id, t.status)
+		if _, dup := s.byID[req.id]; dup || status < statusPosted || status > statusVoid {
+			r.fail("transfer %s repeated or with status %d", req.id, status)
 			break
 		}
-		if _, known := s.scales[t.res.ledger]; !known {
-			r.fail("transfer %s on unknown ledger %d", t.req.id, t.res.ledger)
+		if _, known := s.scales[res.ledger]; !known {
+			r.fail("transfer %s on unknown ledger %d", req.id, res.ledger)
 			break
 		}
-		s.insertTransfer(t.req, t.res, t.timestamp, t.status)
+		if _, ok := emptyFieldsOf(&req, &res); !ok {
+			r.fail("transfer %s: request is not its resolution with fields left empty", req.id)
+			break
+		}
+		s.insertTransfer(req, res, timestamp, status)
 	}
 	return r.err
 }

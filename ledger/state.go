@@ -33,7 +33,7 @@ type State struct {
 	// apply path allocates nothing per event (apply.go).
 	decoded events   // the command being applied, decoded or converted
 	results []Result // its results
-	reply   []byte   // its reply, before it is copied out
+	reply   []byte   // ApplyEncoded's reply, before it is copied out
 
 	// undo records changes while a linked chain is open, so a failed chain
 	// can be rolled back; it is nil outside chains (no cost).
@@ -68,14 +68,18 @@ const (
 	statusVoid                              // a void event itself
 )
 
-// transfer keeps an applied transfer twice: as submitted (idempotency
-// compares resubmissions against it) and as resolved (what it did).
+// transfer keeps an applied transfer as resolved (what it did) and, as
+// the fields its request left empty, as submitted (idempotency compares
+// resubmissions against it, and its record holds both): request() rebuilds
+// the request. A request is its resolution but for the fields a post or a
+// void may leave for its pending transfer to fill, so keeping it whole
+// would double a transfer's size for a few bits (store.go).
 type transfer struct {
-	req       transferFields // as submitted
 	res       transferFields // resolved: accounts, amount, ledger of effect
 	timestamp uint64
 	status    transferStatus
-	dirty     bool // out of the state digest until the command ends
+	dirty     bool        // out of the state digest until the command ends
+	empty     emptyFields // the request's fields the resolution filled in
 }
 
 type transferFields struct {

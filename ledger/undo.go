@@ -42,7 +42,7 @@ func (s *State) rollback() {
 			if int(u.transfer) != s.transfers.len()-1 {
 				panicf("rolling back transfer %d out of order (%d transfers)", u.transfer, s.transfers.len())
 			}
-			delete(s.byID, s.transfers.at(u.transfer).req.id)
+			delete(s.byID, s.transfers.at(u.transfer).res.id)
 			s.transfers.pop()
 		case undoTransferStatus:
 			s.transfers.at(u.transfer).status = u.status
