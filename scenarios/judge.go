@@ -42,6 +42,7 @@ func (r *running) judge(opts RunOptions) *Outcome {
 		checkers.IntentExactlyOnce(states, r.wl.history.Intents, r.wl.history.IntentOf))
 	r.checkFinalStates()
 	o.Verdicts = append(o.Verdicts, r.c.Observer.Verdicts()...)
+	o.Verdicts = append(o.Verdicts, r.boundedTraffic())
 	o.Verdicts = append(o.Verdicts, r.finalConvergence())
 	o.Verdicts = append(o.Verdicts, r.rogue.verdict())
 	o.LastHeal = lastRecovery(o.Applied, r.sched)
@@ -49,6 +50,13 @@ func (r *running) judge(opts RunOptions) *Outcome {
 	o.Recovery = rto
 	o.Verdicts = append(o.Verdicts, live)
 	return o
+}
+
+// boundedTraffic judges what the replicas sent one another against the
+// work of the run (see checkers.Traffic).
+func (r *running) boundedTraffic() checkers.Verdict {
+	elapsed := time.Duration(r.c.Now())
+	return r.c.Observer.Traffic.Verdict(elapsed, r.heartbeat)
 }
 
 // history is the run's client-side record, model the Porcupine model

@@ -227,6 +227,7 @@ func (r *running) judgeMaelstrom(o *Outcome, timeout time.Duration) *Outcome {
 	o.Verdicts = append(o.Verdicts, r.judgeLedgerRPC(o, timeout)...)
 	r.checkFinalStates()
 	o.Verdicts = append(o.Verdicts, r.c.Observer.Verdicts()...)
+	o.Verdicts = append(o.Verdicts, r.boundedTraffic())
 	if wipeAt, _, wiped := r.wipedAt(); wiped {
 		return r.judgeStall(o, wipeAt)
 	}

@@ -294,6 +294,14 @@ func (p *Parameters) tune(rc *replica.Config) {
 	rc.SessionsMax = p.SessionsMax
 }
 
+// heartbeat is the interval at which the replicas' leaders send
+// heartbeats, on their own clocks.
+func (p *Parameters) heartbeat() time.Duration {
+	rc := replica.DefaultConfig()
+	p.tune(&rc)
+	return time.Duration(rc.HeartbeatTicks) * rc.TickInterval
+}
+
 // workload is the scenario's workload with the drawn knobs.
 func (p *Parameters) workload(w WorkloadSpec) WorkloadSpec {
 	w.Clients, w.Mix = p.Clients, p.Mix

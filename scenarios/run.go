@@ -171,10 +171,14 @@ type running struct {
 	// finalDigests are, per replica, its final ledger's recomputed digest,
 	// once judging has computed it (see finalDigest).
 	finalDigests []*[32]byte
+	// heartbeat is the replicas' heartbeat interval (on their own clocks),
+	// for the traffic budget (see boundedTraffic).
+	heartbeat time.Duration
 }
 
 func build(sc *Scenario, seed uint64, opts RunOptions, sched faults.Schedule, params Parameters) (*running, error) {
-	r := &running{sc: sc, seed: seed, wl: newWorkload(sc.Workload), sched: sched, volatile: params.Volatile}
+	r := &running{sc: sc, seed: seed, wl: newWorkload(sc.Workload), sched: sched, volatile: params.Volatile,
+		heartbeat: params.heartbeat()}
 	replicas := make([]sim.NodeID, sc.Replicas)
 	for i := range replicas {
 		replicas[i] = sim.NodeID(i)

@@ -116,7 +116,7 @@ func New(cfg Config) (*Cluster, error) {
 	}
 	c := &Cluster{cfg: cfg, stops: make([]int, cfg.Replicas), nodes: make([]*replicaNode, cfg.Replicas),
 		handoversBefore: make([]int64, cfg.Replicas), clientMsgIDMax: map[[2]sim.NodeID]int64{}}
-	c.Observer = newObserver()
+	c.Observer = newObserver(cfg.Replicas)
 	simCfg := sim.Config{Seed: cfg.Seed, Link: cfg.Link, MaxEvents: cfg.MaxEvents, Trace: cfg.Trace,
 		Summarize: summarizeReplica}
 	if cfg.Maelstrom {

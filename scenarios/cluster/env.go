@@ -24,7 +24,7 @@ func (e replicaEnv) Record(note string)       { e.env.Record(note) }
 
 func (e replicaEnv) Send(to replica.NodeID, b []byte) {
 	if int(to) < e.n.c.cfg.Replicas {
-		e.n.c.Observer.sent(int(e.n.id), b, &e.n.answered)
+		e.n.c.Observer.sent(int(e.n.id), int(to), b, &e.n.answered)
 	}
 	e.env.Send(sim.NodeID(to), b)
 }

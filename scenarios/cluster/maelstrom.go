@@ -132,7 +132,7 @@ func (h *maelstromHost) send(dest string, line, data []byte, known bool) {
 			data, known = h.raftPayload(line)
 		}
 		if known {
-			h.n.c.Observer.sent(int(h.n.id), data, &h.n.answered) // which keeps none of it
+			h.n.c.Observer.sent(int(h.n.id), int(to), data, &h.n.answered) // which keeps none of it
 		}
 	}
 	h.env.Send(to, line)

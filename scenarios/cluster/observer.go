@@ -21,6 +21,9 @@ type Observer struct {
 	ElectionSafety checkers.ElectionSafety
 	ClusterTime    checkers.ClusterTime
 	TermDurability checkers.TermDurability
+	// Traffic counts what replicas send one another, and the log
+	// positions they apply, for the traffic budget (bounded-traffic).
+	Traffic *checkers.Traffic
 	// FirstApplyTimes holds, for each index in order, the true time it was
 	// first applied anywhere.
 	FirstApplyTimes []time.Duration
@@ -41,7 +44,7 @@ type LeaderElection struct {
 	At      sim.Time
 }
 
-func newObserver() *Observer { return &Observer{} }
+func newObserver(replicas int) *Observer { return &Observer{Traffic: checkers.NewTraffic(replicas)} }
 
 // StateDigester is a state machine that keeps a digest of its whole state,
 // cheap to read after every applied entry (ledger.Machine does).
@@ -57,6 +60,7 @@ func (o *Observer) applied(s *sim.Sim, id int, e *replica.Entry, digest [32]byte
 		o.ReplicaStates.Applied(name, e.Index, d.StateDigest(), now)
 	}
 	o.ClusterTime.Applied(name, e.Index, e.Timestamp)
+	o.Traffic.Applied(id, e.Index)
 	for uint64(len(o.FirstApplyTimes)) < e.Index {
 		o.FirstApplyTimes = append(o.FirstApplyTimes, now)
 	}
@@ -68,7 +72,8 @@ func (o *Observer) leader(s *sim.Sim, id int, term uint64) {
 	o.maxLeaderTerm = max(o.maxLeaderTerm, term)
 }
 
-// sent notes a message replica id sends to a peer: the term it holds then.
+// sent notes a message replica id sends to peer to: its kind, for the
+// traffic budget, and the term the sender holds then.
 // A pre-vote names the term it would start, one past its own; a pre-vote
 // answer may carry the asker's, and a client's reply is no peer message.
 //
@@ -77,11 +82,12 @@ func (o *Observer) leader(s *sim.Sim, id int, term uint64) {
 // adds nothing to TermDurability, which keeps the highest, so it is not
 // recorded again. Replicas send thousands of messages per term, and the
 // record is a map update by name.
-func (o *Observer) sent(id int, b []byte, answered *uint64) {
+func (o *Observer) sent(id, to int, b []byte, answered *uint64) {
 	kind, term, ok := replica.MessageHeader(b)
 	if !ok {
 		return
 	}
+	o.Traffic.Sent(id, to, kind, b)
 	switch kind {
 	case replica.MsgPreVote:
 		term--
