@@ -344,17 +344,21 @@ func (r *Replica) handleAppendResp(from NodeID, m *Message) {
 	pr := &r.progress[i]
 	pr.recentActive, pr.heard = true, true
 	if !m.Success {
-		if m.Recovering && m.LastIndex < pr.match {
+		if m.Recovering && m.LastIndex < pr.match && m.PrevIndex >= pr.match {
 			// The follower holds less than it acknowledged: storage damage
 			// (acknowledged entries were synced). Stop counting it for
 			// entries it lost, and refill it. Without the flag, a short
 			// log in a rejection is an old answer overtaken by newer ones.
+			// Only a rejection of an Append sent from match or beyond says
+			// so: one of an Append from below match may be an old answer
+			// that the network delayed past the answers that raised match,
+			// and acting on those made every window the leader resent
+			// beget rejections that restarted it again (disk-corruption
+			// seed 25: 157 k Appends in one second). A follower that did
+			// lose entries rejects the next Append the leader sends (from
+			// next, beyond match) and the next heartbeat (from match).
 			r.env.Record(fmt.Sprintf("replica %d lost acknowledged entries %d..%d: re-replicating", from, m.LastIndex+1, pr.match))
 			pr.match = m.LastIndex
-			pr.becomeProbe()
-			pr.next = min(pr.next, m.RejectHint)
-			r.maybeSendAppend(i, true)
-			return
 		}
 		if m.PrevIndex <= pr.match {
 			return // a stale rejection: the logs already match further

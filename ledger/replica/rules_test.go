@@ -255,3 +255,43 @@ func TestARejectedPipelineSendsOneProbe(t *testing.T) {
 		t.Fatalf("the probe's rejection sent %+v, want one probe after index 0", next)
 	}
 }
+
+// A follower that lost acknowledged entries (damage found at restart)
+// says so in its rejections, and the leader stops counting it for them and
+// refills it. Only a rejection of an Append sent from match or beyond says
+// so: an old rejection, of an Append from below match that the network
+// delayed past the answers that raised match, must not lower match and
+// restart the pipeline, or every window resent begets more of them.
+func TestOnlyAFreshRejectionReportsLostEntries(t *testing.T) {
+	r, env := newTestReplica(t, 0, 3)
+	for i := uint64(1); i <= 14; i++ {
+		r.log.append(Entry{Term: 1, Index: i, Kind: EntryNoop})
+	}
+	if err := r.wal.Append(r.log.entries); err != nil {
+		t.Fatal(err)
+	}
+	r.term = 1
+	r.becomeCandidate() // term 2
+	r.becomeLeader()    // its no-op at 15
+	r.flush()
+	env.take()
+	pr := &r.progress[r.peerIndex(1)]
+	*pr = progress{match: 10, next: 16, state: replicateState, inflight: []uint64{12, 14, 15}, recentActive: true}
+	deliver(r, 1, Message{Kind: MsgAppendResp, Term: 2, PrevIndex: 7, RejectHint: 6, Recovering: true, LastIndex: 5})
+	if pr.match != 10 || pr.state != replicateState || len(env.take()) != 0 {
+		t.Fatalf("an old rejection (of an Append after 7) moved match to %d, state %d", pr.match, pr.state)
+	}
+	deliver(r, 1, Message{Kind: MsgAppendResp, Term: 2, PrevIndex: 12, RejectHint: 6, Recovering: true, LastIndex: 5})
+	if pr.match != 5 {
+		t.Fatalf("match %d after the follower said it holds only 5 of the 10 it acknowledged", pr.match)
+	}
+	var probes []Message
+	for _, s := range env.take() {
+		if s.to == 1 && s.msg.Kind == MsgAppend {
+			probes = append(probes, s.msg)
+		}
+	}
+	if len(probes) != 1 || probes[0].PrevIndex != 5 {
+		t.Fatalf("after the loss the leader sent %+v, want one probe after index 5", probes)
+	}
+}
