@@ -56,9 +56,11 @@ type Traffic struct {
 // and 23 (failing-disk 11), and a storm's count grows with the run's
 // length while the budget grows only with its work. 20 sits between.
 // Runs above it at that fix (disk-corruption seeds 11, 25 and 26, swarm
-// 25: ratios 20-38) are storms too, not correct traffic: at
+// 25: ratios 20-38) were storms too, not correct traffic (at
 // disk-corruption 25 n3 sent n1 157,046 Appends in one second, the same
-// one up to 780 times, for 2,083 client requests. The slack covers runs
+// one up to 780 times, for 2,083 client requests), found by this checker
+// and fixed in the replica: old rejections reporting lost entries
+// restarted the leader's pipeline. The slack covers runs
 // too short for the slope: elections and probes at the start, a few dozen
 // messages a link.
 const (
