@@ -154,15 +154,13 @@ func TestADamagedReplicaVotesOnlyForACandidateHoldingWhatItAcknowledged(t *testi
 	}
 }
 
-// A leader probing a follower sends one probe at a time, however many
-// answers arrive that move nothing: answers to old copies of an Append
-// (a lagging follower answers each) must not each let another probe out,
-// or the copies multiply into a storm that never ends. A fresh answer
-// moves the follower on, and a heartbeat retries a probe whose answer was
-// lost.
-func TestStaleAnswersDoNotMultiplyProbes(t *testing.T) {
+// newTermTwoLeader returns replica 0 of three, leading term 2 over a log
+// of entries 1..n from term 1 and its own no-op at n+1, with what it sent
+// on becoming leader taken.
+func newTermTwoLeader(t *testing.T, n uint64) (*Replica, *testEnv) {
+	t.Helper()
 	r, env := newTestReplica(t, 0, 3)
-	for i := uint64(1); i <= 5; i++ {
+	for i := uint64(1); i <= n; i++ {
 		r.log.append(Entry{Term: 1, Index: i, Kind: EntryNoop})
 	}
 	if err := r.wal.Append(r.log.entries); err != nil {
@@ -170,41 +168,55 @@ func TestStaleAnswersDoNotMultiplyProbes(t *testing.T) {
 	}
 	r.term = 1
 	r.becomeCandidate() // term 2
-	r.becomeLeader()    // its no-op at 6
+	r.becomeLeader()    // its no-op at n+1
 	r.flush()
 	env.take()
-	appendsTo := func(sent []sentMessage, to NodeID) (n int) {
-		for _, s := range sent {
-			if s.to == to && s.msg.Kind == MsgAppend {
-				n++
-			}
+	return r, env
+}
+
+// appendsTo returns the Appends among sent that went to node to.
+func appendsTo(sent []sentMessage, to NodeID) []Message {
+	var out []Message
+	for _, s := range sent {
+		if s.to == to && s.msg.Kind == MsgAppend {
+			out = append(out, s.msg)
 		}
-		return n
 	}
+	return out
+}
+
+// A leader probing a follower sends one probe at a time, however many
+// answers arrive that move nothing: answers to old copies of an Append
+// (a lagging follower answers each) must not each let another probe out,
+// or the copies multiply into a storm that never ends. A fresh answer
+// moves the follower on, and a heartbeat retries a probe whose answer was
+// lost.
+func TestStaleAnswersDoNotMultiplyProbes(t *testing.T) {
+	r, env := newTermTwoLeader(t, 5)
 	pr := &r.progress[r.peerIndex(1)]
 	pr.match = 2
 	pr.becomeProbe()
 	r.broadcastPending()
 	r.flush()
-	if n := appendsTo(env.take(), 1); n != 1 {
+	if n := len(appendsTo(env.take(), 1)); n != 1 {
 		t.Fatalf("probing follower 1 sent %d Appends, want one", n)
 	}
 	for i := range 40 {
 		deliver(r, 1, Message{Kind: MsgAppendResp, Term: 2, Success: true, PrevIndex: 1, Match: uint64(1 + i%2)})
 	}
-	if n := appendsTo(env.take(), 1); n != 0 {
+	if n := len(appendsTo(env.take(), 1)); n != 0 {
 		t.Fatalf("40 answers that moved nothing let %d more probes out, want none", n)
 	}
 	r.broadcastHeartbeat() // the probe's answer was lost: the heartbeat retries it
 	r.flush()
-	if n := appendsTo(env.take(), 1); n != 1 {
+	if n := len(appendsTo(env.take(), 1)); n != 1 {
 		t.Fatalf("a heartbeat while probing sent %d Appends, want one probe", n)
 	}
 	deliver(r, 1, Message{Kind: MsgAppendResp, Term: 2, Success: true, PrevIndex: 2, Match: 4})
 	if pr.state != replicateState || pr.match != 4 {
 		t.Fatalf("after a fresh answer: state %d, match %d; want replicating from 4", pr.state, pr.match)
 	}
-	if n := appendsTo(env.take(), 1); n == 0 {
+	if n := len(appendsTo(env.take(), 1)); n == 0 {
 		t.Fatal("a fresh answer sent follower 1 nothing more")
 	}
 }
@@ -214,30 +226,14 @@ func TestStaleAnswersDoNotMultiplyProbes(t *testing.T) {
 // network that reorders makes that common), and a probe per rejection
 // would have those probes rejected in turn and multiply.
 func TestARejectedPipelineSendsOneProbe(t *testing.T) {
-	r, env := newTestReplica(t, 0, 3)
-	for i := uint64(1); i <= 5; i++ {
-		r.log.append(Entry{Term: 1, Index: i, Kind: EntryNoop})
-	}
-	if err := r.wal.Append(r.log.entries); err != nil {
-		t.Fatal(err)
-	}
-	r.term = 1
-	r.becomeCandidate() // term 2
-	r.becomeLeader()    // its no-op at 6
-	r.flush()
-	env.take()
+	r, env := newTermTwoLeader(t, 5)
 	pr := &r.progress[r.peerIndex(1)]
 	*pr = progress{match: 2, next: 6, state: replicateState, inflight: []uint64{3, 4, 5}, recentActive: true}
 	// The Append of entry 3 was lost: those of 4 and 5 are rejected.
 	for _, prev := range []uint64{3, 4} {
 		deliver(r, 1, Message{Kind: MsgAppendResp, Term: 2, PrevIndex: prev, RejectHint: 3})
 	}
-	var probes []Message
-	for _, s := range env.take() {
-		if s.to == 1 && s.msg.Kind == MsgAppend {
-			probes = append(probes, s.msg)
-		}
-	}
+	probes := appendsTo(env.take(), 1)
 	if len(probes) != 1 || probes[0].PrevIndex != 2 {
 		t.Fatalf("two rejections of one pipeline sent %+v, want one probe after index 2", probes)
 	}
@@ -245,12 +241,7 @@ func TestARejectedPipelineSendsOneProbe(t *testing.T) {
 	// further back at once.
 	pr.match = 0
 	deliver(r, 1, Message{Kind: MsgAppendResp, Term: 2, PrevIndex: 2, RejectHint: 1})
-	var next []Message
-	for _, s := range env.take() {
-		if s.to == 1 && s.msg.Kind == MsgAppend {
-			next = append(next, s.msg)
-		}
-	}
+	next := appendsTo(env.take(), 1)
 	if len(next) != 1 || next[0].PrevIndex != 0 {
 		t.Fatalf("the probe's rejection sent %+v, want one probe after index 0", next)
 	}
@@ -263,18 +254,7 @@ func TestARejectedPipelineSendsOneProbe(t *testing.T) {
 // delayed past the answers that raised match, must not lower match and
 // restart the pipeline, or every window resent begets more of them.
 func TestOnlyAFreshRejectionReportsLostEntries(t *testing.T) {
-	r, env := newTestReplica(t, 0, 3)
-	for i := uint64(1); i <= 14; i++ {
-		r.log.append(Entry{Term: 1, Index: i, Kind: EntryNoop})
-	}
-	if err := r.wal.Append(r.log.entries); err != nil {
-		t.Fatal(err)
-	}
-	r.term = 1
-	r.becomeCandidate() // term 2
-	r.becomeLeader()    // its no-op at 15
-	r.flush()
-	env.take()
+	r, env := newTermTwoLeader(t, 14)
 	pr := &r.progress[r.peerIndex(1)]
 	*pr = progress{match: 10, next: 16, state: replicateState, inflight: []uint64{12, 14, 15}, recentActive: true}
 	deliver(r, 1, Message{Kind: MsgAppendResp, Term: 2, PrevIndex: 7, RejectHint: 6, Recovering: true, LastIndex: 5})
@@ -285,12 +265,7 @@ func TestOnlyAFreshRejectionReportsLostEntries(t *testing.T) {
 	if pr.match != 5 {
 		t.Fatalf("match %d after the follower said it holds only 5 of the 10 it acknowledged", pr.match)
 	}
-	var probes []Message
-	for _, s := range env.take() {
-		if s.to == 1 && s.msg.Kind == MsgAppend {
-			probes = append(probes, s.msg)
-		}
-	}
+	probes := appendsTo(env.take(), 1)
 	if len(probes) != 1 || probes[0].PrevIndex != 5 {
 		t.Fatalf("after the loss the leader sent %+v, want one probe after index 5", probes)
 	}
